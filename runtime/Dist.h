@@ -1,0 +1,68 @@
+// Dist.h — a distribution value as the runtime sees it.
+//
+// A `Dist` is a small plain struct: a pointer to the distribution's operations
+// (`DistOps`, one static table per distribution family) and its parameters,
+// scalars in `p`, arrays (Array*) or other pointers in `a`. Compiled code can
+// build one on the stack (unboxed: `sample(normal(m, s))` allocates nothing)
+// or on the GC heap when the distribution is a first-class value.
+//
+// Guarantees of every family: `check` accepts exactly the valid parameters and
+// otherwise explains, in the one format `normal: sigma is -1, but must be
+// positive`; `log_density` is -infinity outside the support and never NaN for
+// valid parameters; `sample` returns a value in the support.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/Value.h"
+
+namespace borel::rt {
+
+class Rng;
+struct Dist;
+
+// The type of a parameter or of a value, as far as the runtime needs it.
+enum class Kind : uint8_t {
+  Real,
+  Int,
+  Bool,
+  RealArray,    // [real]
+  RealMatrix,   // [[real]] (rows)
+  DistArray,    // [Dist[T]] (mixture components)
+  Any,          // decided by the arguments (mixture, empirical)
+};
+
+struct DistOps {
+  const char* name;              // the constructor's name in Borel, e.g. "normal"
+  int nparams;
+  const char* param_names[4];
+  Kind param_kinds[4];
+  Kind value_kind;
+  const char* support;           // human-readable, e.g. "(0, inf)"
+  // Returns true when the parameters are valid; otherwise sets `why`.
+  bool (*check)(const Dist& d, std::string& why);
+  Word (*sample)(const Dist& d, Rng& rng);
+  double (*log_density)(const Dist& d, Word x);
+  bool (*in_support)(const Dist& d, Word x);
+  // Moments of scalar distributions; NaN when undefined (or not scalar).
+  double (*mean)(const Dist& d);
+  double (*variance)(const Dist& d);
+};
+
+struct Dist {
+  const DistOps* ops;
+  double p[4];   // scalar parameters, in declaration order (ints stored exactly)
+  Word a[2];     // array/pointer parameters, in declaration order of the non-scalars
+};
+
+// The families, found by name ("normal") or listed (registration in
+// stdlib/distributions/Distributions.def).
+const DistOps* find_distribution(const std::string& name);
+int distribution_count();
+const DistOps* distribution_at(int i);
+
+// Copies a stack Dist into GC memory (for first-class distribution values).
+Dist* dist_box(const Dist& d);
+
+}  // namespace borel::rt

@@ -1,0 +1,85 @@
+// Model.h — the contract between a probabilistic program and inference.
+//
+// Inference is a handler (DESIGN.md, decision 2): a Model runs until it
+// finishes or until the Handler asks it to suspend, and every `sample`,
+// `observe` and `factor` it performs is a call to the Handler. A suspended
+// model is an immutable continuation (`Cont`, an opaque pointer into GC
+// memory): resuming it never changes it, so one continuation can be resumed
+// many times and forking a particle is copying a pointer (decision 1).
+//
+// Compiled Borel programs implement Model (compiler/CompiledModel.h); tests
+// and benchmarks may implement it by hand.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/Dist.h"
+#include "runtime/Rng.h"
+#include "runtime/Value.h"
+
+namespace borel::rt {
+
+struct Ctx;
+using Cont = const void;
+
+// Identifies the source location of an effect (index into the module's
+// location table); also the static part of a random choice's address.
+using SiteId = int64_t;
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // `sample(d)`: return a value in d's support. To suspend here instead (e.g.
+  // exact enumeration branching), set ctx.suspend_requested; the value the
+  // program sees is then the one later passed to Model::resume.
+  virtual Word sample(Ctx& ctx, const Dist& d, SiteId site) = 0;
+  // `observe(d, v)`: typically ctx.log_weight += d.log_density(v).
+  virtual void observe(Ctx& ctx, const Dist& d, Word v, SiteId site) = 0;
+  // `factor(w)`: typically ctx.log_weight += w.
+  virtual void factor(Ctx& ctx, double log_w, SiteId site) = 0;
+};
+
+// Per-run execution state handed to the model. One Ctx per thread; inference
+// sets `handler`, `rng` and `log_weight` for the particle it is advancing.
+// The first two fields are read by compiled code at fixed offsets.
+struct Ctx {
+  int32_t suspending = 0;         // compiled code: unwinding to suspend
+  int32_t resuming = 0;           // compiled code: rebuilding a suspended stack
+  bool suspend_requested = false; // set by a Handler to suspend after this effect
+  Handler* handler = nullptr;
+  Rng* rng = nullptr;
+  double log_weight = 0.0;        // accumulated by the handler
+  void* impl = nullptr;           // owned by the Model implementation
+};
+
+struct Step {
+  enum class Kind : uint8_t { Done, Suspended };
+  Kind kind;
+  Word value;        // the program's result when Done
+  Cont* cont;        // the continuation when Suspended
+  bool done() const { return kind == Kind::Done; }
+};
+
+// Thrown by models and inference for errors in the user's program or data
+// (bad distribution parameters, index out of range, zero total weight, ...).
+// `where` is "file:line:col" when known.
+struct RuntimeError {
+  std::string where;
+  std::string message;
+  std::string what() const { return where.empty() ? message : where + ": " + message; }
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // Runs the program from the start until it finishes or suspends.
+  virtual Step start(Ctx& ctx) = 0;
+  // Continues a suspended program; `value` answers the effect it stopped at
+  // (ignored after observe/factor). `cont` is left unchanged.
+  virtual Step resume(Ctx& ctx, Cont* cont, Word value) = 0;
+  // Describes a site for messages ("model.brl:4:3").
+  virtual std::string site_location(SiteId) const { return {}; }
+};
+
+}  // namespace borel::rt
