@@ -1,0 +1,169 @@
+// Builtins.cpp — the builtin table: effects, distributions, methods, runtime
+// functions, with their type schemes.
+#include "compiler/Builtins.h"
+
+#include <unordered_map>
+
+#include "runtime/Dist.h"
+
+namespace borel {
+namespace {
+
+using TA = TypeArena;
+using Maker = std::function<Type*(TypeArena&, int)>;
+
+Builtin make(std::string name, Builtin::Kind kind, Maker type, std::vector<std::string> names = {},
+             std::vector<std::optional<DefaultArg>> defaults = {}) {
+  Builtin b;
+  b.name = std::move(name);
+  b.kind = kind;
+  b.type = std::move(type);
+  b.param_names = std::move(names);
+  b.defaults = std::move(defaults);
+  if (b.defaults.size() < b.param_names.size()) b.defaults.resize(b.param_names.size());
+  return b;
+}
+
+DefaultArg dint(int64_t v) { return {DefaultArg::Kind::Int, v, 0, {}}; }
+DefaultArg dreal(double v) { return {DefaultArg::Kind::Real, 0, v, {}}; }
+DefaultArg dstr(std::string v) { return {DefaultArg::Kind::String, 0, 0, std::move(v)}; }
+
+Type* kind_type(TA& a, rt::Kind k, Type* any) {
+  switch (k) {
+    case rt::Kind::Real: return a.real();
+    case rt::Kind::Int: return a.integer();
+    case rt::Kind::Bool: return a.boolean();
+    case rt::Kind::RealArray: return a.array(a.real());
+    case rt::Kind::RealMatrix: return a.array(a.array(a.real()));
+    case rt::Kind::DistArray: return a.array(a.dist(any));
+    case rt::Kind::Any: return any;
+  }
+  return any;
+}
+
+std::vector<Builtin> build() {
+  using K = Builtin::Kind;
+  std::vector<Builtin> v;
+  auto real_fn1 = [](TA& a, int) { return a.func({a.real()}, a.real()); };
+  auto real_fn2 = [](TA& a, int) { return a.func({a.real(), a.real()}, a.real()); };
+
+  // Effects.
+  v.push_back(make("sample", K::Effect, [](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({a.dist(t)}, t);
+  }));
+  v.push_back(make("observe", K::Effect, [](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({a.dist(t), t}, a.unit());
+  }));
+  v.push_back(make("factor", K::Effect, [](TA& a, int) { return a.func({a.real()}, a.unit()); }));
+
+  // Inference.
+  auto method = [](TA& a) { return a.opaque("Method"); };
+  v.push_back(make("smc", K::Method,
+                   [=](TA& a, int) { return a.func({a.integer(), a.string(), a.real(), a.integer()}, method(a)); },
+                   {"particles", "resampling", "ess_threshold", "threads"},
+                   {dint(1000), dstr("systematic"), dreal(1.0), dint(0)}));
+  v.push_back(make("importance", K::Method,
+                   [=](TA& a, int) { return a.func({a.integer(), a.integer()}, method(a)); },
+                   {"particles", "threads"}, {dint(1000), dint(0)}));
+  v.push_back(make("prior", K::Method, [=](TA& a, int) { return a.func({a.integer(), a.integer()}, method(a)); },
+                   {"samples", "threads"}, {dint(1000), dint(0)}));
+  v.push_back(make("infer", K::Runtime, [=](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({method(a), a.func({}, t)}, a.dist(t));
+  }));
+  v.push_back(make("log_evidence", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.real()); }));
+  v.push_back(make("summary", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.string()); }));
+  v.push_back(make("histogram", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.string()); }));
+  v.push_back(make("mean", K::Runtime, [](TA& a, int) { return a.func({a.dist(a.real())}, a.real()); }));
+  v.push_back(make("variance", K::Runtime, [](TA& a, int) { return a.func({a.dist(a.real())}, a.real()); }));
+  v.push_back(make("log_density", K::Runtime, [](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({a.dist(t), t}, a.real());
+  }));
+
+  // Output and data.
+  v.push_back(make("print", K::Runtime, [](TA& a, int l) { return a.func({a.var(l)}, a.unit()); }));
+  v.push_back(make("to_string", K::Runtime, [](TA& a, int l) { return a.func({a.var(l)}, a.string()); }));
+  v.push_back(make("read_json", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
+  v.push_back(make("read_csv", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
+  v.push_back(make("error", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
+
+  // Numbers.
+  for (const char* n : {"exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "atan", "tanh", "floor",
+                        "ceil", "round", "lgamma", "digamma", "sigmoid", "logit"})
+    v.push_back(make(n, K::Runtime, real_fn1));
+  for (const char* n : {"pow", "atan2"}) v.push_back(make(n, K::Runtime, real_fn2));
+  for (const char* n : {"abs"})
+    v.push_back(make(n, K::Runtime, [](TA& a, int l) {
+      Type* t = a.var(l, true);
+      return a.func({t}, t);
+    }));
+  for (const char* n : {"min", "max"})
+    v.push_back(make(n, K::Runtime, [](TA& a, int l) {
+      Type* t = a.var(l, true);
+      return a.func({t, t}, t);
+    }));
+  v.push_back(make("real", K::Runtime, [](TA& a, int) { return a.func({a.integer()}, a.real()); }));
+  v.push_back(make("int", K::Runtime, [](TA& a, int) { return a.func({a.real()}, a.integer()); }));
+  v.push_back(make("is_nan", K::Runtime, [](TA& a, int) { return a.func({a.real()}, a.boolean()); }));
+  v.push_back(make("logsumexp", K::Runtime, [](TA& a, int) { return a.func({a.array(a.real())}, a.real()); }));
+  v.push_back(make("softmax", K::Runtime,
+                   [](TA& a, int) { return a.func({a.array(a.real())}, a.array(a.real())); }));
+  v.push_back(make("sum", K::Runtime, [](TA& a, int l) {
+    Type* t = a.var(l, true);
+    return a.func({a.array(t)}, t);
+  }));
+  v.push_back(make("len", K::Runtime, [](TA& a, int l) { return a.func({a.array(a.var(l))}, a.integer()); }));
+  v.push_back(make("str_len", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.integer()); }));
+
+  // Prelude-only primitives for building arrays.
+  v.push_back(make("__array_new", K::Internal, [](TA& a, int l) { return a.func({a.integer()}, a.array(a.var(l))); }));
+  v.push_back(make("__array_set", K::Internal, [](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({a.array(t), a.integer(), t}, a.unit());
+  }));
+  v.push_back(make("__array_truncate", K::Internal, [](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({a.array(t), a.integer()}, a.array(t));
+  }));
+
+  // Distributions, from the registry.
+  for (int i = 0; i < rt::distribution_count(); ++i) {
+    const rt::DistOps* ops = rt::distribution_at(i);
+    std::vector<std::string> names;
+    for (int k = 0; k < ops->nparams; ++k) names.push_back(ops->param_names[k]);
+    Builtin b = make(
+        ops->name, K::Dist,
+        [ops](TA& a, int l) {
+          Type* any = a.var(l);
+          std::vector<Type*> ps;
+          for (int k = 0; k < ops->nparams; ++k) ps.push_back(kind_type(a, ops->param_kinds[k], any));
+          return a.func(ps, a.dist(kind_type(a, ops->value_kind, any)));
+        },
+        names);
+    b.dist = ops;
+    v.push_back(std::move(b));
+  }
+  return v;
+}
+
+}  // namespace
+
+const std::vector<Builtin>& all_builtins() {
+  static const std::vector<Builtin> table = build();
+  return table;
+}
+
+const Builtin* find_builtin(const std::string& name) {
+  static const std::unordered_map<std::string, const Builtin*> index = [] {
+    std::unordered_map<std::string, const Builtin*> m;
+    for (const Builtin& b : all_builtins()) m[b.name] = &b;
+    return m;
+  }();
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : it->second;
+}
+
+}  // namespace borel

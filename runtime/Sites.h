@@ -1,0 +1,17 @@
+// Sites.h — the process-wide table of source locations of runtime sites.
+//
+// The compiler registers the location of every effect and every check that
+// can fail at run time ("model.brl:4:3") and embeds the returned id in the
+// generated code; runtime errors and inference diagnostics look it up, so
+// every runtime message names the source location.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace borel::rt {
+
+int64_t register_site(std::string location);
+std::string site_location(int64_t id);  // "" for unknown ids
+
+}  // namespace borel::rt
