@@ -1,0 +1,201 @@
+#include "ForwardPass.h"
+
+#include "Error.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace borel::llm {
+
+namespace {
+
+// y = x / rms(x) * w, with the mean square summed in double as ggml does.
+void rms_norm(const float* x, const float* w, float* y, size_t n, float eps) {
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += double(x[i] * x[i]);
+  const float scale = 1.0f / std::sqrt(float(sum / double(n)) + eps);
+  for (size_t i = 0; i < n; ++i) y[i] = (x[i] * scale) * w[i];
+}
+
+// Rotates adjacent pairs (v[2i], v[2i+1]) of each head by the angles in cs
+// (cos, sin interleaved, n_rot / 2 pairs).
+void rope(float* v, size_t n_heads, size_t head_dim, size_t n_rot, const float* cs) {
+  for (size_t h = 0; h < n_heads; ++h) {
+    float* p = v + h * head_dim;
+    for (size_t i = 0; i < n_rot / 2; ++i) {
+      const float c = cs[2 * i], s = cs[2 * i + 1];
+      const float x0 = p[2 * i], x1 = p[2 * i + 1];
+      p[2 * i] = x0 * c - x1 * s;
+      p[2 * i + 1] = x0 * s + x1 * c;
+    }
+  }
+}
+
+}  // namespace
+
+ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), pool_(pool) {
+  scores_.resize(pool.size());
+  row_scratch_.resize(pool.size());
+  const auto& c = model.config();
+  for (auto& s : row_scratch_) s.resize(std::max({c.n_embd, c.n_ff, c.kv_dim()}));
+}
+
+void ForwardPass::matmul(const WeightMatrix& w, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
+  // Chunks of at least 16 rows: below that, waking a thread costs more than the work.
+  pool_.parallel_for(w.rows, 16, [&](size_t r0, size_t r1, unsigned worker) {
+    w.matmul(x, ldx, n, y, ldy, r0, r1, row_scratch_[worker].data());
+  });
+}
+
+void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache) {
+  const auto& c = model_.config();
+  const size_t hd = c.head_dim(), kvd = c.kv_dim(), dim = c.n_embd;
+  const size_t group = c.n_head / c.n_head_kv;
+  const size_t bt = cache.block_tokens();
+  const float scale = 1.0f / std::sqrt(float(hd));
+  std::vector<float>& scores = scores_[worker];
+  for (size_t t = t0; t < t1; ++t) {
+    const auto& blocks = entry_blocks_[tok_entry_[t]];
+    const size_t n_ctx = tok_pos_[t] + 1;
+    if (scores.size() < n_ctx) scores.resize(std::max(n_ctx, 2 * scores.size()));
+    for (size_t h = 0; h < c.n_head; ++h) {
+      const size_t g = h / group;
+      const float* q = &q_[t * dim + h * hd];
+      float mx = -INFINITY;
+      for (size_t p = 0; p < n_ctx; ++p) {
+        const float* k = cache.keys(blocks[p / bt], layer) + (p % bt) * kvd + g * hd;
+        float s = 0;
+        for (size_t i = 0; i < hd; ++i) s += q[i] * k[i];
+        s *= scale;
+        scores[p] = s;
+        mx = std::max(mx, s);
+      }
+      double sum = 0;
+      for (size_t p = 0; p < n_ctx; ++p) {
+        const float e = std::exp(scores[p] - mx);
+        scores[p] = e;
+        sum += e;
+      }
+      const float inv = float(1.0 / sum);
+      float* out = &att_[t * dim + h * hd];
+      std::fill(out, out + hd, 0.0f);
+      for (size_t p = 0; p < n_ctx; ++p) {
+        const float* v = cache.values(blocks[p / bt], layer) + (p % bt) * kvd + g * hd;
+        const float w = scores[p] * inv;
+        for (size_t i = 0; i < hd; ++i) out[i] += w * v[i];
+      }
+    }
+  }
+}
+
+void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::vector<float>& logits) {
+  const auto& c = model_.config();
+  const size_t dim = c.n_embd, kvd = c.kv_dim(), ff = c.n_ff, V = c.n_vocab, hd = c.head_dim();
+  if (cache.n_layer() != c.n_layer || cache.kv_dim() != kvd)
+    throw LlmError("decode: the KV cache was made for a model of another shape");
+
+  // Check everything before changing any sequence.
+  size_t n = 0, n_out = 0;
+  for (const auto& e : batch) {
+    if (!e.seq) throw LlmError("decode: a batch entry has no sequence");
+    if (e.seq->cache() != &cache) throw LlmError("decode: a sequence belongs to another KV cache");
+    for (TokenId id : e.tokens)
+      if (id < 0 || size_t(id) >= V)
+        throw LlmError("decode: token id " + std::to_string(id) + " is out of range [0, " + std::to_string(V) + ")");
+    n += e.tokens.size();
+    n_out += e.logits == LogitsMode::All ? e.tokens.size() : (e.logits == LogitsMode::Last && !e.tokens.empty());
+  }
+  logits.resize(n_out * V);
+  if (n == 0) return;
+
+  tok_entry_.resize(n);
+  tok_pos_.resize(n);
+  tok_id_.resize(n);
+  tok_slot_.resize(n);
+  if (entry_blocks_.size() < batch.size()) entry_blocks_.resize(batch.size());
+  size_t t = 0;
+  for (size_t e = 0; e < batch.size(); ++e) {
+    for (TokenId id : batch[e].tokens) {
+      tok_entry_[t] = static_cast<uint32_t>(e);
+      tok_pos_[t] = static_cast<uint32_t>(batch[e].seq->size());
+      tok_id_[t] = id;
+      tok_slot_[t] = cache.append(*batch[e].seq, id);
+      ++t;
+    }
+  }
+  for (size_t e = 0; e < batch.size(); ++e) cache.blocks_of(*batch[e].seq, entry_blocks_[e]);
+
+  x_.resize(n * dim);
+  xn_.resize(n * dim);
+  q_.resize(n * dim);
+  k_.resize(n * kvd);
+  v_.resize(n * kvd);
+  att_.resize(n * dim);
+  gate_.resize(n * ff);
+  up_.resize(n * ff);
+  rope_.resize(n * c.n_rot);
+
+  // Rotary angles per token, computed as ggml does: theta_i = pos * base^(-2i/n_rot),
+  // by repeated multiplication in float.
+  const float theta_scale = std::pow(c.rope_freq_base, -2.0f / float(c.n_rot));
+  for (size_t i = 0; i < n; ++i) {
+    float theta = float(tok_pos_[i]);
+    float* cs = &rope_[i * c.n_rot];
+    for (size_t p = 0; p < c.n_rot / 2; ++p) {
+      cs[2 * p] = std::cos(theta);
+      cs[2 * p + 1] = std::sin(theta);
+      theta *= theta_scale;
+    }
+  }
+
+  float* scratch = row_scratch_[0].data();
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = model_.token_embd().row_f32(size_t(tok_id_[i]), scratch);
+    std::memcpy(&x_[i * dim], row, dim * sizeof(float));
+  }
+
+  for (size_t l = 0; l < c.n_layer; ++l) {
+    const LayerWeights& L = model_.layers()[l];
+    for (size_t i = 0; i < n; ++i) rms_norm(&x_[i * dim], L.attn_norm.data(), &xn_[i * dim], dim, c.rms_eps);
+    matmul(L.wq, xn_.data(), dim, n, q_.data(), dim);
+    matmul(L.wk, xn_.data(), dim, n, k_.data(), kvd);
+    matmul(L.wv, xn_.data(), dim, n, v_.data(), kvd);
+    for (size_t i = 0; i < n; ++i) {
+      rope(&q_[i * dim], c.n_head, hd, c.n_rot, &rope_[i * c.n_rot]);
+      rope(&k_[i * kvd], c.n_head_kv, hd, c.n_rot, &rope_[i * c.n_rot]);
+      const auto& s = tok_slot_[i];
+      std::memcpy(cache.keys(s.block, l) + s.slot * kvd, &k_[i * kvd], kvd * sizeof(float));
+      std::memcpy(cache.values(s.block, l) + s.slot * kvd, &v_[i * kvd], kvd * sizeof(float));
+    }
+    pool_.parallel_for(n, 1, [&](size_t t0, size_t t1, unsigned w) { attention(l, t0, t1, w, cache); });
+    matmul(L.wo, att_.data(), dim, n, xn_.data(), dim);
+    for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
+
+    for (size_t i = 0; i < n; ++i) rms_norm(&x_[i * dim], L.ffn_norm.data(), &xn_[i * dim], dim, c.rms_eps);
+    matmul(L.w_gate, xn_.data(), dim, n, gate_.data(), ff);
+    matmul(L.w_up, xn_.data(), dim, n, up_.data(), ff);
+    for (size_t i = 0; i < n * ff; ++i) {
+      const float g = gate_[i];
+      gate_[i] = g / (1.0f + std::exp(-g)) * up_[i];
+    }
+    matmul(L.w_down, gate_.data(), ff, n, xn_.data(), dim);
+    for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
+  }
+
+  // Output head, only for the rows whose logits were asked for.
+  size_t row = 0;
+  t = 0;
+  for (const auto& e : batch) {
+    const size_t m = e.tokens.size();
+    for (size_t j = 0; j < m; ++j, ++t) {
+      if (e.logits == LogitsMode::All || (e.logits == LogitsMode::Last && j + 1 == m)) {
+        rms_norm(&x_[t * dim], model_.output_norm().data(), &xn_[row * dim], dim, c.rms_eps);
+        ++row;
+      }
+    }
+  }
+  if (n_out) matmul(model_.output(), xn_.data(), dim, n_out, logits.data(), V);
+}
+
+}  // namespace borel::llm

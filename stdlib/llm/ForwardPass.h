@@ -1,0 +1,65 @@
+// ForwardPass.h — the LLaMA transformer forward pass over a batch of tokens
+// from any number of sequences: token embedding, RMSNorm, rotary position
+// embeddings (adjacent-pair "NORM" layout), grouped-query causal attention
+// over each sequence's KV cache, SwiGLU feed-forward, output head; all
+// accumulation in F32 (norm and softmax sums in double), as llama.cpp's CPU
+// backend does.
+//
+// Every weight matrix is applied once to all tokens of the batch (a
+// matrix-matrix product), so advancing N sequences by one token costs one
+// pass over the weights, not N. Buffers grow to the largest batch seen and
+// are reused: steady-state decoding allocates nothing.
+//
+// Guarantee: the logits of a token depend only on its sequence's tokens, not
+// on the batch it was computed in or the number of threads (each output is
+// computed by the same arithmetic in the same order).
+#pragma once
+
+#include "KvCache.h"
+#include "Model.h"
+#include "ThreadPool.h"
+
+#include <span>
+#include <vector>
+
+namespace borel::llm {
+
+enum class LogitsMode {
+  None,  // only extend the cache
+  Last,  // logits after the last token of the entry
+  All,   // logits after every token of the entry
+};
+
+struct BatchEntry {
+  Sequence* seq = nullptr;
+  std::span<const TokenId> tokens;
+  LogitsMode logits = LogitsMode::Last;
+};
+
+class ForwardPass {
+public:
+  ForwardPass(const Model& model, ThreadPool& pool);
+
+  // Appends each entry's tokens to its sequence and writes the requested
+  // logit rows to `logits` (n_rows x n_vocab, rows in entry order). Checks
+  // every token id and sequence before touching any cache.
+  void run(std::span<const BatchEntry> batch, KvCache& cache, std::vector<float>& logits);
+
+private:
+  void attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void matmul(const WeightMatrix& w, const float* x, size_t ldx, size_t n, float* y, size_t ldy);
+
+  const Model& model_;
+  ThreadPool& pool_;
+  // Per-token bookkeeping.
+  std::vector<uint32_t> tok_entry_, tok_pos_;
+  std::vector<TokenId> tok_id_;
+  std::vector<KvCache::Slot> tok_slot_;
+  std::vector<std::vector<const detail::KvBlock*>> entry_blocks_;
+  // Activations, n_tokens rows each.
+  std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, rope_;
+  // Per-worker scratch: attention scores and one dequantised weight row.
+  std::vector<std::vector<float>> scores_, row_scratch_;
+};
+
+}  // namespace borel::llm
