@@ -1,0 +1,98 @@
+// Special.h — the special functions the densities need, accurate and
+// thread-safe, plus the small numeric helpers shared by the families.
+//
+// `log_gamma` is glibc's reentrant lgamma_r (std::lgamma writes the global
+// `signgam`, a data race under multi-threaded inference). `log_beta` follows
+// Stan Math's lbeta: Stirling differences keep it accurate when one or both
+// arguments are large, where lgamma(a) + lgamma(b) - lgamma(a + b) would
+// cancel catastrophically (binomial with n = 1e9, beta with a = 1e6).
+#pragma once
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include <math.h>  // lgamma_r
+
+namespace borel::dist {
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kLogPi = 1.14472988584940017414342735135;        // log(pi)
+inline constexpr double kHalfLog2Pi = 0.918938533204672741780329736406;  // log(2 pi) / 2
+inline constexpr double kPi = 3.14159265358979323846264338328;
+
+// log |Gamma(x)|.
+inline double log_gamma(double x) {
+  int sign;
+  return ::lgamma_r(x, &sign);
+}
+
+// lgamma(x) minus its Stirling approximation (x - 1/2) log x - x + log(2 pi)/2,
+// for x >= 10: the asymptotic series, truncated where the next term is
+// below 1e-16 relative.
+inline double log_gamma_stirling_diff(double x) {
+  const double inv = 1.0 / x;
+  const double inv2 = inv * inv;
+  return inv * (1.0 / 12 +
+                inv2 * (-1.0 / 360 +
+                        inv2 * (1.0 / 1260 + inv2 * (-1.0 / 1680 + inv2 * (1.0 / 1188 + inv2 * (-691.0 / 360360))))));
+}
+
+// log B(a, b) for a, b > 0.
+inline double log_beta(double a, double b) {
+  const double x = std::fmin(a, b);
+  const double y = std::fmax(a, b);
+  if (y < 10) return log_gamma(x) + log_gamma(y) - log_gamma(x + y);
+  const double x_over_xy = x / (x + y);
+  if (x < 10) {
+    // y large: lgamma(y) - lgamma(x + y) by Stirling differences.
+    const double stirling_diff = log_gamma_stirling_diff(y) - log_gamma_stirling_diff(x + y);
+    const double stirling = (y - 0.5) * std::log1p(-x_over_xy) + x * (1 - std::log(x + y));
+    return stirling + log_gamma(x) + stirling_diff;
+  }
+  const double stirling_diff =
+      log_gamma_stirling_diff(x) + log_gamma_stirling_diff(y) - log_gamma_stirling_diff(x + y);
+  const double stirling =
+      (x - 0.5) * std::log(x_over_xy) + y * std::log1p(-x_over_xy) + kHalfLog2Pi - 0.5 * std::log(y);
+  return stirling + stirling_diff;
+}
+
+// log n! for n >= 0.
+inline double log_factorial(double n) { return log_gamma(n + 1); }
+
+// log C(n, k) for 0 <= k <= n, as -log(n + 1) - log B(n - k + 1, k + 1).
+inline double log_choose(double n, double k) { return -std::log1p(n) - log_beta(n - k + 1, k + 1); }
+
+// x log y with 0 log 0 = 0 (a probability that is 0 times a count that is 0).
+inline double xlogy(double x, double y) { return x == 0 ? 0.0 : x * std::log(y); }
+// x log(1 - y) with 0 log 0 = 0.
+inline double xlog1my(double x, double y) { return x == 0 ? 0.0 : x * std::log1p(-y); }
+
+// log(exp(a) + exp(b)) without overflow; -inf when both are -inf.
+inline double log_add_exp(double a, double b) {
+  if (a == -kInf) return b;
+  if (b == -kInf) return a;
+  return a > b ? a + std::log1p(std::exp(b - a)) : b + std::log1p(std::exp(a - b));
+}
+
+// Samplers compute in floating point and can round a draw onto the edge of a
+// support that excludes it (a gamma variate with shape 0.01 underflows to 0 a
+// few times in a thousand). These move such a draw to the nearest value
+// inside; the change is below the resolution of a double.
+inline double clamp_positive(double x) {  // into (0, DBL_MAX]
+  return x < DBL_TRUE_MIN ? DBL_TRUE_MIN : (x > DBL_MAX ? DBL_MAX : x);
+}
+inline double clamp_finite(double x) {  // into [-DBL_MAX, DBL_MAX]
+  return x > DBL_MAX ? DBL_MAX : (x < -DBL_MAX ? -DBL_MAX : x);
+}
+inline double clamp_unit(double x) {  // into (0, 1)
+  return x < DBL_TRUE_MIN ? DBL_TRUE_MIN : (x >= 1.0 ? 1.0 - 0x1.0p-53 : x);
+}
+// A count computed as a double, into [0, INT64_MAX].
+inline int64_t clamp_count(double k) {
+  return k >= 0x1.0p63 ? INT64_MAX : (k > 0 ? static_cast<int64_t>(k) : 0);
+}
+
+}  // namespace borel::dist
