@@ -148,7 +148,7 @@ GgufValue read_value(Cursor& c, GgufValueType t, const std::string& key, int dep
       GgufValueType et = check_value_type(c.read<uint32_t>("array element type"), key);
       uint64_t n = c.read<uint64_t>("array length");
       if (n > c.remaining() / min_value_bytes(et))
-        throw GgufError("metadata " + key + ": array of " + std::to_string(n) + " " + gguf_value_type_name(et) +
+        throw GgufError("truncated or corrupt file: metadata " + key + ": array of " + std::to_string(n) + " " + gguf_value_type_name(et) +
                         " elements does not fit in the " + std::to_string(c.remaining()) + " bytes left");
       std::vector<GgufValue> elems;
       elems.reserve(n);
@@ -199,11 +199,11 @@ void GgufReader::parse() {
   uint64_t n_kv = c.read<uint64_t>("metadata count");
   // Each key-value pair takes at least 8 (key length) + 4 (type) + 1 bytes.
   if (n_kv > c.remaining() / 13)
-    throw GgufError("metadata count " + std::to_string(n_kv) + " cannot fit in a file of " +
+    throw GgufError("truncated or corrupt file: metadata count " + std::to_string(n_kv) + " cannot fit in a file of " +
                     std::to_string(bytes.size()) + " bytes");
   // Each tensor description takes at least 8 + 4 + 4 + 8 bytes.
   if (n_tensors > c.remaining() / 24)
-    throw GgufError("tensor count " + std::to_string(n_tensors) + " cannot fit in a file of " +
+    throw GgufError("truncated or corrupt file: tensor count " + std::to_string(n_tensors) + " cannot fit in a file of " +
                     std::to_string(bytes.size()) + " bytes");
 
   metadata_.reserve(n_kv);
