@@ -1,0 +1,76 @@
+// Empirical.h — the weighted empirical distribution that `infer` returns.
+//
+// Decision 3: the result of inference is itself a distribution. An empirical
+// distribution is an rt::Dist (GC-allocated) with ops = &empirical_ops whose
+// a[0] points to an EmpiricalData in GC memory: the N particle values, their
+// normalised weights, the log-evidence and the run's diagnostics. It works
+// everywhere a Dist does:
+//   sample       a value drawn with probability equal to its weight (binary
+//                search in the cumulative weights, O(log N));
+//   log_density  log of the total weight of the particles whose value equals
+//                x, structurally (arrays, tuples, records, strings compared
+//                element by element; reals compared exactly, -0.0 == 0.0).
+//                This is the density against counting measure: right for
+//                discrete values (ints, bools, and composites of them); for
+//                reals it is -infinity at every value not in the sample, so
+//                observing against a real-valued result is rarely useful
+//                (no kernel smoothing is done);
+//   in_support   x equals some particle's value with positive weight;
+//   mean/variance for real, int and bool values: the weighted mean and the
+//                weighted (biased, Σ w (x - mean)²) variance; NaN otherwise.
+// So a model can sample from, or observe against, an inner `infer` result
+// (nested inference).
+//
+// The object is immutable after construction; d.p[0], p[1], p[2] cache the
+// mean, variance and log-evidence.
+#pragma once
+
+#include <cstdint>
+
+#include "inference/Diagnostics.h"
+#include "inference/Population.h"
+#include "runtime/Dist.h"
+#include "runtime/TypeDesc.h"
+#include "runtime/Value.h"
+
+namespace borel::inference {
+
+extern const rt::DistOps empirical_ops;
+
+struct EmpiricalData {
+  rt::Array* values;        // N values (scanned)
+  rt::Array* weights;       // N normalised weights, reals (sum 1)
+  rt::Array* cumulative;    // running sums of weights, reals; last is 1
+  // For scalar value types: the distinct values (ascending; ints, bools or
+  // reals) and the log of their total weights, for O(log N) log_density.
+  // Null otherwise.
+  rt::Array* atoms;
+  rt::Array* atom_log_weights;
+  rt::Array* ess;           // ESS after each step, reals
+  rt::String* method;       // "smc", "importance", "prior", ...
+  const rt::TypeDesc* type; // value type (module lifetime), may be null
+  double log_evidence;      // NaN when the method gives none
+  int64_t particles;
+  int64_t steps;
+  int64_t resamplings;
+  double seconds;
+};
+
+// Builds the empirical distribution of a finished population (every particle
+// Done). `type` may be null (values are then compared as words).
+// `log_evidence` overrides the population's estimate (pass NaN for forward
+// sampling).
+rt::Dist* make_empirical(const Population& pop, const rt::TypeDesc* type,
+                         const Diagnostics& diagnostics, double log_evidence);
+
+// The data of an empirical Dist; null when d is not one.
+const EmpiricalData* empirical_data(const rt::Dist& d);
+
+// The log-evidence estimate of an `infer` result (NaN when its method gives
+// none). Raises rt::RuntimeError when d is not the result of `infer`.
+double log_evidence(const rt::Dist& d);
+
+// Structural equality of two values of type t (t null: word equality).
+bool values_equal(rt::Word a, rt::Word b, const rt::TypeDesc* t);
+
+}  // namespace borel::inference

@@ -1,0 +1,37 @@
+// Infer.cpp — dispatch from a Method to the algorithm (see Infer.h).
+#include "inference/Infer.h"
+
+#include <limits>
+
+#include "inference/Empirical.h"
+#include "inference/Errors.h"
+#include "inference/Forward.h"
+#include "inference/Importance.h"
+#include "inference/Smc.h"
+
+namespace borel::inference {
+
+rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_type, uint64_t seed,
+                int threads) {
+  Diagnostics diag;
+  if (m.name == "smc") {
+    SmcSettings s;
+    s.particles = m.particles;
+    s.resampling = parse_resampling(m.resampling, "smc");
+    s.ess_threshold = m.ess_threshold;
+    s.progress = m.progress;
+    Population pop = smc(model, s, seed, threads, &diag);
+    return make_empirical(pop, &value_type, diag, pop.log_evidence());
+  }
+  if (m.name == "importance") {
+    Population pop = importance(model, m.particles, seed, threads, &diag, m.progress);
+    return make_empirical(pop, &value_type, diag, pop.log_evidence());
+  }
+  if (m.name == "prior") {
+    Population pop = forward(model, m.particles, seed, threads, &diag, m.progress);
+    return make_empirical(pop, &value_type, diag, std::numeric_limits<double>::quiet_NaN());
+  }
+  throw method_error("infer", "unknown method '" + m.name + "' (expected smc, importance or prior)");
+}
+
+}  // namespace borel::inference

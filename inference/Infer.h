@@ -1,0 +1,55 @@
+// Infer.h — the entry point compiled programs call: `infer(method, model)`.
+//
+// A Method names an algorithm and its settings (the Borel value built by
+// `smc(particles = 1000)` etc.); infer runs it on a Model and returns the
+// empirical distribution of the model's result (Empirical.h), a GC-allocated
+// rt::Dist that can be summarised, sampled, observed against, or used inside
+// another model (decision 3).
+//
+//   method       algorithm                          evidence
+//   "smc"        bootstrap particle filter (Smc.h)  SMC estimate
+//   "importance" likelihood weighting (Importance.h) log mean exp of weights
+//   "prior"      forward sampling (Forward.h)       none (NaN)
+//
+// Reproducibility: the result is a pure function of (method, model, seed),
+// bitwise identical for any `threads`. A nested `infer` (inside a model)
+// should be called with seed = ctx.rng->next_u64() of the calling particle and
+// threads = 1.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/Dist.h"
+#include "runtime/Model.h"
+#include "runtime/TypeDesc.h"
+
+namespace borel::inference {
+
+struct Method {
+  // "smc", "importance" or "prior".
+  std::string name = "smc";
+  // Number of particles (SMC, importance) or of draws (prior); >= 1.
+  int64_t particles = 1000;
+  // SMC only: "systematic" (default), "multinomial", "stratified", "residual".
+  std::string resampling = "systematic";
+  // SMC only: resample after a step when ESS < ess_threshold · particles;
+  // >= 1 resamples after every step, 0 never. Default 0.5 (adaptive).
+  double ess_threshold = 0.5;
+  // Show a progress line on stderr (only when stderr is a terminal and the
+  // run lasts more than a second).
+  bool progress = true;
+};
+
+// Runs `method` on `model` whose result values have type `value_type` (kept
+// by reference in the result: it must live as long as the module). threads
+// <= 0 means one per hardware thread. Raises rt::RuntimeError for invalid
+// settings and for the run's errors (Smc.h).
+rt::Dist* infer(const Method& method, rt::Model& model, const rt::TypeDesc& value_type, uint64_t seed,
+                int threads = 1);
+
+// The log-evidence of an infer result; NaN for "prior". Raises
+// rt::RuntimeError when d is not an infer result.
+double log_evidence(const rt::Dist& d);
+
+}  // namespace borel::inference

@@ -1,0 +1,53 @@
+// Parallel.h — a small pool of threads for advancing particles in parallel.
+//
+// `for_chunks(n, fn)` splits [0, n) into size() contiguous chunks, chunk k =
+// [k·n/size(), (k+1)·n/size()), and runs fn(k, begin, end) for each, chunk 0
+// on the calling thread, the others on the pool's threads; it returns when
+// all are finished. Which thread runs which chunk never changes a result as
+// long as fn(k, ...) only touches chunk k's data and per-k state (streams
+// belong to particle slots: Streams.h).
+//
+// Guarantees: every pool thread is registered with the garbage collector
+// (it holds continuations on its stack); an exception thrown by fn is
+// rethrown by for_chunks, the one from the lowest-numbered chunk when several
+// throw, so the error reported does not depend on timing. With threads <= 1
+// no thread is started and fn runs inline.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace borel::inference {
+
+class WorkerPool {
+ public:
+  // threads <= 0 means one per hardware thread.
+  explicit WorkerPool(int threads);
+  ~WorkerPool();
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  int size() const { return size_; }
+  void for_chunks(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn);
+
+ private:
+  void worker(int k);
+
+  int size_ = 1;
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::condition_variable start_cv_, done_cv_;
+  uint64_t generation_ = 0;
+  int pending_ = 0;
+  bool stop_ = false;
+  int64_t n_ = 0;
+  const std::function<void(int, int64_t, int64_t)>* fn_ = nullptr;
+  std::vector<std::exception_ptr> errors_;
+};
+
+}  // namespace borel::inference

@@ -1,0 +1,82 @@
+// Population.h — N weighted particles, the *Population* building block.
+//
+// Stores N particles (Weighted.h) as contiguous arrays: their slots
+// (continuations or results, in GC-scanned RootArrays), their status, and
+// their log-weights accumulated since the last resampling. It also keeps the
+// running log-evidence: resampling folds the log mean weight of the
+// particles it replaces into `log_z`, so that at any time
+//     log_evidence() = log_z + log( (1/N) Σ_i exp(lw_i) )
+// is the standard unbiased (on the natural scale) SMC estimate of the
+// normalising constant; with no resampling it is importance sampling's
+// log mean of exp(weights).
+//
+// Guarantees: resample() replaces particle i by a copy of particle a[i]
+// (sharing its continuation: O(1) per particle, O(N) in all, no allocation)
+// and resets every log-weight to 0; given ancestors drawn by an unbiased
+// scheme (Resampling.h) the weighted population after it represents the same
+// distribution as before.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "inference/GcRoots.h"
+#include "inference/Weighted.h"
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+// Summary of the current weights, computed by Population::normalise.
+struct WeightStats {
+  double log_sum = 0.0;  // log Σ_i exp(lw_i); -infinity when every weight is 0
+  double ess = 0.0;      // Kish effective sample size 1 / Σ w_i², w normalised
+};
+
+class Population {
+ public:
+  Population() = default;
+  explicit Population(int64_t n);  // n Fresh particles with log-weight 0
+
+  int64_t size() const { return n_; }
+  Particle particle(int64_t i) const { return {status_[i], slots_[i], lw_[i]}; }
+
+  // Direct access for the Sequential sweep and the algorithms.
+  Status* status() { return status_.data(); }
+  const Status* status() const { return status_.data(); }
+  rt::Word* slots() { return slots_.data(); }
+  const rt::Word* slots() const { return slots_.data(); }
+  double* log_weights() { return lw_.data(); }
+  const double* log_weights() const { return lw_.data(); }
+  // zero_sites()[i]: the site where particle i's weight became zero, or -1.
+  rt::SiteId* zero_sites() { return zero_site_.data(); }
+  const rt::SiteId* zero_sites() const { return zero_site_.data(); }
+
+  int64_t count_running() const;  // particles not Done
+
+  // Fills w[0..N) with the normalised weights exp(lw_i) / Σ exp(lw_j) and
+  // returns their log-sum and Kish ESS. When every weight is zero, w is left
+  // unspecified and log_sum is -infinity. A NaN log-weight gives a NaN
+  // log_sum (callers report it; see first_nan()).
+  WeightStats normalise(std::span<double> w) const;
+  int64_t first_nan() const;      // index of the first NaN log-weight, or -1
+
+  // Log of the normalising-constant estimate (see the header comment).
+  double log_evidence() const;
+  // The part folded in by past resamplings.
+  double log_z() const { return log_z_; }
+
+  // Particle i becomes a copy of particle ancestors[i] (size N); the current
+  // log mean weight, log_sum - log N, is added to log_z; weights reset to 0.
+  void resample(std::span<const int64_t> ancestors, double log_sum);
+
+ private:
+  int64_t n_ = 0;
+  RootArray slots_, spare_slots_;
+  std::vector<Status> status_, spare_status_;
+  std::vector<double> lw_;
+  std::vector<rt::SiteId> zero_site_;
+  double log_z_ = 0.0;
+};
+
+}  // namespace borel::inference

@@ -1,0 +1,45 @@
+// PriorHandler.h — the handler of forward sampling, importance sampling and
+// the bootstrap particle filter.
+//
+// At `sample(d)` it draws from d (the prior) with the current particle's
+// stream, ctx.rng. At `observe(d, v)` it adds d's log-density at v to
+// ctx.log_weight, at `factor(w)` it adds w — when `condition` is set
+// (forward sampling clears it and ignores both). When `suspend` is set it
+// asks the program to suspend after every observe/factor
+// (ctx.suspend_requested), which turns a run into the Sequential steps of SMC.
+//
+// Guarantees: it never adds NaN or +infinity to a weight: a NaN or +inf
+// log-density or factor raises rt::RuntimeError at that site, naming the
+// method. It records where the current particle's weight first became zero
+// (zero_site) so that "every particle has zero weight" can name a site.
+#pragma once
+
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+// What every inference handler tells its driver about the particle it just
+// advanced. The driver resets it (begin) before each start/resume.
+class InferenceHandler : public rt::Handler {
+ public:
+  const char* method = "inference";   // the method's name, used in messages
+  const rt::Model* model = nullptr;   // to name sites in messages
+  rt::SiteId zero_site = -1;          // where log_weight first became -inf, or -1
+  void begin() { zero_site = -1; }
+};
+
+class PriorHandler final : public InferenceHandler {
+ public:
+  // Settings (fixed for a run):
+  bool condition = true;  // add observe/factor weights (false: forward sampling)
+  bool suspend = false;   // suspend after each observe/factor (true: SMC)
+
+  rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override;
+  void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;
+  void factor(rt::Ctx& ctx, double log_w, rt::SiteId site) override;
+
+ private:
+  void add(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what);
+};
+
+}  // namespace borel::inference

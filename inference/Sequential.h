@@ -1,0 +1,69 @@
+// Sequential.h — advancing programs to their next suspension: the
+// *Sequential* building block.
+//
+// `advance` runs one particle from where it stands (Fresh: Model::start;
+// Suspended: Model::resume of its continuation, which is left unchanged) until
+// the handler asks it to suspend (ctx.suspend_requested, e.g. after an
+// observe in SMC) or the program ends. The weight the handler accumulates
+// meanwhile is added to the particle's log-weight. Done particles are left
+// alone: a population whose particles finish at different times (different
+// numbers of observes) keeps its finished ones, with their weights, until the
+// last one ends.
+//
+// `advance_range` does this for particles [begin, end) of a population, each
+// with its own random stream rngs[i] (decision 5: slot i always uses stream i,
+// whichever thread runs it), one Ctx and handler per thread. Inlined: this is
+// the inner loop of SMC.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "inference/Population.h"
+#include "inference/PriorHandler.h"
+#include "runtime/Model.h"
+#include "runtime/Rng.h"
+
+namespace borel::inference {
+
+// Advances particle (status, slot) by one segment; returns the weight the
+// handler added. Resumes after an observe/factor pass 0 as the value.
+inline double advance(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Status& status,
+                      rt::Word& slot) {
+  ctx.log_weight = 0.0;
+  ctx.suspend_requested = false;
+  h.begin();
+  const rt::Step s = status == Status::Fresh
+                         ? model.start(ctx)
+                         : model.resume(ctx, rt::to_ptr<rt::Cont>(slot), 0);
+  if (s.kind == rt::Step::Kind::Done) {
+    status = Status::Done;
+    slot = s.value;
+  } else {
+    status = Status::Suspended;
+    slot = rt::from_ptr(s.cont);
+  }
+  return ctx.log_weight;
+}
+
+// Advances every particle in [begin, end) that is not Done; returns how many
+// of them are still running afterwards.
+inline int64_t advance_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Population& pop,
+                             rt::Rng* rngs, int64_t begin, int64_t end) {
+  Status* status = pop.status();
+  rt::Word* slots = pop.slots();
+  double* lw = pop.log_weights();
+  rt::SiteId* zero_site = pop.zero_sites();
+  ctx.handler = &h;
+  int64_t running = 0;
+  for (int64_t i = begin; i < end; ++i) {
+    if (status[i] == Status::Done) continue;
+    ctx.rng = &rngs[i];
+    lw[i] += advance(model, ctx, h, status[i], slots[i]);
+    if (h.zero_site >= 0 && zero_site[i] < 0) [[unlikely]] zero_site[i] = h.zero_site;
+    running += status[i] != Status::Done;
+  }
+  return running;
+}
+
+}  // namespace borel::inference

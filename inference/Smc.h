@@ -1,0 +1,75 @@
+// Smc.h — sequential Monte Carlo: Population ∘ Sequential + resampling.
+//
+// The one population driver. Every step it advances all running particles
+// to their next suspension (Sequential.h, in parallel over slots), computes
+// the normalised weights and their ESS, stops when every particle is Done,
+// and otherwise resamples (Resampling.h) when the ESS rule says so. The
+// bootstrap particle filter is this driver with the PriorHandler suspending
+// at every observe/factor; importance sampling (Importance.h) and forward
+// sampling (Forward.h) are the same driver with other settings: there is no
+// second copy of the loop.
+//
+// Guarantees:
+//   * the returned population holds every particle Done, with its final
+//     (unnormalised) log-weight, and Population::log_evidence() is the SMC
+//     estimate of log Z (unbiased for Z); the last step never resamples;
+//   * particles that finish early are carried along with their weights and
+//     take part in resampling like the others (their value is copied), so
+//     models whose runs have different numbers of observes are handled;
+//   * the result is a pure function of (model, settings, seed), identical for
+//     any number of threads (Streams.h, Parallel.h);
+//   * no heap allocation per particle-step besides what the model's
+//     continuation needs;
+//   * errors are rt::RuntimeError naming the method and, where there is one,
+//     the site: every particle with zero weight (at the observe/factor where
+//     particle 0's weight became zero), NaN or +inf log-densities and factors,
+//     NaN log-weights, invalid settings.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "inference/Diagnostics.h"
+#include "inference/Population.h"
+#include "inference/PriorHandler.h"
+#include "inference/Resampling.h"
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+struct SmcSettings {
+  // Number of particles N (>= 1).
+  int64_t particles = 1000;
+  // Scheme used when resampling (see Resampling.h).
+  Resampling resampling = Resampling::Systematic;
+  // Resample after a step when ESS < ess_threshold · N. 1 (or more) resamples
+  // after every step, as the textbook bootstrap filter; 0 never resamples.
+  // 0.5 is the usual adaptive choice.
+  double ess_threshold = 0.5;
+  // Suspend at every observe/factor (SMC). false: each particle runs to its
+  // end in one step (importance sampling, forward sampling).
+  bool suspend = true;
+  // Weight particles by observe/factor. false: forward (prior) sampling.
+  bool condition = true;
+  // Name used in messages and diagnostics.
+  const char* method = "smc";
+  // Show a progress line on stderr (only when it is a terminal and the run
+  // lasts more than a second).
+  bool progress = false;
+
+  // Extension points for compositions built on this driver (all optional):
+  // a handler other than PriorHandler (one is made per thread; it must follow
+  // the `suspend`/`condition` settings itself) ...
+  std::function<std::unique_ptr<InferenceHandler>()> make_handler;
+  // ... and a transformation applied right after each resampling, e.g. MCMC
+  // rejuvenation moves in resample-move SMC.
+  std::function<void(Population&)> after_resample;
+};
+
+// Runs SMC on `model` with `threads` threads (<= 0: all hardware threads).
+// Fills `diagnostics` when given.
+Population smc(rt::Model& model, const SmcSettings& settings, uint64_t seed, int threads = 1,
+               Diagnostics* diagnostics = nullptr);
+
+}  // namespace borel::inference

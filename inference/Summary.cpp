@@ -1,0 +1,195 @@
+// Summary.cpp — tables, frequency tables and histograms (see Summary.h).
+#include "inference/Summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <numeric>
+
+#include "inference/Components.h"
+#include "inference/Empirical.h"
+
+namespace borel::inference {
+
+namespace {
+
+std::string fmt(const char* f, double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, x);
+  return buf;
+}
+
+std::string pad(std::string s, size_t width, bool left = false) {
+  if (s.size() >= width) return s;
+  return left ? s + std::string(width - s.size(), ' ') : std::string(width - s.size(), ' ') + s;
+}
+
+// Sorted (x, w) pairs with w > 0.
+std::vector<std::pair<double, double>> sorted_pairs(const std::vector<double>& x, const std::vector<double>& w) {
+  std::vector<std::pair<double, double>> p;
+  p.reserve(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    if (w[i] > 0 && !std::isnan(x[i])) p.emplace_back(x[i], w[i]);
+  std::sort(p.begin(), p.end());
+  return p;
+}
+
+double quantile_sorted(const std::vector<std::pair<double, double>>& p, double total, double q) {
+  if (p.empty()) return std::numeric_limits<double>::quiet_NaN();
+  double c = 0.0;
+  const double target = q * total;
+  for (const auto& [x, w] : p) {
+    c += w;
+    if (c >= target * (1 - 1e-12)) return x;
+  }
+  return p.back().first;
+}
+
+std::string bar(double frac, int width) {
+  const int k = static_cast<int>(std::lround(frac * width));
+  return std::string(static_cast<size_t>(std::max(0, k)), '#');
+}
+
+}  // namespace
+
+double weighted_quantile(std::vector<double> x, std::vector<double> w, double p) {
+  const auto pairs = sorted_pairs(x, w);
+  double total = 0.0;
+  for (const auto& pr : pairs) total += pr.second;
+  return quantile_sorted(pairs, total, p);
+}
+
+WeightedStats weighted_stats(std::vector<double> x, std::vector<double> w) {
+  WeightedStats s{};
+  const auto pairs = sorted_pairs(x, w);
+  double total = 0.0, sq = 0.0, m = 0.0;
+  for (const auto& [xi, wi] : pairs) {
+    total += wi;
+    m += wi * xi;
+  }
+  s.total_weight = total;
+  if (total <= 0) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    return {nan, nan, nan, nan, nan, 0.0, 0.0};
+  }
+  m /= total;
+  double v = 0.0;
+  for (const auto& [xi, wi] : pairs) {
+    v += wi * (xi - m) * (xi - m);
+    sq += (wi / total) * (wi / total);
+  }
+  s.mean = m;
+  s.sd = std::sqrt(v / total);
+  s.q05 = quantile_sorted(pairs, total, 0.05);
+  s.q50 = quantile_sorted(pairs, total, 0.50);
+  s.q95 = quantile_sorted(pairs, total, 0.95);
+  s.ess = 1.0 / sq;
+  return s;
+}
+
+std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptions& o) {
+  const EmpiricalData* e = empirical_data(d);
+  std::string out;
+  if (!e) {
+    rt::TypeDesc dt{rt::TypeDesc::Tag::Dist, &t, {}, {}};
+    out += rt::format_value(rt::from_ptr(&d), dt) + "\n";
+    if (t.is_scalar() && d.ops->mean)
+      out += "mean " + fmt("%.4g", d.ops->mean(d)) + ", sd " + fmt("%.4g", std::sqrt(d.ops->variance(d))) + "\n";
+    return out;
+  }
+  const int64_t n = e->particles;
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %lld particles, %lld steps, %lld resampling steps, %.3g s\n",
+                rt::view(e->method).data(), static_cast<long long>(n), static_cast<long long>(e->steps),
+                static_cast<long long>(e->resamplings), e->seconds);
+  out += line;
+  if (!std::isnan(e->log_evidence)) out += "log evidence: " + fmt("%.4f", e->log_evidence) + "\n";
+  if (e->ess && e->ess->len > 0) {
+    const double ess = rt::array_real(e->ess, e->ess->len - 1);
+    out += "final ESS: " + fmt("%.1f", ess) + " (" + fmt("%.1f", 100.0 * ess / static_cast<double>(n)) + "%)\n";
+  }
+
+  bool truncated = false;
+  const auto comps = components(t, e->values->data, n, o.name, o.max_components, &truncated);
+  if (comps.empty()) {
+    out += "(no numeric components in values of type " + t.to_string() + ")\n";
+    return out;
+  }
+  size_t nw = 4;
+  for (const auto& c : comps) nw = std::max(nw, c.name.size());
+  out += "\n" + pad("", nw, true);
+  for (const char* h : {"mean", "sd", "5%", "50%", "95%", "ESS"}) out += "  " + pad(h, 10);
+  out += "\n";
+
+  std::string tables;
+  for (const auto& c : comps) {
+    std::vector<double> xs, ws;
+    xs.reserve(static_cast<size_t>(n));
+    ws.reserve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      const auto v = c.get(e->values->data[i], t);
+      if (!v) continue;
+      xs.push_back(scalar_as_real(*v, *c.type));
+      ws.push_back(rt::array_real(e->weights, i));
+    }
+    const WeightedStats s = weighted_stats(xs, ws);
+    out += pad(c.name, nw, true);
+    for (double x : {s.mean, s.sd, s.q05, s.q50, s.q95}) out += "  " + pad(fmt("%.4g", x), 10);
+    out += "  " + pad(fmt("%.1f", s.ess), 10);
+    if (s.total_weight < 1 - 1e-9) out += "  (present in " + fmt("%.1f", 100 * s.total_weight) + "% of the weight)";
+    out += "\n";
+
+    if (c.type->tag != rt::TypeDesc::Tag::Real) {
+      // Frequency table: the most probable values, listed in ascending order.
+      std::map<double, double> freq;
+      for (size_t i = 0; i < xs.size(); ++i) freq[xs[i]] += ws[i];
+      std::vector<std::pair<double, double>> levels(freq.begin(), freq.end());
+      size_t shown = levels.size();
+      double rest = 0.0;
+      if (levels.size() > static_cast<size_t>(o.max_levels)) {
+        std::vector<std::pair<double, double>> top = levels;
+        std::partial_sort(top.begin(), top.begin() + o.max_levels, top.end(),
+                          [](const auto& a, const auto& b) { return a.second > b.second; });
+        top.resize(static_cast<size_t>(o.max_levels));
+        double kept = 0.0;
+        for (const auto& l : top) kept += l.second;
+        rest = s.total_weight - kept;
+        std::sort(top.begin(), top.end());
+        levels = top;
+      }
+      double maxp = 0.0;
+      for (const auto& l : levels) maxp = std::max(maxp, l.second / s.total_weight);
+      tables += "\n" + c.name + ":\n" + pad("value", 8) + "  " + pad("prob", 8) + "\n";
+      const bool is_bool = c.type->tag == rt::TypeDesc::Tag::Bool;
+      for (const auto& [x, w] : levels) {
+        const double p = w / s.total_weight;
+        const std::string label = is_bool ? (x != 0 ? "true" : "false") : fmt("%.0f", x);
+        tables += pad(label, 8) + "  " + pad(fmt("%.4f", p), 8) + "  " + bar(maxp > 0 ? p / maxp : 0, o.width) + "\n";
+      }
+      if (levels.size() < shown)
+        tables += "  (" + std::to_string(shown - levels.size()) + " more values, probability " +
+                  fmt("%.4f", rest / s.total_weight) + ")\n";
+    } else if (o.histogram && !xs.empty()) {
+      const auto [lo_it, hi_it] = std::minmax_element(xs.begin(), xs.end());
+      const double lo = *lo_it, hi = *hi_it;
+      const int bins = std::max(1, o.bins);
+      std::vector<double> h(static_cast<size_t>(bins), 0.0);
+      const double width = hi > lo ? (hi - lo) / bins : 1.0;
+      for (size_t i = 0; i < xs.size(); ++i) {
+        int b = hi > lo ? static_cast<int>((xs[i] - lo) / width) : 0;
+        h[static_cast<size_t>(std::clamp(b, 0, bins - 1))] += ws[i];
+      }
+      const double hmax = *std::max_element(h.begin(), h.end());
+      tables += "\n" + c.name + ":\n";
+      for (int b = 0; b < bins; ++b)
+        tables += pad(fmt("%.4g", lo + b * width), 11) + " " + pad(fmt("%.4f", h[b] / s.total_weight), 7) + "  " +
+                  bar(hmax > 0 ? h[b] / hmax : 0, o.width) + "\n";
+    }
+  }
+  if (truncated) out += "... more components not shown\n";
+  return out + tables;
+}
+
+}  // namespace borel::inference

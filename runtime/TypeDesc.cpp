@@ -1,0 +1,173 @@
+// TypeDesc.cpp — printing types and values.
+//
+// format_value's choices, fixed here for every printer in Borel (print,
+// summaries, the REPL):
+//   real    6 significant digits, like printf's %g, but always recognisable
+//           as a real: ".0" is appended when %g gives an integer ("1.0",
+//           "-3.0", "100000.0"; "1e+06" keeps its exponent); "inf", "-inf",
+//           "nan".
+//   int     decimal; bool `true`/`false`; unit `()`.
+//   string  raw at the top level (print("hi") shows hi), quoted with escapes
+//           (\" \\ \n \t) inside arrays, tuples and records.
+//   array   [1, 2, 3]; tuple (1, 2.5); record {mu: 1.5, k: 2} (fields in
+//           layout order); function <fn>; distribution name(params), e.g.
+//           normal(0.0, 1.0), or <name> when it has array parameters.
+#include "runtime/TypeDesc.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/Dist.h"
+
+namespace borel::rt {
+
+std::string TypeDesc::to_string() const {
+  switch (tag) {
+    case Tag::Unit: return "()";
+    case Tag::Bool: return "bool";
+    case Tag::Int: return "int";
+    case Tag::Real: return "real";
+    case Tag::String: return "string";
+    case Tag::Array: {
+      std::string s = "[";
+      s += elem ? elem->to_string() : "?";
+      return s + "]";
+    }
+    case Tag::Tuple: {
+      std::string s = "(";
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (i) s += ", ";
+        s += fields[i] ? fields[i]->to_string() : "?";
+      }
+      return s + ")";
+    }
+    case Tag::Record: {
+      std::string s = "{";
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (i) s += ", ";
+        s += (i < names.size() ? names[i] : "?") + ": " + (fields[i] ? fields[i]->to_string() : "?");
+      }
+      return s + "}";
+    }
+    case Tag::Function: {
+      // Parameters in `fields`, result in `elem` when the compiler provides them.
+      std::string s = "fn(";
+      for (size_t i = 0; i < fields.size(); ++i) {
+        if (i) s += ", ";
+        s += fields[i] ? fields[i]->to_string() : "?";
+      }
+      s += ")";
+      if (elem) s += " -> " + elem->to_string();
+      return s;
+    }
+    case Tag::Dist: {
+      std::string s = "Dist[";
+      s += elem ? elem->to_string() : "?";
+      return s + "]";
+    }
+  }
+  return "?";
+}
+
+namespace {
+
+std::string format_real(double x) {
+  if (std::isnan(x)) return "nan";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  if (!std::strpbrk(buf, ".e")) std::strcat(buf, ".0");
+  return buf;
+}
+
+std::string quote(std::string_view s) {
+  std::string r = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': r += "\\\""; break;
+      case '\\': r += "\\\\"; break;
+      case '\n': r += "\\n"; break;
+      case '\t': r += "\\t"; break;
+      default: r += c;
+    }
+  }
+  return r + "\"";
+}
+
+void format(std::string& out, Word v, const TypeDesc& t, bool top) {
+  switch (t.tag) {
+    case TypeDesc::Tag::Unit: out += "()"; return;
+    case TypeDesc::Tag::Bool: out += v ? "true" : "false"; return;
+    case TypeDesc::Tag::Int: out += std::to_string(v); return;
+    case TypeDesc::Tag::Real: out += format_real(to_real(v)); return;
+    case TypeDesc::Tag::String: {
+      const auto* s = to_ptr<const String>(v);
+      std::string_view sv = s ? view(s) : std::string_view();
+      out += top ? std::string(sv) : quote(sv);
+      return;
+    }
+    case TypeDesc::Tag::Array: {
+      const auto* a = to_ptr<const Array>(v);
+      out += '[';
+      for (int64_t i = 0; a && i < a->len; ++i) {
+        if (i) out += ", ";
+        if (t.elem) format(out, a->data[i], *t.elem, false);
+        else out += std::to_string(a->data[i]);
+      }
+      out += ']';
+      return;
+    }
+    case TypeDesc::Tag::Tuple:
+    case TypeDesc::Tag::Record: {
+      const bool rec = t.tag == TypeDesc::Tag::Record;
+      const auto* tu = to_ptr<const Tuple>(v);
+      out += rec ? '{' : '(';
+      for (size_t i = 0; tu && i < t.fields.size(); ++i) {
+        if (i) out += ", ";
+        if (rec) out += (i < t.names.size() ? t.names[i] : "?") + ": ";
+        format(out, tu->fields[i], *t.fields[i], false);
+      }
+      out += rec ? '}' : ')';
+      return;
+    }
+    case TypeDesc::Tag::Function: out += "<fn>"; return;
+    case TypeDesc::Tag::Dist: {
+      const auto* d = to_ptr<const Dist>(v);
+      if (!d || !d->ops) {
+        out += "<dist>";
+        return;
+      }
+      bool scalars = d->ops->nparams > 0;
+      for (int i = 0; i < d->ops->nparams && i < 4; ++i) {
+        const Kind k = d->ops->param_kinds[i];
+        scalars = scalars && (k == Kind::Real || k == Kind::Int || k == Kind::Bool);
+      }
+      if (!scalars) {
+        out += std::string("<") + d->ops->name + ">";
+        return;
+      }
+      out += d->ops->name;
+      out += '(';
+      for (int i = 0; i < d->ops->nparams; ++i) {
+        if (i) out += ", ";
+        const Kind k = d->ops->param_kinds[i];
+        if (k == Kind::Real) out += format_real(d->p[i]);
+        else if (k == Kind::Int) out += std::to_string(static_cast<int64_t>(d->p[i]));
+        else out += d->p[i] != 0 ? "true" : "false";
+      }
+      out += ')';
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string format_value(Word v, const TypeDesc& t) {
+  std::string out;
+  format(out, v, t, true);
+  return out;
+}
+
+}  // namespace borel::rt

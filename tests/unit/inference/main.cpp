@@ -1,0 +1,11 @@
+// main.cpp — doctest runner for the inference tests; starts the collector.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include "runtime/Value.h"
+
+int main(int argc, char** argv) {
+  borel::rt::gc_init();
+  doctest::Context context(argc, argv);
+  return context.run();
+}
