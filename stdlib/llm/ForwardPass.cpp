@@ -42,8 +42,11 @@ ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), 
 }
 
 void ForwardPass::matmul(const WeightMatrix& w, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
-  // Chunks of at least 16 rows: below that, waking a thread costs more than the work.
-  pool_.parallel_for(w.rows, 16, [&](size_t r0, size_t r1, unsigned worker) {
+  // Each thread gets at least ~64K multiply-adds: below that, waking a thread
+  // costs more than the work (single-token decoding of a small model stays on
+  // one thread).
+  const size_t min_rows = std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(1, n * w.cols));
+  pool_.parallel_for(w.rows, min_rows, [&](size_t r0, size_t r1, unsigned worker) {
     w.matmul(x, ldx, n, y, ldy, r0, r1, row_scratch_[worker].data());
   });
 }
@@ -168,7 +171,10 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
       std::memcpy(cache.keys(s.block, l) + s.slot * kvd, &k_[i * kvd], kvd * sizeof(float));
       std::memcpy(cache.values(s.block, l) + s.slot * kvd, &v_[i * kvd], kvd * sizeof(float));
     }
-    pool_.parallel_for(n, 1, [&](size_t t0, size_t t1, unsigned w) { attention(l, t0, t1, w, cache); });
+    if (pool_.size() == 1)
+      attention(l, 0, n, 0, cache);
+    else
+      pool_.parallel_for(n, 4, [&](size_t t0, size_t t1, unsigned w) { attention(l, t0, t1, w, cache); });
     matmul(L.wo, att_.data(), dim, n, xn_.data(), dim);
     for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
 
