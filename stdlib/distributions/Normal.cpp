@@ -20,13 +20,13 @@ bool in_support(const Dist&, Word x) { return std::isfinite(rt::to_real(x)); }
 
 double mean(const Dist& d) { return d.p[0]; }
 
-double variance(const Dist& d) { return d.p[1] * d.p[1]; }
+double variance(const Dist& d) { return finite_or_nan(d.p[1] * d.p[1]); }
 
 }  // namespace
 
 extern const DistOps normal_ops = {
     kName, 2, {"mu", "sigma"}, {Kind::Real, Kind::Real}, Kind::Real, "(-inf, inf)",
-    check, sample,    log_density, in_support, mean, variance,
+    check, sample, log_density, in_support, mean, variance,
 };
 
 }  // namespace borel::dist

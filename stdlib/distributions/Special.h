@@ -90,6 +90,9 @@ inline double clamp_finite(double x) {  // into [-DBL_MAX, DBL_MAX]
 inline double clamp_unit(double x) {  // into (0, 1)
   return x < DBL_TRUE_MIN ? DBL_TRUE_MIN : (x >= 1.0 ? 1.0 - 0x1.0p-53 : x);
 }
+// Moments: nan where the moment is undefined or infinite (or overflows).
+inline double finite_or_nan(double x) { return std::isfinite(x) ? x : kNaN; }
+
 // A count computed as a double, into [0, INT64_MAX].
 inline int64_t clamp_count(double k) {
   return k >= 0x1.0p63 ? INT64_MAX : (k > 0 ? static_cast<int64_t>(k) : 0);

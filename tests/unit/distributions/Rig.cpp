@@ -147,6 +147,7 @@ void check_continuous(const Dist& d, const ContinuousRef& ref, uint64_t seed) {
   for (double& x : xs) {
     const Word w = d.ops->sample(d, rng);
     REQUIRE(d.ops->in_support(d, w));
+    REQUIRE(std::isfinite(d.ops->log_density(d, w)));
     x = rt::to_real(w);
   }
   const KsResult ks = ks_test(xs, ref.cdf);
@@ -169,6 +170,7 @@ void check_discrete(const Dist& d, const DiscreteRef& ref, uint64_t seed) {
     pmf.push_back(p);
     cumulative += p;
     const double got = d.ops->log_density(d, k);
+    if (p > 0) CHECK(d.ops->in_support(d, k));
     if (p > 1e-300 || p == 0) {
       INFO("k ", k, ": log_density ", got, ", log(pmf) ", std::log(p));
       CHECK(close(got, std::log(p), 1e-9));
@@ -181,6 +183,7 @@ void check_discrete(const Dist& d, const DiscreteRef& ref, uint64_t seed) {
   for (int i = 0; i < kSamples; ++i) {
     const Word w = d.ops->sample(d, rng);
     REQUIRE(d.ops->in_support(d, w));
+    REQUIRE(std::isfinite(d.ops->log_density(d, w)));
     counts[w] += 1;
   }
   const double n = kSamples;

@@ -110,9 +110,13 @@ double boost_variance(const B& b) {
 }
 
 template <class B>
-ContinuousRef continuous_ref(const B& b) {
+ContinuousRef continuous_ref(const B& b, double mean, double variance) {
   return {[b](double x) { return pdf(b, x); }, [b](double x) { return cdf(b, x); },
-          [b](double q) { return quantile(b, q); }, boost_mean(b), boost_variance(b)};
+          [b](double q) { return quantile(b, q); }, mean, variance};
+}
+template <class B>
+ContinuousRef continuous_ref(const B& b) {
+  return continuous_ref(b, boost_mean(b), boost_variance(b));
 }
 
 template <class B>

@@ -1,0 +1,32 @@
+// Cauchy.cpp — cauchy(loc, scale): density 1 / (pi scale (1 + ((x-loc)/scale)^2))
+// on the real line. It has no mean or variance (both nan).
+#include "stdlib/distributions/Family.h"
+
+namespace borel::dist {
+
+namespace {
+
+constexpr const char* kName = "cauchy";
+
+bool check(const Dist& d, std::string& why) {
+  return check_finite(why, kName, "loc", d.p[0]) && check_positive(why, kName, "scale", d.p[1]);
+}
+
+Word sample(const Dist& d, Rng& rng) { return real_value(cauchy_sample(rng, d.p[0], d.p[1])); }
+
+double log_density(const Dist& d, Word x) { return cauchy_log_density(rt::to_real(x), d.p[0], d.p[1]); }
+
+bool in_support(const Dist&, Word x) { return std::isfinite(rt::to_real(x)); }
+
+double mean(const Dist&) { return kNaN; }
+
+double variance(const Dist&) { return kNaN; }
+
+}  // namespace
+
+extern const DistOps cauchy_ops = {
+    kName, 2, {"loc", "scale"}, {Kind::Real, Kind::Real}, Kind::Real, "(-inf, inf)",
+    check, sample, log_density, in_support, mean, variance,
+};
+
+}  // namespace borel::dist

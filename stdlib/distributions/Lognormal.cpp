@@ -1,0 +1,38 @@
+// Lognormal.cpp — lognormal(mu, sigma): exp(X) for X ~ normal(mu, sigma), on
+// (0, inf).
+#include "stdlib/distributions/Family.h"
+
+namespace borel::dist {
+
+namespace {
+
+constexpr const char* kName = "lognormal";
+
+bool check(const Dist& d, std::string& why) {
+  return check_finite(why, kName, "mu", d.p[0]) && check_positive(why, kName, "sigma", d.p[1]);
+}
+
+Word sample(const Dist& d, Rng& rng) { return real_value(lognormal_sample(rng, d.p[0], d.p[1])); }
+
+double log_density(const Dist& d, Word x) { return lognormal_log_density(rt::to_real(x), d.p[0], d.p[1]); }
+
+bool in_support(const Dist&, Word x) {
+  const double v = rt::to_real(x);
+  return v > 0 && v <= DBL_MAX;
+}
+
+double mean(const Dist& d) { return finite_or_nan(std::exp(d.p[0] + 0.5 * d.p[1] * d.p[1])); }
+
+double variance(const Dist& d) {
+  const double s2 = d.p[1] * d.p[1];
+  return finite_or_nan(std::expm1(s2) * std::exp(2 * d.p[0] + s2));
+}
+
+}  // namespace
+
+extern const DistOps lognormal_ops = {
+    kName, 2, {"mu", "sigma"}, {Kind::Real, Kind::Real}, Kind::Real, "(0, inf)",
+    check, sample, log_density, in_support, mean, variance,
+};
+
+}  // namespace borel::dist
