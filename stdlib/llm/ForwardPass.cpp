@@ -32,6 +32,48 @@ void rope(float* v, size_t n_heads, size_t head_dim, size_t n_rot, const float* 
   }
 }
 
+// e^x for a whole array in 8-float generic vectors: Cephes' expf (range
+// reduction by ln 2 in two parts, degree-6 polynomial, 2^k by exponent bits),
+// within 2 ulp of std::exp for x in [-87, 88]; inputs below -87 give ~1e-38
+// instead of denormals or 0, which no softmax or SiLU here can tell apart.
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+inline v8f exp8(v8f v) {
+  v = v < -87.0f ? v8f{} - 87.0f : v;
+  v = v > 88.0f ? v8f{} + 88.0f : v;
+  const float magic = 12582912.0f;  // 1.5 * 2^23: adding and subtracting it rounds to an integer
+  const v8f k = (v * 1.44269504088896341f + magic) - magic;
+  const v8f r = (v - k * 0.693359375f) - k * -2.12194440e-4f;
+  v8f p = v8f{} + 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  const v8i bits = (__builtin_convertvector(k, v8i) + 127) << 23;
+  v8f scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void exp_inplace(float* x, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    v8f v;
+    std::memcpy(&v, x + i, sizeof v);
+    v = exp8(v);
+    std::memcpy(x + i, &v, sizeof v);
+  }
+  if (i < n) {
+    v8f v = {};
+    std::memcpy(&v, x + i, (n - i) * sizeof(float));
+    v = exp8(v);
+    std::memcpy(x + i, &v, (n - i) * sizeof(float));
+  }
+}
+
 }  // namespace
 
 ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), pool_(pool) {
@@ -65,28 +107,33 @@ void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker,
     for (size_t h = 0; h < c.n_head; ++h) {
       const size_t g = h / group;
       const float* q = &q_[t * dim + h * hd];
+      for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
+        const float* kb = cache.keys(blocks[b0 / bt], layer) + g * hd;
+        const size_t m = std::min(bt, n_ctx - b0);
+        for (size_t j = 0; j < m; ++j) {
+          const float* k = kb + j * kvd;
+          float s = 0;
+          for (size_t i = 0; i < hd; ++i) s += q[i] * k[i];
+          scores[b0 + j] = s * scale;
+        }
+      }
       float mx = -INFINITY;
-      for (size_t p = 0; p < n_ctx; ++p) {
-        const float* k = cache.keys(blocks[p / bt], layer) + (p % bt) * kvd + g * hd;
-        float s = 0;
-        for (size_t i = 0; i < hd; ++i) s += q[i] * k[i];
-        s *= scale;
-        scores[p] = s;
-        mx = std::max(mx, s);
-      }
+      for (size_t p = 0; p < n_ctx; ++p) mx = std::max(mx, scores[p]);
+      for (size_t p = 0; p < n_ctx; ++p) scores[p] -= mx;
+      exp_inplace(scores.data(), n_ctx);
       double sum = 0;
-      for (size_t p = 0; p < n_ctx; ++p) {
-        const float e = std::exp(scores[p] - mx);
-        scores[p] = e;
-        sum += e;
-      }
+      for (size_t p = 0; p < n_ctx; ++p) sum += scores[p];
       const float inv = float(1.0 / sum);
       float* out = &att_[t * dim + h * hd];
       std::fill(out, out + hd, 0.0f);
-      for (size_t p = 0; p < n_ctx; ++p) {
-        const float* v = cache.values(blocks[p / bt], layer) + (p % bt) * kvd + g * hd;
-        const float w = scores[p] * inv;
-        for (size_t i = 0; i < hd; ++i) out[i] += w * v[i];
+      for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
+        const float* vb = cache.values(blocks[b0 / bt], layer) + g * hd;
+        const size_t m = std::min(bt, n_ctx - b0);
+        for (size_t j = 0; j < m; ++j) {
+          const float* v = vb + j * kvd;
+          const float w = scores[b0 + j] * inv;
+          for (size_t i = 0; i < hd; ++i) out[i] += w * v[i];
+        }
       }
     }
   }
@@ -181,10 +228,11 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
     for (size_t i = 0; i < n; ++i) rms_norm(&x_[i * dim], L.ffn_norm.data(), &xn_[i * dim], dim, c.rms_eps);
     matmul(L.w_gate, xn_.data(), dim, n, gate_.data(), ff);
     matmul(L.w_up, xn_.data(), dim, n, up_.data(), ff);
-    for (size_t i = 0; i < n * ff; ++i) {
-      const float g = gate_[i];
-      gate_[i] = g / (1.0f + std::exp(-g)) * up_[i];
-    }
+    // SwiGLU: silu(g) * u = g / (1 + e^-g) * u.
+    for (size_t i = 0; i < n * ff; ++i) up_[i] *= gate_[i];
+    for (size_t i = 0; i < n * ff; ++i) gate_[i] = -gate_[i];
+    exp_inplace(gate_.data(), n * ff);
+    for (size_t i = 0; i < n * ff; ++i) gate_[i] = up_[i] / (1.0f + gate_[i]);
     matmul(L.w_down, gate_.data(), ff, n, xn_.data(), dim);
     for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
   }
