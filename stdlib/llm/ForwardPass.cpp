@@ -58,6 +58,14 @@ inline v8f exp8(v8f v) {
   return p * scale;
 }
 
+inline v8f load8f(const float* p) {
+  v8f r;
+  std::memcpy(&r, p, sizeof r);
+  return r;
+}
+
+inline float hsum8(v8f v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); }
+
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void exp_inplace(float* x, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -93,7 +101,7 @@ void ForwardPass::matmul(const WeightMatrix& w, const float* x, size_t ldx, size
   });
 }
 
-void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache) {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache) {
   const auto& c = model_.config();
   const size_t hd = c.head_dim(), kvd = c.kv_dim(), dim = c.n_embd;
   const size_t group = c.n_head / c.n_head_kv;
@@ -110,11 +118,20 @@ void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker,
       for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
         const float* kb = cache.keys(blocks[b0 / bt], layer) + g * hd;
         const size_t m = std::min(bt, n_ctx - b0);
-        for (size_t j = 0; j < m; ++j) {
-          const float* k = kb + j * kvd;
-          float s = 0;
-          for (size_t i = 0; i < hd; ++i) s += q[i] * k[i];
-          scores[b0 + j] = s * scale;
+        if (hd % 8 == 0) {
+          for (size_t j = 0; j < m; ++j) {
+            const float* k = kb + j * kvd;
+            v8f acc = load8f(q) * load8f(k);
+            for (size_t i = 8; i < hd; i += 8) acc += load8f(q + i) * load8f(k + i);
+            scores[b0 + j] = hsum8(acc) * scale;
+          }
+        } else {
+          for (size_t j = 0; j < m; ++j) {
+            const float* k = kb + j * kvd;
+            float s = 0;
+            for (size_t i = 0; i < hd; ++i) s += q[i] * k[i];
+            scores[b0 + j] = s * scale;
+          }
         }
       }
       float mx = -INFINITY;
@@ -129,10 +146,16 @@ void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker,
       for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
         const float* vb = cache.values(blocks[b0 / bt], layer) + g * hd;
         const size_t m = std::min(bt, n_ctx - b0);
-        for (size_t j = 0; j < m; ++j) {
-          const float* v = vb + j * kvd;
-          const float w = scores[b0 + j] * inv;
-          for (size_t i = 0; i < hd; ++i) out[i] += w * v[i];
+        if (hd == 8) {  // the whole head in one vector register
+          v8f o = load8f(out);
+          for (size_t j = 0; j < m; ++j) o += (scores[b0 + j] * inv) * load8f(vb + j * kvd);
+          std::memcpy(out, &o, sizeof o);
+        } else {
+          for (size_t j = 0; j < m; ++j) {
+            const float* v = vb + j * kvd;
+            const float w = scores[b0 + j] * inv;
+            for (size_t i = 0; i < hd; ++i) out[i] += w * v[i];
+          }
         }
       }
     }
