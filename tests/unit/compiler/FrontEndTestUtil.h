@@ -1,0 +1,62 @@
+// FrontEndTestUtil.h — helpers shared by the lexer and parser tests: run a
+// stage on a string and render its tokens, tree or errors as text.
+#pragma once
+
+#include <string>
+
+#include "compiler/AST.h"
+#include "compiler/Diagnostics.h"
+#include "compiler/Lexer.h"
+#include "compiler/Parser.h"
+#include "compiler/Source.h"
+
+namespace borel::test {
+
+// "line:col: message", one error per line (notes and warnings left out).
+inline std::string errors_of(const Diagnostics& d) {
+  std::string out;
+  for (const auto& x : d.all())
+    if (x.severity == Diagnostic::Severity::Error)
+      out += std::to_string(x.loc.line) + ":" + std::to_string(x.loc.col) + ": " + x.message + "\n";
+  return out;
+}
+
+struct FrontEndResult {
+  std::string text;    // token dump or AST dump
+  std::string errors;  // errors_of
+};
+
+inline FrontEndResult lex_text(const std::string& src) {
+  SourceFile f("test.brl", src);
+  Diagnostics d;
+  auto toks = lex(f, d);
+  return {dump_tokens(toks), errors_of(d)};
+}
+
+inline FrontEndResult parse_text(const std::string& src) {
+  SourceFile f("test.brl", src);
+  Diagnostics d;
+  auto m = parse(f, d);
+  return {dump_ast(*m), errors_of(d)};
+}
+
+// The dump of a single expression, parsed as `let _e = <src>;`, without the
+// Module/Let header lines and with the indentation of the value removed.
+inline std::string expr_ast(const std::string& src, std::string* errors = nullptr) {
+  FrontEndResult r = parse_text("let _e = " + src + ";");
+  if (errors) *errors = r.errors;
+  std::string out;
+  size_t pos = 0;
+  int lineno = 0;
+  while (pos < r.text.size()) {
+    size_t end = r.text.find('\n', pos);
+    if (end == std::string::npos) end = r.text.size();
+    std::string line = r.text.substr(pos, end - pos);
+    pos = end + 1;
+    if (lineno++ < 2) continue;  // "Module", "  Let _e"
+    out += (line.size() >= 4 ? line.substr(4) : line) + "\n";
+  }
+  return out;
+}
+
+}  // namespace borel::test

@@ -1,0 +1,3 @@
+// main.cpp — doctest runner for the compiler unit tests.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
