@@ -17,12 +17,12 @@
 #include <vector>
 
 #include "compiler/Source.h"
+#include "runtime/TypeDesc.h"
 
 namespace borel {
 
 namespace rt {
 struct DistOps;
-struct TypeDesc;
 }  // namespace rt
 
 struct IrFunction;

@@ -1,0 +1,525 @@
+// Codegen.cpp — LLVM IR generation with the suspend/resume protocol (see Codegen.h).
+#include "compiler/Codegen.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <map>
+
+#include "compiler/Diagnostics.h"
+#include "compiler/RuntimeAbi.h"
+#include "runtime/Dist.h"
+
+namespace borel {
+namespace {
+
+using llvm::BasicBlock;
+using llvm::Function;
+using llvm::Value;
+
+class Gen {
+ public:
+  Gen(const IrModule& m, llvm::LLVMContext& c)
+      : ir_(m), c_(c), mod_(std::make_unique<llvm::Module>("borel", c)), b_(c) {
+    W = llvm::Type::getInt64Ty(c);
+    I32 = llvm::Type::getInt32Ty(c);
+    P = llvm::PointerType::get(c, 0);
+    D = llvm::Type::getDoubleTy(c);
+  }
+
+  std::unique_ptr<llvm::Module> run() {
+    for (auto& f : ir_.functions)
+      if (f->reachable) declare(f.get());
+    for (auto& f : ir_.functions)
+      if (f->reachable) define(f.get());
+    if (ir_.main) static_closure(ir_.main);  // the entry point, looked up by name
+    std::string err;
+    llvm::raw_string_ostream os(err);
+    if (llvm::verifyModule(*mod_, &os)) throw InternalError("generated LLVM IR is invalid: " + os.str());
+    return std::move(mod_);
+  }
+
+ private:
+  const IrModule& ir_;
+  llvm::LLVMContext& c_;
+  std::unique_ptr<llvm::Module> mod_;
+  llvm::IRBuilder<> b_;
+  llvm::Type *W, *I32, *P, *D;
+
+  std::map<const IrFunction*, Function*> fns_;
+  std::map<const IrFunction*, Function*> resumes_;
+  std::map<const IrFunction*, llvm::GlobalVariable*> static_closures_;
+
+  // Per-function state.
+  const IrFunction* fn_ = nullptr;
+  Function* llfn_ = nullptr;
+  Value* ctx_ = nullptr;
+  std::vector<llvm::AllocaInst*> vars_;
+  BasicBlock* body_start_ = nullptr;
+  llvm::SwitchInst* dispatch_ = nullptr;
+  int64_t next_site_ = 0;
+
+  Function* rt(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params, bool noreturn = false) {
+    Function* f = mod_->getFunction(name);
+    if (f) return f;
+    f = Function::Create(llvm::FunctionType::get(ret, params, false), Function::ExternalLinkage, name, *mod_);
+    if (noreturn) f->setDoesNotReturn();
+    return f;
+  }
+
+  llvm::FunctionType* fn_type(size_t nparams) {
+    std::vector<llvm::Type*> ps{P, W};
+    for (size_t i = 0; i < nparams; ++i) ps.push_back(W);
+    return llvm::FunctionType::get(W, ps, false);
+  }
+
+  void declare(const IrFunction* f) {
+    Function* lf = Function::Create(fn_type(f->params.size()), Function::InternalLinkage, f->name, *mod_);
+    fns_[f] = lf;
+    if (f->may_suspend) {
+      Function* r = Function::Create(llvm::FunctionType::get(W, {P}, false), Function::InternalLinkage,
+                                     f->name + ".resume", *mod_);
+      resumes_[f] = r;
+    }
+  }
+
+  llvm::Constant* static_closure(const IrFunction* f) {
+    auto it = static_closures_.find(f);
+    if (it != static_closures_.end()) return llvm::ConstantExpr::getPtrToInt(it->second, W);
+    auto* ty = llvm::StructType::get(c_, llvm::ArrayRef<llvm::Type*>{P});
+    auto* g = new llvm::GlobalVariable(*mod_, ty, true,
+                                       f == ir_.main ? llvm::GlobalValue::ExternalLinkage
+                                                     : llvm::GlobalValue::InternalLinkage,
+                                       llvm::ConstantStruct::get(ty, {fns_.at(f)}), f->name + ".closure");
+    static_closures_[f] = g;
+    return llvm::ConstantExpr::getPtrToInt(g, W);
+  }
+
+  Value* word_const(int64_t v) { return llvm::ConstantInt::get(W, static_cast<uint64_t>(v), true); }
+  Value* ptr_const(const void* p) { return word_const(reinterpret_cast<int64_t>(p)); }
+  Value* to_d(Value* w) { return b_.CreateBitCast(w, D); }
+  Value* to_w(Value* d) { return b_.CreateBitCast(d, W); }
+  Value* as_ptr(Value* w) { return b_.CreateIntToPtr(w, P); }
+
+  Value* load(const Operand& o) {
+    switch (o.kind) {
+      case Operand::Kind::Var: return b_.CreateLoad(W, vars_.at(static_cast<size_t>(o.var)));
+      case Operand::Kind::Int: return word_const(o.i);
+      case Operand::Kind::Real: return to_w(llvm::ConstantFP::get(D, o.r));
+      case Operand::Kind::Bool: return word_const(o.i ? 1 : 0);
+      case Operand::Kind::Unit: return word_const(0);
+      case Operand::Kind::String: return ptr_const(abi::intern_string(o.s));
+      case Operand::Kind::Fn: return static_closure(o.fn);
+      case Operand::Kind::TypeDesc: return ptr_const(o.type);
+    }
+    return word_const(0);
+  }
+  void store(VarId v, Value* x) {
+    if (v >= 0) b_.CreateStore(x, vars_.at(static_cast<size_t>(v)));
+  }
+  BasicBlock* block(const std::string& name) { return BasicBlock::Create(c_, name, llfn_); }
+
+  // --- suspension sites
+  // Emits the check after a site whose normal-path value is `v`, and the
+  // resume path for that site.
+  void finish_site(const Inst& in, Value* v, bool is_effect) {
+    store(in.dest, v);
+    BasicBlock* check = block("check");
+    b_.CreateBr(check);
+    int64_t site = next_site_++;
+    // Resume path: variables were restored by the dispatch block.
+    BasicBlock* resume = block("resume");
+    dispatch_->addCase(llvm::cast<llvm::ConstantInt>(llvm::ConstantInt::get(W, static_cast<uint64_t>(site))), resume);
+    b_.SetInsertPoint(resume);
+    Value* rv = is_effect ? b_.CreateCall(rt("rt_resume_value", W, {P}), {ctx_})
+                          : b_.CreateCall(rt("rt_resume_inner", W, {P}), {ctx_});
+    store(in.dest, rv);
+    b_.CreateBr(check);
+    // The check.
+    b_.SetInsertPoint(check);
+    Value* susp = b_.CreateLoad(I32, ctx_);
+    BasicBlock* save = block("save");
+    BasicBlock* cont = block("cont");
+    b_.CreateCondBr(b_.CreateICmpNE(susp, llvm::ConstantInt::get(I32, 0)), save, cont,
+                    llvm::MDBuilder(c_).createBranchWeights(1, 1000));
+    b_.SetInsertPoint(save);
+    Value* frame = b_.CreateCall(rt("rt_push_frame", P, {P, P, W, W}),
+                                 {ctx_, resumes_.at(fn_), word_const(site), word_const(static_cast<int64_t>(vars_.size()))});
+    for (size_t k = 0; k < vars_.size(); ++k) {
+      Value* slot = b_.CreateConstGEP1_64(W, frame, k);
+      b_.CreateStore(b_.CreateLoad(W, vars_[k]), slot);
+    }
+    b_.CreateRet(word_const(0));
+    b_.SetInsertPoint(cont);
+  }
+
+  // Dist parameters for the unboxed calling convention: 4 doubles, 2 words.
+  void dist_args(const rt::DistOps* ops, const std::vector<Operand>& args, size_t n, std::vector<Value*>& out) {
+    Value* ps[4] = {llvm::ConstantFP::get(D, 0.0), llvm::ConstantFP::get(D, 0.0), llvm::ConstantFP::get(D, 0.0),
+                    llvm::ConstantFP::get(D, 0.0)};
+    Value* as[2] = {word_const(0), word_const(0)};
+    int np = 0, na = 0;
+    for (size_t k = 0; k < n && k < static_cast<size_t>(ops->nparams); ++k) {
+      Value* w = load(args[k]);
+      switch (ops->param_kinds[k]) {
+        case rt::Kind::Real:
+          if (np < 4) ps[np++] = to_d(w);
+          break;
+        case rt::Kind::Int:
+        case rt::Kind::Bool:
+          if (np < 4) ps[np++] = b_.CreateSIToFP(w, D);
+          break;
+        default:
+          if (na < 2) as[na++] = w;
+      }
+    }
+    for (Value* p : ps) out.push_back(p);
+    for (Value* a : as) out.push_back(a);
+  }
+
+  // --- function bodies
+  void define(const IrFunction* f) {
+    fn_ = f;
+    llfn_ = fns_.at(f);
+    next_site_ = 0;
+    BasicBlock* entry = block("entry");
+    b_.SetInsertPoint(entry);
+    auto ai = llfn_->arg_begin();
+    ctx_ = &*ai++;
+    Value* self = &*ai++;
+    vars_.clear();
+    for (size_t k = 0; k < f->var_names.size(); ++k) {
+      vars_.push_back(b_.CreateAlloca(W, nullptr, f->var_names[k]));
+      b_.CreateStore(word_const(0), vars_.back());
+    }
+    BasicBlock* normal = block("normal");
+    BasicBlock* dispatch = nullptr;
+    if (f->may_suspend) {
+      dispatch = block("dispatch");
+      Value* resuming = b_.CreateLoad(I32, b_.CreateConstGEP1_64(llvm::Type::getInt8Ty(c_), ctx_, 4));
+      b_.CreateCondBr(b_.CreateICmpNE(resuming, llvm::ConstantInt::get(I32, 0)), dispatch, normal,
+                      llvm::MDBuilder(c_).createBranchWeights(1, 1000));
+    } else {
+      b_.CreateBr(normal);
+    }
+    b_.SetInsertPoint(normal);
+    if (f->self >= 0) store(f->self, self);
+    for (size_t k = 0; k < f->params.size(); ++k) store(f->params[k], &*ai++);
+    if (!f->captures.empty()) {
+      Value* env = as_ptr(self);
+      for (size_t k = 0; k < f->captures.size(); ++k)
+        store(f->captures[k], b_.CreateLoad(W, b_.CreateConstGEP1_64(W, env, k + 1)));
+    }
+    body_start_ = block("body");
+    b_.CreateBr(body_start_);
+    if (f->may_suspend) {
+      b_.SetInsertPoint(dispatch);
+      llvm::AllocaInst* site_slot;
+      {
+        llvm::IRBuilder<> eb(entry, entry->begin());
+        site_slot = eb.CreateAlloca(W, nullptr, "site");
+      }
+      Value* frame = b_.CreateCall(rt("rt_pop_frame", P, {P, P}), {ctx_, site_slot});
+      for (size_t k = 0; k < vars_.size(); ++k)
+        b_.CreateStore(b_.CreateLoad(W, b_.CreateConstGEP1_64(W, frame, k)), vars_[k]);
+      BasicBlock* bad = block("bad_site");
+      dispatch_ = b_.CreateSwitch(b_.CreateLoad(W, site_slot), bad);
+      b_.SetInsertPoint(bad);
+      b_.CreateUnreachable();
+    }
+    b_.SetInsertPoint(body_start_);
+    Value* r = body(f->body);
+    b_.CreateRet(r);
+    if (f->may_suspend) {
+      Function* res = resumes_.at(f);
+      BasicBlock* rb = BasicBlock::Create(c_, "entry", res);
+      llvm::IRBuilder<> rbld(rb);
+      std::vector<Value*> args{&*res->arg_begin(), word_const(0)};
+      for (size_t k = 0; k < f->params.size(); ++k) args.push_back(word_const(0));
+      rbld.CreateRet(rbld.CreateCall(llfn_, args));
+    }
+  }
+
+  Value* body(const IrBody& bd) {
+    for (const Inst& in : bd.insts) inst(in);
+    return load(bd.result);
+  }
+
+  void inst(const Inst& in) {
+    switch (in.op) {
+      case Inst::Op::Assign: store(in.dest, load(in.args[0])); return;
+      case Inst::Op::Prim: store(in.dest, prim(in)); return;
+      case Inst::Op::CallDirect: {
+        std::vector<Value*> args{ctx_, word_const(0)};
+        for (auto& a : in.args) args.push_back(load(a));
+        Value* v = b_.CreateCall(fns_.at(in.fn), args);
+        if (fn_->may_suspend && in.fn->may_suspend) finish_site(in, v, false);
+        else store(in.dest, v);
+        return;
+      }
+      case Inst::Op::CallClosure: {
+        Value* clo = load(in.args[0]);
+        Value* code = b_.CreateLoad(P, as_ptr(clo));
+        std::vector<Value*> args{ctx_, clo};
+        for (size_t k = 1; k < in.args.size(); ++k) args.push_back(load(in.args[k]));
+        Value* v = b_.CreateCall(fn_type(in.args.size() - 1), code, args);
+        finish_site(in, v, false);
+        return;
+      }
+      case Inst::Op::MakeClosure: {
+        Value* clo = b_.CreateCall(rt("rt_closure_new", W, {P, W}),
+                                   {fns_.at(in.fn), word_const(static_cast<int64_t>(in.args.size()))});
+        Value* p = as_ptr(clo);
+        for (size_t k = 0; k < in.args.size(); ++k) b_.CreateStore(load(in.args[k]), b_.CreateConstGEP1_64(W, p, k + 1));
+        store(in.dest, clo);
+        return;
+      }
+      case Inst::Op::PatchClosure: {
+        Value* p = as_ptr(load(in.args[0]));
+        b_.CreateStore(load(in.args[1]), b_.CreateConstGEP1_64(W, p, in.index + 1));
+        return;
+      }
+      case Inst::Op::If: {
+        Value* c = b_.CreateICmpNE(load(in.args[0]), word_const(0));
+        BasicBlock* th = block("then");
+        BasicBlock* el = block("else");
+        BasicBlock* join = block("endif");
+        b_.CreateCondBr(c, th, el);
+        b_.SetInsertPoint(th);
+        store(in.dest, body(*in.then_body));
+        b_.CreateBr(join);
+        b_.SetInsertPoint(el);
+        if (in.else_body) store(in.dest, body(*in.else_body));
+        b_.CreateBr(join);
+        b_.SetInsertPoint(join);
+        return;
+      }
+      case Inst::Op::ForRange: {
+        llvm::AllocaInst* iv = vars_.at(static_cast<size_t>(in.loop_var));
+        b_.CreateStore(load(in.args[0]), iv);
+        BasicBlock* head = block("for");
+        BasicBlock* bodyb = block("for_body");
+        BasicBlock* exit = block("for_end");
+        b_.CreateBr(head);
+        b_.SetInsertPoint(head);
+        Value* i = b_.CreateLoad(W, iv);
+        b_.CreateCondBr(b_.CreateICmpSLT(i, load(in.args[1])), bodyb, exit);
+        b_.SetInsertPoint(bodyb);
+        body(*in.then_body);
+        b_.CreateStore(b_.CreateAdd(b_.CreateLoad(W, iv), word_const(1)), iv);
+        b_.CreateBr(head);
+        b_.SetInsertPoint(exit);
+        return;
+      }
+      case Inst::Op::TailSelf: {
+        std::vector<Value*> vals;
+        for (auto& a : in.args) vals.push_back(load(a));
+        for (size_t k = 0; k < vals.size() && k < fn_->params.size(); ++k) store(fn_->params[k], vals[k]);
+        b_.CreateBr(body_start_);
+        b_.SetInsertPoint(block("after_tail"));
+        return;
+      }
+      case Inst::Op::Sample: {
+        Value* v;
+        if (in.dist) {
+          std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
+          dist_args(in.dist, in.args, in.args.size(), args);
+          v = b_.CreateCall(rt("rt_sample_unboxed", W, {P, W, W, D, D, D, D, W, W}), args);
+        } else {
+          v = b_.CreateCall(rt("rt_sample", W, {P, W, W}), {ctx_, load(in.args[0]), word_const(in.site)});
+        }
+        finish_site(in, v, true);
+        return;
+      }
+      case Inst::Op::Observe: {
+        Value* v;
+        if (in.dist) {
+          std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
+          dist_args(in.dist, in.args, in.args.size() - 1, args);
+          args.push_back(load(in.args.back()));
+          v = b_.CreateCall(rt("rt_observe_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args);
+        } else {
+          v = b_.CreateCall(rt("rt_observe", W, {P, W, W, W}),
+                            {ctx_, load(in.args[0]), load(in.args[1]), word_const(in.site)});
+        }
+        finish_site(in, v, true);
+        return;
+      }
+      case Inst::Op::Factor: {
+        Value* v = b_.CreateCall(rt("rt_factor", W, {P, D, W}), {ctx_, to_d(load(in.args[0])), word_const(in.site)});
+        finish_site(in, v, true);
+        return;
+      }
+    }
+  }
+
+  Value* cmp(Value* c) { return b_.CreateZExt(c, W); }
+  Value* fbin(llvm::Instruction::BinaryOps op, const Inst& in) {
+    return to_w(b_.CreateBinOp(op, to_d(load(in.args[0])), to_d(load(in.args[1]))));
+  }
+  Value* fcmp(llvm::CmpInst::Predicate p, const Inst& in) {
+    return cmp(b_.CreateFCmp(p, to_d(load(in.args[0])), to_d(load(in.args[1]))));
+  }
+  Value* icmp(llvm::CmpInst::Predicate p, const Inst& in) {
+    return cmp(b_.CreateICmp(p, load(in.args[0]), load(in.args[1])));
+  }
+  Value* call_rt(const std::string& name, std::vector<Value*> words, const Inst& in) {
+    std::vector<llvm::Type*> ps{P, W};
+    std::vector<Value*> args{ctx_, word_const(in.site)};
+    for (Value* w : words) {
+      ps.push_back(W);
+      args.push_back(w);
+    }
+    return b_.CreateCall(rt("rt_" + name, W, ps), args);
+  }
+  Value* intrinsic(llvm::Intrinsic::ID id, std::vector<Value*> args) {
+    std::vector<llvm::Type*> tys{D};
+    Function* f = llvm::Intrinsic::getDeclaration(mod_.get(), id, tys);
+    return b_.CreateCall(f, args);
+  }
+
+  Value* math(const Inst& in) {
+    const std::string& n = in.name;
+    std::vector<Value*> ds;
+    if (n[0] == 'i' && (n == "iabs" || n == "imin" || n == "imax")) {
+      Value* x = load(in.args[0]);
+      if (n == "iabs") return b_.CreateSelect(b_.CreateICmpSLT(x, word_const(0)), b_.CreateNeg(x), x);
+      Value* y = load(in.args[1]);
+      return b_.CreateSelect(n == "imin" ? b_.CreateICmpSLT(x, y) : b_.CreateICmpSGT(x, y), x, y);
+    }
+    for (auto& a : in.args) ds.push_back(to_d(load(a)));
+    using I = llvm::Intrinsic::ID;
+    static const std::map<std::string, I> intr = {
+        {"exp", llvm::Intrinsic::exp},     {"log", llvm::Intrinsic::log},     {"sqrt", llvm::Intrinsic::sqrt},
+        {"sin", llvm::Intrinsic::sin},     {"cos", llvm::Intrinsic::cos},     {"floor", llvm::Intrinsic::floor},
+        {"ceil", llvm::Intrinsic::ceil},   {"round", llvm::Intrinsic::round}, {"pow", llvm::Intrinsic::pow},
+        {"abs", llvm::Intrinsic::fabs},    {"min", llvm::Intrinsic::minnum},  {"max", llvm::Intrinsic::maxnum}};
+    auto it = intr.find(n);
+    if (it != intr.end()) return to_w(intrinsic(it->second, ds));
+    if (n == "is_nan") return cmp(b_.CreateFCmpUNO(ds[0], ds[0]));
+    std::vector<llvm::Type*> ps(ds.size(), D);
+    return to_w(b_.CreateCall(rt("rt_math_" + n, D, ps), ds));
+  }
+
+  Value* prim(const Inst& in) {
+    using Pr = Prim;
+    switch (in.prim) {
+      case Pr::IAdd: return b_.CreateAdd(load(in.args[0]), load(in.args[1]));
+      case Pr::ISub: return b_.CreateSub(load(in.args[0]), load(in.args[1]));
+      case Pr::IMul: return b_.CreateMul(load(in.args[0]), load(in.args[1]));
+      case Pr::IDiv: return call_rt("idiv", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::IMod: return call_rt("imod", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::INeg: return b_.CreateNeg(load(in.args[0]));
+      case Pr::FAdd: return fbin(llvm::Instruction::FAdd, in);
+      case Pr::FSub: return fbin(llvm::Instruction::FSub, in);
+      case Pr::FMul: return fbin(llvm::Instruction::FMul, in);
+      case Pr::FDiv: return fbin(llvm::Instruction::FDiv, in);
+      case Pr::FMod: return fbin(llvm::Instruction::FRem, in);
+      case Pr::FPow: return to_w(intrinsic(llvm::Intrinsic::pow, {to_d(load(in.args[0])), to_d(load(in.args[1]))}));
+      case Pr::FNeg: return to_w(b_.CreateFNeg(to_d(load(in.args[0]))));
+      case Pr::ILt: return icmp(llvm::CmpInst::ICMP_SLT, in);
+      case Pr::ILe: return icmp(llvm::CmpInst::ICMP_SLE, in);
+      case Pr::IGt: return icmp(llvm::CmpInst::ICMP_SGT, in);
+      case Pr::IGe: return icmp(llvm::CmpInst::ICMP_SGE, in);
+      case Pr::IEq: return icmp(llvm::CmpInst::ICMP_EQ, in);
+      case Pr::INe: return icmp(llvm::CmpInst::ICMP_NE, in);
+      case Pr::FLt: return fcmp(llvm::CmpInst::FCMP_OLT, in);
+      case Pr::FLe: return fcmp(llvm::CmpInst::FCMP_OLE, in);
+      case Pr::FGt: return fcmp(llvm::CmpInst::FCMP_OGT, in);
+      case Pr::FGe: return fcmp(llvm::CmpInst::FCMP_OGE, in);
+      case Pr::FEq: return fcmp(llvm::CmpInst::FCMP_OEQ, in);
+      case Pr::FNe: return fcmp(llvm::CmpInst::FCMP_UNE, in);
+      case Pr::Not: return b_.CreateXor(load(in.args[0]), word_const(1));
+      case Pr::IntToReal: return to_w(b_.CreateSIToFP(load(in.args[0]), D));
+      case Pr::StrEq: return call_rt("str_eq", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::StrNe: return b_.CreateXor(call_rt("str_eq", {load(in.args[0]), load(in.args[1])}, in), word_const(1));
+      case Pr::StrConcat: return call_rt("str_concat", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::ArrConcat: return call_rt("array_concat", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::ArrayGet: {
+        Value* arr = as_ptr(load(in.args[0]));
+        Value* idx = load(in.args[1]);
+        Value* len = b_.CreateLoad(W, arr);
+        BasicBlock* ok = block("in_bounds");
+        BasicBlock* bad = block("out_of_bounds");
+        b_.CreateCondBr(b_.CreateICmpULT(idx, len), ok, bad, llvm::MDBuilder(c_).createBranchWeights(1000, 1));
+        b_.SetInsertPoint(bad);
+        b_.CreateCall(rt("rt_fail_index", llvm::Type::getVoidTy(c_), {P, W, W, W}, true),
+                      {ctx_, word_const(in.site), idx, len});
+        b_.CreateUnreachable();
+        b_.SetInsertPoint(ok);
+        return b_.CreateLoad(W, b_.CreateGEP(W, arr, {b_.CreateAdd(idx, word_const(1))}));
+      }
+      case Pr::ArrayLen: return b_.CreateLoad(W, as_ptr(load(in.args[0])));
+      case Pr::ArrayLit:
+      case Pr::TupleNew: {
+        bool arr = in.prim == Pr::ArrayLit;
+        Value* obj = b_.CreateCall(rt(arr ? "rt_array_new" : "rt_tuple_new", W, {W}),
+                                   {word_const(static_cast<int64_t>(in.args.size()))});
+        Value* p = as_ptr(obj);
+        for (size_t k = 0; k < in.args.size(); ++k)
+          b_.CreateStore(load(in.args[k]), b_.CreateConstGEP1_64(W, p, k + (arr ? 1 : 0)));
+        return obj;
+      }
+      case Pr::Slice: {
+        auto bound = [&](const Operand& o, int64_t dflt) {
+          return o.kind == Operand::Kind::Unit ? word_const(dflt) : load(o);
+        };
+        return call_rt("slice", {load(in.args[0]), bound(in.args[1], 0), bound(in.args[2], INT64_MIN)}, in);
+      }
+      case Pr::Range: return call_rt("range", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::TupleGet: return b_.CreateLoad(W, b_.CreateConstGEP1_64(W, as_ptr(load(in.args[0])), in.index));
+      case Pr::ListNil: return word_const(0);
+      case Pr::ListPush: return b_.CreateCall(rt("rt_list_push", W, {W, W}), {load(in.args[0]), load(in.args[1])});
+      case Pr::ListToArray: return b_.CreateCall(rt("rt_list_to_array", W, {W}), {load(in.args[0])});
+      case Pr::DistNew: {
+        std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
+        dist_args(in.dist, in.args, in.args.size(), args);
+        return b_.CreateCall(rt("rt_dist_new", W, {P, W, W, D, D, D, D, W, W}), args);
+      }
+      case Pr::Math: return math(in);
+      case Pr::Runtime: {
+        std::vector<Value*> ws;
+        for (auto& a : in.args) ws.push_back(load(a));
+        return call_rt(in.name, ws, in);
+      }
+    }
+    throw InternalError("codegen: unknown primitive");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<llvm::Module> generate_llvm(const IrModule& m, llvm::LLVMContext& ctx) {
+  Gen g(m, ctx);
+  return g.run();
+}
+
+void optimise_llvm(llvm::Module& m) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb;
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cam, mam);
+  llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+  mpm.run(m, mam);
+}
+
+std::string dump_llvm(const llvm::Module& m) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  m.print(os, nullptr);
+  return os.str();
+}
+
+}  // namespace borel

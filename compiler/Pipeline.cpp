@@ -1,0 +1,181 @@
+// Pipeline.cpp — runs the stages in order and stops at the first stage with errors.
+#include "compiler/Pipeline.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include "compiler/Builtins.h"
+#include "compiler/Codegen.h"
+#include "compiler/DeadFunctions.h"
+#include "compiler/EffectAnalysis.h"
+#include "compiler/Lexer.h"
+#include "compiler/Lower.h"
+#include "compiler/Parser.h"
+#include "compiler/TypeCheck.h"
+
+namespace borel {
+namespace {
+
+class Timer {
+ public:
+  explicit Timer(std::vector<StageTime>& out) : out_(out), t_(std::chrono::steady_clock::now()) {}
+  void lap(const char* stage) {
+    auto now = std::chrono::steady_clock::now();
+    out_.push_back({stage, std::chrono::duration<double>(now - t_).count()});
+    t_ = now;
+  }
+
+ private:
+  std::vector<StageTime>& out_;
+  std::chrono::steady_clock::time_point t_;
+};
+
+struct Loaded {
+  std::vector<std::unique_ptr<SourceFile>> files;
+  std::vector<std::unique_ptr<Module>> modules;  // prelude first, then imports before importers
+};
+
+bool read(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+// Parses `file` and, depth first, the files it imports (each once).
+void load(Loaded& l, std::unique_ptr<SourceFile> file, Diagnostics& diags, std::set<std::string>& seen,
+          std::vector<std::string>& stack) {
+  SourceFile* f = file.get();
+  l.files.push_back(std::move(file));
+  std::unique_ptr<Module> m = parse(*f, diags);
+  if (!m) return;
+  m->file = f;
+  std::string dir = std::filesystem::path(f->path).parent_path().string();
+  for (const Import& imp : m->imports) {
+    std::filesystem::path p = std::filesystem::path(dir) / imp.path;
+    std::error_code ec;
+    std::string key = std::filesystem::weakly_canonical(p, ec).string();
+    if (std::find(stack.begin(), stack.end(), key) != stack.end()) {
+      diags.error(imp.loc, "import cycle: \"" + imp.path + "\" imports this file again");
+      continue;
+    }
+    if (!seen.insert(key).second) continue;
+    std::string text;
+    if (!read(p.string(), text)) {
+      diags.error(imp.loc, "cannot read imported file \"" + p.string() + "\"");
+      continue;
+    }
+    stack.push_back(key);
+    load(l, std::make_unique<SourceFile>(p.lexically_normal().string(), std::move(text)), diags, seen, stack);
+    stack.pop_back();
+  }
+  l.modules.push_back(std::move(m));
+}
+
+}  // namespace
+
+CompileResult compile(const std::string& path, const std::string& source, Emit emit) {
+  CompileResult r;
+  Diagnostics diags;
+  std::vector<StageTime> times;
+  Timer timer(times);
+  auto fail = [&] {
+    r.ok = false;
+    r.diagnostics = diags.render();
+    return std::move(r);
+  };
+
+  std::string text = source;
+  if (text.empty() && !read(path, text)) {
+    r.diagnostics = path + ": error: cannot read file\n";
+    return r;
+  }
+  auto user = std::make_unique<SourceFile>(path, text);
+  if (emit == Emit::Tokens) {
+    r.emitted = dump_tokens(lex(*user, diags));
+    r.ok = !diags.has_errors();
+    r.diagnostics = diags.render();
+    return r;
+  }
+
+  Loaded loaded;
+  auto prelude = std::make_unique<SourceFile>("<prelude>", prelude_source());
+  std::set<std::string> seen;
+  std::vector<std::string> stack;
+  load(loaded, std::move(prelude), diags, seen, stack);
+  std::error_code ec;
+  std::string key = std::filesystem::weakly_canonical(path, ec).string();
+  seen.insert(key);
+  stack.push_back(key);
+  load(loaded, std::move(user), diags, seen, stack);
+  timer.lap("parse");
+  if (emit == Emit::Ast) {
+    r.emitted = loaded.modules.empty() ? "" : dump_ast(*loaded.modules.back());
+    r.ok = !diags.has_errors();
+    r.diagnostics = diags.render();
+    return r;
+  }
+  if (diags.has_errors()) return fail();
+
+  TypeArena arena;
+  std::vector<Module*> mods;
+  for (auto& m : loaded.modules) mods.push_back(m.get());
+  CheckedProgram checked = type_check(mods, arena, diags);
+  timer.lap("typecheck");
+  if (diags.has_errors()) return fail();
+  if (emit == Emit::Typed || emit == Emit::Check) {
+    if (emit == Emit::Typed) r.emitted = dump_typed(checked);
+    r.ok = true;
+    r.diagnostics = diags.render();
+    return r;
+  }
+  if (!checked.has_main) {
+    diags.error(Loc{loaded.files.back().get(), 1, 1}, "no `fn main()` to run");
+    return fail();
+  }
+
+  auto program = std::make_unique<CompiledProgram>();
+  program->ir = lower(checked, diags);
+  timer.lap("lower");
+  if (diags.has_errors()) return fail();
+  analyse_effects(program->ir);
+  mark_reachable(program->ir);
+  timer.lap("ir-passes");
+  if (emit == Emit::Ir) {
+    r.emitted = dump_ir(program->ir);
+    r.ok = true;
+    return r;
+  }
+
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> mod = generate_llvm(program->ir, *ctx);
+  timer.lap("codegen");
+  program->jit = std::make_unique<Jit>();
+  program->jit->configure(*mod);
+  optimise_llvm(*mod);
+  timer.lap("optimise");
+  if (emit == Emit::Llvm) {
+    r.emitted = dump_llvm(*mod);
+    r.ok = true;
+    return r;
+  }
+  program->jit->add(std::move(mod), std::move(ctx));
+  program->entry = reinterpret_cast<rt::Word>(program->jit->lookup("__main.closure"));
+  timer.lap("jit");
+  program->times = times;
+  r.ok = true;
+  r.diagnostics = diags.render();
+  r.program = std::move(program);
+  return r;
+}
+
+}  // namespace borel

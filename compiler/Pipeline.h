@@ -1,0 +1,48 @@
+// Pipeline.h — the compiler's stages, in order, as one list.
+//
+//   load (file + imports) → lex → parse → type check → lower to IR
+//   → effect analysis → dead functions → LLVM IR → optimise → JIT
+//
+// `emit` stops after a stage and returns its rendering (`borel --emit=...`).
+// Each stage's time is recorded (`borel run --time`), so compile latency is
+// measured where it is spent.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/Diagnostics.h"
+#include "compiler/IR.h"
+#include "compiler/Jit.h"
+#include "runtime/Value.h"
+
+namespace borel {
+
+enum class Emit { None, Tokens, Ast, Typed, Ir, Llvm, Check };
+
+struct StageTime {
+  std::string stage;
+  double seconds;
+};
+
+// A compiled, runnable program. Keep it alive while its values are in use.
+struct CompiledProgram {
+  std::unique_ptr<Jit> jit;
+  IrModule ir;               // owns the runtime type descriptions
+  rt::Word entry = 0;        // closure of `__main`
+  std::vector<StageTime> times;
+};
+
+struct CompileResult {
+  bool ok = false;
+  std::string diagnostics;   // rendered errors and warnings
+  std::string emitted;       // for Emit modes
+  std::unique_ptr<CompiledProgram> program;  // when Emit::None and ok
+};
+
+// Compiles the file at `path` (or `source` when non-empty, shown as `path`).
+CompileResult compile(const std::string& path, const std::string& source, Emit emit);
+
+}  // namespace borel

@@ -1,0 +1,787 @@
+// RuntimeAbi.cpp — the rt_* functions compiled code calls, the frame stack
+// behind suspension, and CompiledModel (see RuntimeAbi.h, Codegen.h).
+//
+// Every rt_* function that can fail reports through `fail`, which records
+// the message and longjmps to the innermost guarded entry; so no C++
+// exception ever crosses a frame of generated code.
+#include "compiler/RuntimeAbi.h"
+
+#include <gc/gc.h>
+
+#include <boost/json.hpp>
+#include <boost/math/special_functions/digamma.hpp>
+#include <cmath>
+#include <csetjmp>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unordered_map>
+#include <filesystem>
+
+#include "inference/Empirical.h"
+#include "inference/Infer.h"
+#include "inference/Summary.h"
+#include "runtime/Dist.h"
+#include "runtime/Rng.h"
+#include "runtime/Sites.h"
+#include "runtime/TypeDesc.h"
+
+namespace borel::abi {
+
+using rt::Ctx;
+using rt::Word;
+
+namespace {
+
+// Per-thread state of the suspension protocol and of error unwinding.
+struct RunState {
+  Word* scratch = nullptr;  // frames being pushed while unwinding (GC-scanned, uncollectable)
+  int64_t len = 0;
+  int64_t cap = 0;
+  const Word* cont = nullptr;  // continuation being resumed: [len, words...]
+  int64_t pos = 0;
+  Word value = 0;
+  std::jmp_buf* jump = nullptr;
+  std::string error;
+  int64_t error_site = -1;
+};
+
+RunState& state() {
+  static thread_local RunState* s = [] {
+    rt::gc_init();
+    auto* r = new RunState();
+    r->cap = 256;
+    r->scratch = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(r->cap)));
+    return r;
+  }();
+  return *s;
+}
+
+RunOptions g_options;
+// Root for the last top-level infer result: [dist, type].
+Word* last_result_root() {
+  static Word* root = [] {
+    rt::gc_init();
+    return static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(2 * sizeof(Word)));
+  }();
+  return root;
+}
+Word* g_globals = nullptr;
+int64_t g_global_cap = 0;
+
+[[noreturn]] void fail(int64_t site, std::string message) {
+  RunState& s = state();
+  s.error = std::move(message);
+  s.error_site = site;
+  std::longjmp(*s.jump, 1);
+}
+
+// Runs f; a C++ exception becomes a runtime error at `site`.
+template <class F>
+Word guarded(int64_t site, F&& f) {
+  Word r = 0;
+  bool failed = false;
+  try {
+    r = f();
+  } catch (const rt::RuntimeError& e) {
+    failed = true;
+    state().error = e.where.empty() ? e.message : e.where + ": " + e.message;
+    if (!e.where.empty()) site = -2;
+  } catch (const std::exception& e) {
+    failed = true;
+    state().error = e.what();
+  }
+  if (failed) {
+    RunState& s = state();
+    s.error_site = site;
+    std::longjmp(*s.jump, 1);
+  }
+  return r;
+}
+
+void suspend_if_requested(Ctx* ctx) {
+  if (ctx->suspend_requested) {
+    ctx->suspend_requested = false;
+    ctx->suspending = 1;
+  }
+}
+
+rt::Dist make_dist(const rt::DistOps* ops, double p0, double p1, double p2, double p3, Word a0, Word a1) {
+  rt::Dist d{};
+  d.ops = ops;
+  d.p[0] = p0;
+  d.p[1] = p1;
+  d.p[2] = p2;
+  d.p[3] = p3;
+  d.a[0] = a0;
+  d.a[1] = a1;
+  return d;
+}
+
+void check_dist(const rt::Dist& d, int64_t site) {
+  std::string why;
+  if (!d.ops->check(d, why)) fail(site, why);
+}
+
+const rt::Dist& dist_of(Word w, int64_t site) {
+  if (!w) fail(site, "distribution is missing");
+  return *rt::to_ptr<rt::Dist>(w);
+}
+
+// A persistent list used to build arrays in loops: immutable nodes, so a
+// suspended loop can be resumed by several particles.
+struct ListNode {
+  Word head;
+  const ListNode* tail;
+  int64_t len;
+};
+
+const rt::TypeDesc& need_type(const rt::TypeDesc* t, int64_t site, const char* what) {
+  if (!t) fail(site, std::string(what) + ": the value's type is not known at compile time; add a type annotation");
+  return *t;
+}
+
+std::string resolve_path(const rt::String* path, const rt::String* dir) {
+  std::filesystem::path p(std::string(rt::view(path)));
+  if (p.is_relative() && dir && dir->len > 0) {
+    std::filesystem::path q = std::filesystem::path(std::string(rt::view(dir))) / p;
+    if (std::filesystem::exists(q)) return q.string();
+  }
+  return p.string();
+}
+
+// JSON → typed value.
+Word from_json(const boost::json::value& v, const rt::TypeDesc& t, const std::string& where) {
+  using Tag = rt::TypeDesc::Tag;
+  auto bad = [&](const std::string& what) -> Word {
+    throw rt::RuntimeError{"", "read_json: " + where + " should be " + what + ", found " + boost::json::serialize(v).substr(0, 60)};
+  };
+  switch (t.tag) {
+    case Tag::Real:
+      if (v.is_double()) return rt::from_real(v.as_double());
+      if (v.is_int64()) return rt::from_real(static_cast<double>(v.as_int64()));
+      if (v.is_uint64()) return rt::from_real(static_cast<double>(v.as_uint64()));
+      return bad("a number");
+    case Tag::Int:
+      if (v.is_int64()) return v.as_int64();
+      if (v.is_uint64()) return static_cast<Word>(v.as_uint64());
+      if (v.is_double() && std::floor(v.as_double()) == v.as_double()) return static_cast<Word>(v.as_double());
+      return bad("an integer");
+    case Tag::Bool:
+      if (v.is_bool()) return v.as_bool() ? 1 : 0;
+      if (v.is_int64() && (v.as_int64() == 0 || v.as_int64() == 1)) return v.as_int64();
+      return bad("a bool");
+    case Tag::String:
+      if (v.is_string()) return rt::from_ptr(rt::string_new(std::string(v.as_string())));
+      return bad("a string");
+    case Tag::Unit: return 0;
+    case Tag::Array: {
+      if (!v.is_array()) return bad("an array");
+      const auto& a = v.as_array();
+      rt::Array* out = rt::array_new(static_cast<int64_t>(a.size()));
+      for (size_t i = 0; i < a.size(); ++i)
+        out->data[i] = from_json(a[i], *t.elem, where + "[" + std::to_string(i) + "]");
+      return rt::from_ptr(out);
+    }
+    case Tag::Tuple: {
+      if (!v.is_array() || v.as_array().size() != t.fields.size()) return bad("an array of " + std::to_string(t.fields.size()));
+      rt::Tuple* out = rt::tuple_new(static_cast<int64_t>(t.fields.size()));
+      for (size_t i = 0; i < t.fields.size(); ++i)
+        out->fields[i] = from_json(v.as_array()[i], *t.fields[i], where + "[" + std::to_string(i) + "]");
+      return rt::from_ptr(out);
+    }
+    case Tag::Record: {
+      if (!v.is_object()) return bad("an object");
+      rt::Tuple* out = rt::tuple_new(static_cast<int64_t>(t.fields.size()));
+      for (size_t i = 0; i < t.fields.size(); ++i) {
+        const boost::json::value* f = v.as_object().if_contains(t.names[i]);
+        if (!f) throw rt::RuntimeError{"", "read_json: " + where + " has no field \"" + t.names[i] + "\""};
+        out->fields[i] = from_json(*f, *t.fields[i], where + "." + t.names[i]);
+      }
+      return rt::from_ptr(out);
+    }
+    default: return bad("data (functions and distributions cannot be read)");
+  }
+}
+
+std::string read_file(const std::string& path, const char* who) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw rt::RuntimeError{"", std::string(who) + ": cannot open \"" + path + "\""};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// CSV with a header → a record of columns.
+Word from_csv(const std::string& text, const rt::TypeDesc& t, const std::string& path) {
+  if (t.tag != rt::TypeDesc::Tag::Record)
+    throw rt::RuntimeError{"", "read_csv: the result must be a record of columns, e.g. data.x"};
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream ss(text);
+  std::string line;
+  while (std::getline(ss, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    std::vector<std::string> cells;
+    std::string cell;
+    std::stringstream ls(line);
+    while (std::getline(ls, cell, ',')) cells.push_back(cell);
+    if (!line.empty() && line.back() == ',') cells.push_back("");
+    rows.push_back(cells);
+  }
+  if (rows.empty()) throw rt::RuntimeError{"", "read_csv: \"" + path + "\" is empty"};
+  rt::Tuple* out = rt::tuple_new(static_cast<int64_t>(t.fields.size()));
+  for (size_t f = 0; f < t.fields.size(); ++f) {
+    auto it = std::find(rows[0].begin(), rows[0].end(), t.names[f]);
+    if (it == rows[0].end()) throw rt::RuntimeError{"", "read_csv: \"" + path + "\" has no column \"" + t.names[f] + "\""};
+    size_t col = static_cast<size_t>(it - rows[0].begin());
+    const rt::TypeDesc* el = t.fields[f]->elem;
+    if (t.fields[f]->tag != rt::TypeDesc::Tag::Array || !el || !el->is_scalar())
+      throw rt::RuntimeError{"", "read_csv: column \"" + t.names[f] + "\" must be read as [real], [int] or [bool]"};
+    rt::Array* a = rt::array_new(static_cast<int64_t>(rows.size() - 1));
+    for (size_t r = 1; r < rows.size(); ++r) {
+      const std::string cell = col < rows[r].size() ? rows[r][col] : "";
+      char* end = nullptr;
+      std::string where = path + ":" + std::to_string(r + 1) + ": column \"" + t.names[f] + "\"";
+      if (el->tag == rt::TypeDesc::Tag::Real) {
+        double x = std::strtod(cell.c_str(), &end);
+        if (cell.empty() || *end) throw rt::RuntimeError{"", "read_csv: " + where + ": \"" + cell + "\" is not a number"};
+        a->data[r - 1] = rt::from_real(x);
+      } else {
+        long long x = std::strtoll(cell.c_str(), &end, 10);
+        if (cell.empty() || *end) throw rt::RuntimeError{"", "read_csv: " + where + ": \"" + cell + "\" is not an integer"};
+        a->data[r - 1] = x;
+      }
+    }
+    out->fields[f] = rt::from_ptr(a);
+  }
+  return rt::from_ptr(out);
+}
+
+// Top level: `sample` outside `infer` simulates; conditioning is an error.
+class TopLevelHandler final : public rt::Handler {
+ public:
+  Word sample(Ctx& ctx, const rt::Dist& d, rt::SiteId) override { return d.ops->sample(d, *ctx.rng); }
+  void observe(Ctx&, const rt::Dist&, Word, rt::SiteId site) override {
+    fail(site, "observe is only allowed inside a model run by infer");
+  }
+  void factor(Ctx&, double, rt::SiteId site) override { fail(site, "factor is only allowed inside a model run by infer"); }
+};
+
+using Entry = Word (*)(Ctx*, Word);
+using ResumeFn = Word (*)(Ctx*);
+
+// Calls into generated code; returns false (with state().error set) when a
+// runtime error unwound it.
+bool enter(Ctx* ctx, Word closure, Word* out) {
+  RunState& s = state();
+  std::jmp_buf here;
+  std::jmp_buf* saved = s.jump;
+  s.jump = &here;
+  if (setjmp(here)) {
+    s.jump = saved;
+    s.len = 0;
+    ctx->suspending = 0;
+    ctx->resuming = 0;
+    return false;
+  }
+  auto code = *rt::to_ptr<Entry>(closure);
+  *out = code(ctx, closure);
+  s.jump = saved;
+  return true;
+}
+
+bool reenter(Ctx* ctx, ResumeFn fn, Word* out) {
+  RunState& s = state();
+  std::jmp_buf here;
+  std::jmp_buf* saved = s.jump;
+  s.jump = &here;
+  if (setjmp(here)) {
+    s.jump = saved;
+    s.len = 0;
+    ctx->suspending = 0;
+    ctx->resuming = 0;
+    return false;
+  }
+  *out = fn(ctx);
+  s.jump = saved;
+  return true;
+}
+
+[[noreturn]] void rethrow_error() {
+  RunState& s = state();
+  rt::RuntimeError e;
+  if (s.error_site >= 0) e.where = rt::site_location(s.error_site);
+  e.message = s.error;
+  throw e;
+}
+
+rt::Step finish(Ctx& ctx, Word value) {
+  RunState& s = state();
+  if (!ctx.suspending) return rt::Step{rt::Step::Kind::Done, value, nullptr};
+  ctx.suspending = 0;
+  auto* cont = static_cast<Word*>(GC_MALLOC(sizeof(Word) * static_cast<size_t>(s.len + 1)));
+  cont[0] = s.len;
+  std::memcpy(cont + 1, s.scratch, sizeof(Word) * static_cast<size_t>(s.len));
+  s.len = 0;
+  return rt::Step{rt::Step::Kind::Suspended, 0, cont};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- CompiledModel
+
+rt::Step CompiledModel::start(Ctx& ctx) {
+  Word v = 0;
+  ctx.suspending = 0;
+  ctx.resuming = 0;
+  if (!enter(&ctx, closure_, &v)) rethrow_error();
+  return finish(ctx, v);
+}
+
+rt::Step CompiledModel::resume(Ctx& ctx, rt::Cont* cont, Word value) {
+  RunState& s = state();
+  const Word* c = static_cast<const Word*>(cont);
+  s.cont = c + 1;
+  s.pos = c[0];
+  s.value = value;
+  ctx.suspending = 0;
+  ctx.resuming = 1;
+  auto fn = reinterpret_cast<ResumeFn>(s.cont[s.pos - 1]);
+  Word v = 0;
+  if (!reenter(&ctx, fn, &v)) rethrow_error();
+  return finish(ctx, v);
+}
+
+std::string CompiledModel::site_location(rt::SiteId site) const { return rt::site_location(site); }
+
+void set_run_options(const RunOptions& o) { g_options = o; }
+
+InferResult last_top_level_result() {
+  return {rt::to_ptr<const rt::Dist>(last_result_root()[0]), rt::to_ptr<const rt::TypeDesc>(last_result_root()[1])};
+}
+
+void run_entry(Word entry_closure, const RunOptions& options) {
+  set_run_options(options);
+  rt::gc_init();
+  rt::Rng rng(options.seed, 0);
+  TopLevelHandler handler;
+  Ctx ctx;
+  ctx.handler = &handler;
+  ctx.rng = &rng;
+  CompiledModel main(entry_closure);
+  main.start(ctx);
+}
+
+const rt::String* intern_string(const std::string& s) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, const rt::String*> table;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = table.find(s);
+  if (it != table.end()) return it->second;
+  rt::gc_init();
+  auto* r = static_cast<rt::String*>(GC_MALLOC_ATOMIC_UNCOLLECTABLE(sizeof(rt::String) + s.size() + 1));
+  r->len = static_cast<int64_t>(s.size());
+  std::memcpy(r->data, s.data(), s.size());
+  r->data[s.size()] = 0;
+  table[s] = r;
+  return r;
+}
+
+}  // namespace borel::abi
+
+// ---------------------------------------------------------------- rt_* (C ABI)
+
+using borel::abi::RunState;
+using borel::rt::Ctx;
+using borel::rt::Word;
+namespace rt = borel::rt;
+namespace inf = borel::inference;
+using namespace borel::abi;
+
+extern "C" {
+
+// Frames.
+Word* rt_push_frame(Ctx*, void* resume_fn, int64_t site, int64_t nvars) {
+  RunState& s = state();
+  int64_t need = s.len + nvars + 3;
+  if (need > s.cap) {
+    int64_t cap = std::max(need, s.cap * 2);
+    auto* n = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(cap)));
+    std::memcpy(n, s.scratch, sizeof(Word) * static_cast<size_t>(s.len));
+    GC_FREE(s.scratch);
+    s.scratch = n;
+    s.cap = cap;
+  }
+  Word* vars = s.scratch + s.len;
+  s.scratch[s.len + nvars] = nvars;
+  s.scratch[s.len + nvars + 1] = site;
+  s.scratch[s.len + nvars + 2] = reinterpret_cast<Word>(resume_fn);
+  s.len = need;
+  return vars;
+}
+
+const Word* rt_pop_frame(Ctx*, int64_t* site) {
+  RunState& s = state();
+  int64_t n = s.cont[s.pos - 3];
+  *site = s.cont[s.pos - 2];
+  s.pos -= n + 3;
+  return s.cont + s.pos;
+}
+
+Word rt_resume_inner(Ctx* ctx) {
+  RunState& s = state();
+  auto fn = reinterpret_cast<Word (*)(Ctx*)>(s.cont[s.pos - 1]);
+  return fn(ctx);
+}
+
+Word rt_resume_value(Ctx* ctx) {
+  ctx->resuming = 0;
+  return state().value;
+}
+
+// Effects.
+Word rt_sample_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
+                       Word a0, Word a1) {
+  rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
+  check_dist(d, site);
+  Word v = guarded(site, [&] { return ctx->handler->sample(*ctx, d, site); });
+  suspend_if_requested(ctx);
+  return v;
+}
+
+Word rt_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
+                        Word a0, Word a1, Word value) {
+  rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
+  check_dist(d, site);
+  guarded(site, [&] {
+    ctx->handler->observe(*ctx, d, value, site);
+    return Word{0};
+  });
+  suspend_if_requested(ctx);
+  return 0;
+}
+
+Word rt_sample(Ctx* ctx, Word dist, int64_t site) {
+  const rt::Dist& d = dist_of(dist, site);
+  Word v = guarded(site, [&] { return ctx->handler->sample(*ctx, d, site); });
+  suspend_if_requested(ctx);
+  return v;
+}
+
+Word rt_observe(Ctx* ctx, Word dist, Word value, int64_t site) {
+  const rt::Dist& d = dist_of(dist, site);
+  guarded(site, [&] {
+    ctx->handler->observe(*ctx, d, value, site);
+    return Word{0};
+  });
+  suspend_if_requested(ctx);
+  return 0;
+}
+
+Word rt_factor(Ctx* ctx, double w, int64_t site) {
+  if (std::isnan(w)) fail(site, "factor: the log-weight is NaN");
+  guarded(site, [&] {
+    ctx->handler->factor(*ctx, w, site);
+    return Word{0};
+  });
+  suspend_if_requested(ctx);
+  return 0;
+}
+
+Word rt_dist_new(Ctx*, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3, Word a0,
+                 Word a1) {
+  rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
+  check_dist(d, site);
+  return rt::from_ptr(rt::dist_box(d));
+}
+
+// Memory.
+Word rt_closure_new(void* code, int64_t n) {
+  auto* c = static_cast<rt::Closure*>(rt::gc_alloc(sizeof(void*) + sizeof(Word) * static_cast<size_t>(n)));
+  c->code = code;
+  return rt::from_ptr(c);
+}
+Word rt_array_new(int64_t n) { return rt::from_ptr(rt::array_new(n)); }
+Word rt_tuple_new(int64_t n) { return rt::from_ptr(rt::tuple_new(n)); }
+Word rt_list_push(Word list, Word x) {
+  auto* n = static_cast<ListNode*>(rt::gc_alloc(sizeof(ListNode)));
+  n->head = x;
+  n->tail = rt::to_ptr<const ListNode>(list);
+  n->len = n->tail ? n->tail->len + 1 : 1;
+  return rt::from_ptr(n);
+}
+Word rt_list_to_array(Word list) {
+  auto* l = rt::to_ptr<const ListNode>(list);
+  int64_t n = l ? l->len : 0;
+  rt::Array* a = rt::array_new(n);
+  for (int64_t i = n - 1; l; l = l->tail, --i) a->data[i] = l->head;
+  return rt::from_ptr(a);
+}
+
+// Checks and arithmetic.
+void rt_fail_index(Ctx*, int64_t site, int64_t i, int64_t len) {
+  fail(site, "index " + std::to_string(i) + " is out of range for an array of length " + std::to_string(len));
+}
+Word rt_idiv(Ctx*, int64_t site, Word a, Word b) {
+  if (b == 0) fail(site, "integer division by zero");
+  if (a == INT64_MIN && b == -1) fail(site, "integer division overflows");
+  return a / b;
+}
+Word rt_imod(Ctx*, int64_t site, Word a, Word b) {
+  if (b == 0) fail(site, "integer remainder by zero");
+  if (b == -1) return 0;
+  return a % b;
+}
+Word rt_real_to_int(Ctx*, int64_t site, Word x) {
+  double d = rt::to_real(x);
+  if (!std::isfinite(d) || d >= 9.2233720368547758e18 || d < -9.2233720368547758e18)
+    fail(site, "int: " + std::to_string(d) + " has no int value");
+  return static_cast<Word>(d);
+}
+Word rt_str_eq(Ctx*, int64_t, Word a, Word b) {
+  return rt::view(rt::to_ptr<rt::String>(a)) == rt::view(rt::to_ptr<rt::String>(b)) ? 1 : 0;
+}
+Word rt_str_concat(Ctx*, int64_t, Word a, Word b) {
+  std::string s(rt::view(rt::to_ptr<rt::String>(a)));
+  s += rt::view(rt::to_ptr<rt::String>(b));
+  return rt::from_ptr(rt::string_new(s));
+}
+Word rt_str_len(Ctx*, int64_t, Word a) { return rt::to_ptr<rt::String>(a)->len; }
+Word rt_array_concat(Ctx*, int64_t, Word a, Word b) {
+  auto* x = rt::to_ptr<rt::Array>(a);
+  auto* y = rt::to_ptr<rt::Array>(b);
+  rt::Array* r = rt::array_new(x->len + y->len);
+  std::memcpy(r->data, x->data, sizeof(Word) * static_cast<size_t>(x->len));
+  std::memcpy(r->data + x->len, y->data, sizeof(Word) * static_cast<size_t>(y->len));
+  return rt::from_ptr(r);
+}
+Word rt_slice(Ctx*, int64_t site, Word a, Word lo, Word hi) {
+  auto* x = rt::to_ptr<rt::Array>(a);
+  if (hi == INT64_MIN) hi = x->len;
+  if (lo < 0 || hi > x->len || lo > hi)
+    fail(site, "slice " + std::to_string(lo) + ".." + std::to_string(hi) + " is out of range for an array of length " +
+                   std::to_string(x->len));
+  rt::Array* r = rt::array_new(hi - lo);
+  std::memcpy(r->data, x->data + lo, sizeof(Word) * static_cast<size_t>(hi - lo));
+  return rt::from_ptr(r);
+}
+Word rt_range(Ctx*, int64_t site, Word lo, Word hi) {
+  int64_t n = hi > lo ? hi - lo : 0;
+  if (n > (int64_t{1} << 32)) fail(site, "range " + std::to_string(lo) + ".." + std::to_string(hi) + " is too large");
+  rt::Array* r = rt::array_new_atomic(n);
+  for (int64_t i = 0; i < n; ++i) r->data[i] = lo + i;
+  return rt::from_ptr(r);
+}
+Word rt_sum_int(Ctx*, int64_t, Word a) {
+  auto* x = rt::to_ptr<rt::Array>(a);
+  int64_t s = 0;
+  for (int64_t i = 0; i < x->len; ++i) s += x->data[i];
+  return s;
+}
+Word rt_sum_real(Ctx*, int64_t, Word a) {
+  auto* x = rt::to_ptr<rt::Array>(a);
+  double s = 0;
+  for (int64_t i = 0; i < x->len; ++i) s += rt::to_real(x->data[i]);
+  return rt::from_real(s);
+}
+Word rt_logsumexp(Ctx*, int64_t, Word a) {
+  auto* x = rt::to_ptr<rt::Array>(a);
+  double m = -INFINITY;
+  for (int64_t i = 0; i < x->len; ++i) m = std::max(m, rt::to_real(x->data[i]));
+  if (!std::isfinite(m)) return rt::from_real(m);
+  double s = 0;
+  for (int64_t i = 0; i < x->len; ++i) s += std::exp(rt::to_real(x->data[i]) - m);
+  return rt::from_real(m + std::log(s));
+}
+Word rt_softmax(Ctx* ctx, int64_t site, Word a) {
+  auto* x = rt::to_ptr<rt::Array>(a);
+  double lse = rt::to_real(rt_logsumexp(ctx, site, a));
+  rt::Array* r = rt::array_new_atomic(x->len);
+  for (int64_t i = 0; i < x->len; ++i) r->data[i] = rt::from_real(std::exp(rt::to_real(x->data[i]) - lse));
+  return rt::from_ptr(r);
+}
+double rt_math_log1p(double x) { return std::log1p(x); }
+double rt_math_expm1(double x) { return std::expm1(x); }
+double rt_math_tan(double x) { return std::tan(x); }
+double rt_math_atan(double x) { return std::atan(x); }
+double rt_math_tanh(double x) { return std::tanh(x); }
+double rt_math_lgamma(double x) { return std::lgamma(x); }
+double rt_math_digamma(double x) {
+  if (x <= 0 && std::floor(x) == x) return NAN;
+  return boost::math::digamma(x);
+}
+double rt_math_sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
+double rt_math_logit(double x) { return std::log(x / (1 - x)); }
+double rt_math_atan2(double y, double x) { return std::atan2(y, x); }
+
+// Globals (top-level lets), scanned by the collector.
+Word rt_global_get(Ctx*, int64_t, Word i) { return g_globals && i < g_global_cap ? g_globals[i] : 0; }
+Word rt_global_set(Ctx*, int64_t, Word i, Word v) {
+  if (i >= g_global_cap) {
+    int64_t cap = std::max<int64_t>(16, (i + 1) * 2);
+    auto* n = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(cap)));
+    if (g_globals) std::memcpy(n, g_globals, sizeof(Word) * static_cast<size_t>(g_global_cap));
+    g_globals = n;
+    g_global_cap = cap;
+  }
+  g_globals[i] = v;
+  return 0;
+}
+
+// Output and data.
+Word rt_print(Ctx*, int64_t site, Word v, Word type) {
+  return guarded(site, [&] {
+    const auto* t = rt::to_ptr<const rt::TypeDesc>(type);
+    std::string s = t ? rt::format_value(v, *t) : std::string("<value of undecided type>");
+    std::fwrite(s.data(), 1, s.size(), stdout);
+    std::fputc('\n', stdout);
+    return Word{0};
+  });
+}
+Word rt_to_string(Ctx*, int64_t site, Word v, Word type) {
+  return guarded(site, [&] {
+    const auto* t = rt::to_ptr<const rt::TypeDesc>(type);
+    return rt::from_ptr(rt::string_new(t ? rt::format_value(v, *t) : std::string("<?>")));
+  });
+}
+Word rt_read_json(Ctx*, int64_t site, Word path, Word type, Word dir) {
+  const auto* t = rt::to_ptr<const rt::TypeDesc>(type);
+  const rt::TypeDesc& td = need_type(t, site, "read_json");
+  return guarded(site, [&] {
+    std::string p = resolve_path(rt::to_ptr<rt::String>(path), rt::to_ptr<rt::String>(dir));
+    std::string text = read_file(p, "read_json");
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(text, ec);
+    if (ec) throw rt::RuntimeError{"", "read_json: \"" + p + "\" is not valid JSON: " + ec.message()};
+    return from_json(v, td, "the document");
+  });
+}
+Word rt_read_csv(Ctx*, int64_t site, Word path, Word type, Word dir) {
+  const auto* t = rt::to_ptr<const rt::TypeDesc>(type);
+  const rt::TypeDesc& td = need_type(t, site, "read_csv");
+  return guarded(site, [&] {
+    std::string p = resolve_path(rt::to_ptr<rt::String>(path), rt::to_ptr<rt::String>(dir));
+    return from_csv(read_file(p, "read_csv"), td, p);
+  });
+}
+Word rt_error(Ctx*, int64_t site, Word msg) { fail(site, std::string(rt::view(rt::to_ptr<rt::String>(msg)))); }
+
+// Inference.
+Word rt_method_smc(Ctx*, int64_t site, Word particles, Word resampling, Word ess, Word threads) {
+  return guarded(site, [&] {
+    auto* m = new (rt::gc_alloc(sizeof(inf::Method) + sizeof(int64_t))) inf::Method();
+    m->name = "smc";
+    m->particles = particles;
+    m->resampling = std::string(rt::view(rt::to_ptr<rt::String>(resampling)));
+    m->ess_threshold = rt::to_real(ess);
+    *reinterpret_cast<int64_t*>(m + 1) = threads;
+    return rt::from_ptr(m);
+  });
+}
+Word rt_method_importance(Ctx*, int64_t site, Word particles, Word threads) {
+  return guarded(site, [&] {
+    auto* m = new (rt::gc_alloc(sizeof(inf::Method) + sizeof(int64_t))) inf::Method();
+    m->name = "importance";
+    m->particles = particles;
+    *reinterpret_cast<int64_t*>(m + 1) = threads;
+    return rt::from_ptr(m);
+  });
+}
+Word rt_method_prior(Ctx*, int64_t site, Word samples, Word threads) {
+  return guarded(site, [&] {
+    auto* m = new (rt::gc_alloc(sizeof(inf::Method) + sizeof(int64_t))) inf::Method();
+    m->name = "prior";
+    m->particles = samples;
+    *reinterpret_cast<int64_t*>(m + 1) = threads;
+    return rt::from_ptr(m);
+  });
+}
+Word rt_infer(Ctx* ctx, int64_t site, Word method, Word thunk, Word type) {
+  const auto* t = rt::to_ptr<const rt::TypeDesc>(type);
+  static const rt::TypeDesc unknown = [] {
+    rt::TypeDesc u;
+    u.tag = rt::TypeDesc::Tag::Unit;
+    return u;
+  }();
+  return guarded(site, [&] {
+    const auto* m = rt::to_ptr<const inf::Method>(method);
+    int64_t threads = *reinterpret_cast<const int64_t*>(m + 1);
+    bool nested = ctx->handler && dynamic_cast<TopLevelHandler*>(ctx->handler) == nullptr;
+    if (threads <= 0) threads = nested ? 1 : g_options.threads;
+    uint64_t seed = ctx->rng->next_u64();
+    inf::Method copy = *m;
+    copy.progress = g_options.progress && !nested;
+    CompiledModel model(thunk);
+    rt::Dist* d = inf::infer(copy, model, t ? *t : unknown, seed, static_cast<int>(threads));
+    if (!nested) {
+      last_result_root()[0] = rt::from_ptr(d);
+      last_result_root()[1] = type;
+    }
+    return rt::from_ptr(d);
+  });
+}
+Word rt_summary(Ctx*, int64_t site, Word d, Word type) {
+  const auto* t = rt::to_ptr<const rt::TypeDesc>(type);
+  const rt::TypeDesc& td = need_type(t, site, "summary");
+  return guarded(site, [&] { return rt::from_ptr(rt::string_new(inf::summary(dist_of(d, site), td))); });
+}
+Word rt_histogram(Ctx*, int64_t site, Word d, Word type) {
+  const auto* t = rt::to_ptr<const rt::TypeDesc>(type);
+  const rt::TypeDesc& td = need_type(t, site, "histogram");
+  return guarded(site, [&] {
+    inf::SummaryOptions o;
+    o.histogram = true;
+    return rt::from_ptr(rt::string_new(inf::summary(dist_of(d, site), td, o)));
+  });
+}
+Word rt_log_evidence(Ctx*, int64_t site, Word d) {
+  return guarded(site, [&] { return rt::from_real(inf::log_evidence(dist_of(d, site))); });
+}
+Word rt_mean(Ctx*, int64_t site, Word d) {
+  return guarded(site, [&] {
+    const rt::Dist& x = dist_of(d, site);
+    return rt::from_real(x.ops->mean(x));
+  });
+}
+Word rt_variance(Ctx*, int64_t site, Word d) {
+  return guarded(site, [&] {
+    const rt::Dist& x = dist_of(d, site);
+    return rt::from_real(x.ops->variance(x));
+  });
+}
+Word rt_log_density(Ctx*, int64_t site, Word d, Word v) {
+  return guarded(site, [&] {
+    const rt::Dist& x = dist_of(d, site);
+    return rt::from_real(x.ops->log_density(x, v));
+  });
+}
+
+}  // extern "C"
+
+namespace borel::abi {
+
+const std::map<std::string, void*>& runtime_symbols() {
+#define SYM(name) {#name, reinterpret_cast<void*>(&name)}
+  static const std::map<std::string, void*> table = {
+      SYM(rt_push_frame),   SYM(rt_pop_frame),        SYM(rt_resume_inner),   SYM(rt_resume_value),
+      SYM(rt_sample_unboxed), SYM(rt_observe_unboxed), SYM(rt_sample),       SYM(rt_observe),
+      SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
+      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),
+      SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),
+      SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice),
+      SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),
+      SYM(rt_softmax),      SYM(rt_math_log1p),       SYM(rt_math_expm1),     SYM(rt_math_tan),
+      SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
+      SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),     SYM(rt_global_get),
+      SYM(rt_global_set),   SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
+      SYM(rt_read_csv),     SYM(rt_error),            SYM(rt_method_smc),     SYM(rt_method_importance),
+      SYM(rt_method_prior), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
+      SYM(rt_log_evidence), SYM(rt_mean),             SYM(rt_variance),       SYM(rt_log_density),
+  };
+#undef SYM
+  return table;
+}
+
+}  // namespace borel::abi

@@ -1,0 +1,64 @@
+// RuntimeAbi.h — what compiled code calls, and how the runtime drives it.
+//
+// Compiled functions call `rt_*` C functions (defined in RuntimeAbi.cpp and
+// bound by name in the JIT, Jit.cpp). This header exposes the C++ side:
+//   * CompiledModel — a closure `fn() -> T` of a compiled program seen as an
+//     rt::Model, so inference can start, suspend and resume it;
+//   * run_entry — runs `__main` under the top-level handler (sample draws from
+//     the prior; observe/factor outside `infer` are errors);
+//   * the frame stack that implements suspension (Codegen.h explains the
+//     protocol): per thread, kept in memory the collector scans.
+// Runtime errors raised inside compiled code unwind with longjmp back to the
+// nearest start/resume, which throws rt::RuntimeError with the location.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "runtime/Model.h"
+#include "runtime/TypeDesc.h"
+#include "runtime/Value.h"
+
+namespace borel {
+namespace abi {
+
+// A GC-uncollectable String for a literal (interned: one per distinct text).
+const rt::String* intern_string(const std::string& s);
+
+// Symbols the JIT must bind: name -> address of every rt_* function.
+const std::map<std::string, void*>& runtime_symbols();
+
+// Settings of the top-level run, read by runtime functions.
+struct RunOptions {
+  uint64_t seed = 0;
+  int threads = 1;
+  bool progress = true;
+};
+void set_run_options(const RunOptions& o);
+
+class CompiledModel final : public rt::Model {
+ public:
+  explicit CompiledModel(rt::Word closure) : closure_(closure) {}
+  rt::Step start(rt::Ctx& ctx) override;
+  rt::Step resume(rt::Ctx& ctx, rt::Cont* cont, rt::Word value) override;
+  std::string site_location(rt::SiteId site) const override;
+
+ private:
+  rt::Word closure_;
+};
+
+// The last `infer` result computed at top level (not inside a model), for
+// `borel run --output`; dist is null when there was none.
+struct InferResult {
+  const rt::Dist* dist = nullptr;
+  const rt::TypeDesc* type = nullptr;
+};
+InferResult last_top_level_result();
+
+// Runs the program's entry closure (`__main.closure`) to completion with the
+// given seed. Throws rt::RuntimeError on a runtime error.
+void run_entry(rt::Word entry_closure, const RunOptions& options);
+
+}  // namespace abi
+}  // namespace borel
