@@ -187,15 +187,24 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
   tok_id_.resize(n);
   tok_slot_.resize(n);
   if (entry_blocks_.size() < batch.size()) entry_blocks_.resize(batch.size());
+  // Reserve every slot first; if the cache runs out of memory part-way, cut
+  // the sequences back so a failed batch changes nothing.
+  start_len_.resize(batch.size());
+  for (size_t e = 0; e < batch.size(); ++e) start_len_[e] = batch[e].seq->size();
   size_t t = 0;
-  for (size_t e = 0; e < batch.size(); ++e) {
-    for (TokenId id : batch[e].tokens) {
-      tok_entry_[t] = static_cast<uint32_t>(e);
-      tok_pos_[t] = static_cast<uint32_t>(batch[e].seq->size());
-      tok_id_[t] = id;
-      tok_slot_[t] = cache.append(*batch[e].seq, id);
-      ++t;
+  try {
+    for (size_t e = 0; e < batch.size(); ++e) {
+      for (TokenId id : batch[e].tokens) {
+        tok_entry_[t] = static_cast<uint32_t>(e);
+        tok_pos_[t] = static_cast<uint32_t>(batch[e].seq->size());
+        tok_id_[t] = id;
+        tok_slot_[t] = cache.append(*batch[e].seq, id);
+        ++t;
+      }
     }
+  } catch (...) {
+    for (size_t e = batch.size(); e-- > 0;) batch[e].seq->truncate(start_len_[e]);
+    throw;
   }
   for (size_t e = 0; e < batch.size(); ++e) cache.blocks_of(*batch[e].seq, entry_blocks_[e]);
 

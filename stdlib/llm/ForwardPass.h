@@ -53,6 +53,7 @@ private:
   ThreadPool& pool_;
   // Per-token bookkeeping.
   std::vector<uint32_t> tok_entry_, tok_pos_;
+  std::vector<size_t> start_len_;
   std::vector<TokenId> tok_id_;
   std::vector<KvCache::Slot> tok_slot_;
   std::vector<std::vector<const detail::KvBlock*>> entry_blocks_;

@@ -183,3 +183,22 @@ TEST_CASE("decoding: score_many scores continuations of several contexts in one 
   CHECK_THROWS_AS(dec.prefill(a, bad), LlmError);
   CHECK(a.size() == 5);  // a rejected batch changes nothing
 }
+
+TEST_CASE("decoding: running out of cache memory leaves the batch's sequences unchanged") {
+  auto m = test_model();
+  if (!m) return;
+  KvCache probe(m->config(), 4);
+  KvCache cache(m->config(), 4, 3 * probe.block_bytes());
+  BatchDecoder dec(m, cache);
+  Sequence s = cache.new_sequence();
+  const auto ids = m->tokenizer().encode("Once upon a time, there was a little girl");
+  REQUIRE(ids.size() > 12);
+  dec.prefill(s, std::span<const TokenId>(ids.data(), 8));
+  CHECK_THROWS_AS(dec.prefill(s, std::span<const TokenId>(ids.data() + 8, ids.size() - 8)), LlmError);
+  CHECK(s.size() == 8);
+  CHECK(cache.blocks_in_use() == 2);
+  // Still usable, and still right.
+  TokenId t[1] = {ids[8]};
+  auto row = dec.prefill(s, t);
+  CHECK(max_diff(row, fresh_logits(m, std::vector<TokenId>(ids.begin(), ids.begin() + 9))) == 0.0);
+}
