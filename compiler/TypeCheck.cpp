@@ -512,7 +512,13 @@ void Checker::check_stmt(Stmt* s) {
       Type* t = infer(s->value.get());
       if (s->type) expect(from_annotation(s->type.get()), t, s->value->loc, "the value of `" + s->names[0] + "`");
       --level_;
-      bind(s->names[0], generalize(t));
+      // The value restriction: only a syntactic function is generalised, so
+      // `let d = read_json(f)` keeps one type that later uses decide.
+      if (s->value->kind == Expr::Kind::Lambda) bind(s->names[0], generalize(t));
+      else {
+        adjust_levels(t, level_);
+        bind(s->names[0], Scheme{{}, t});
+      }
       break;
     }
     case Stmt::Kind::LetTuple: {
