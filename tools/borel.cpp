@@ -65,7 +65,7 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
     borel::abi::run_entry(r.program->entry, opts);
   } catch (const borel::rt::RuntimeError& e) {
     std::fflush(stdout);
-    std::cerr << e.what() << "\n";
+    std::cerr << (e.where.empty() ? std::string(file) : e.where) << ": error: " << e.message << "\n";
     return kExitProgramError;
   }
   std::fflush(stdout);
