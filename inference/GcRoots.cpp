@@ -23,4 +23,12 @@ RootArray::~RootArray() {
   if (data_) GC_FREE(data_);
 }
 
+uint64_t gc_allocated_bytes() { return GC_get_total_bytes(); }
+
+void reserve_heap(uint64_t bytes) {
+  rt::gc_init();
+  const uint64_t now = GC_get_heap_size();
+  if (bytes > now) GC_expand_hp(static_cast<size_t>(bytes - now));
+}
+
 }  // namespace borel::inference

@@ -46,4 +46,15 @@ class RootArray {
   int64_t n_ = 0;
 };
 
+// Bytes allocated in the collected heap by this process so far.
+uint64_t gc_allocated_bytes();
+
+// Grows the collected heap to at least `bytes` (never shrinks it). The
+// collector runs when the bytes allocated since the last collection reach a
+// fraction (1/3 by default) of the heap, whatever the live data: a loop that
+// keeps little alive but allocates steadily — SMC, one continuation per
+// particle-step — collects far more often than it needs to in a small heap.
+// Sizing the heap from the allocation rate bounds the number of collections.
+void reserve_heap(uint64_t bytes);
+
 }  // namespace borel::inference

@@ -22,7 +22,7 @@ int64_t Population::count_running() const {
   return r;
 }
 
-WeightStats Population::normalise(std::span<double> w) const {
+WeightStats Population::weigh(std::span<double> w) const {
   const double* lw = lw_.data();
   double mx = -std::numeric_limits<double>::infinity();
   bool nan = false;
@@ -30,21 +30,27 @@ WeightStats Population::normalise(std::span<double> w) const {
     mx = std::max(mx, lw[i]);
     nan |= std::isnan(lw[i]);
   }
-  if (nan) return {std::numeric_limits<double>::quiet_NaN(), 0.0};
+  if (nan) return {std::numeric_limits<double>::quiet_NaN(), 0.0, 0.0};
   if (mx == -std::numeric_limits<double>::infinity())
-    return {-std::numeric_limits<double>::infinity(), 0.0};
-  double sum = 0.0;
+    return {-std::numeric_limits<double>::infinity(), 0.0, 0.0};
+  double sum = 0.0, sq = 0.0;
   for (int64_t i = 0; i < n_; ++i) {
-    w[i] = std::exp(lw[i] - mx);
-    sum += w[i];
+    const double wi = std::exp(lw[i] - mx);
+    w[i] = wi;
+    sum += wi;
+    sq += wi * wi;
   }
-  const double inv = 1.0 / sum;
-  double sq = 0.0;
-  for (int64_t i = 0; i < n_; ++i) {
-    w[i] *= inv;
-    sq += w[i] * w[i];
+  return {mx + std::log(sum), sum * sum / sq, sum};
+}
+
+WeightStats Population::normalise(std::span<double> w) const {
+  WeightStats s = weigh(w);
+  if (s.total > 0) {
+    const double inv = 1.0 / s.total;
+    for (int64_t i = 0; i < n_; ++i) w[i] *= inv;
+    s.total = 1.0;
   }
-  return {mx + std::log(sum), 1.0 / sq};
+  return s;
 }
 
 int64_t Population::first_nan() const {

@@ -30,7 +30,8 @@ namespace borel::inference {
 // Summary of the current weights, computed by Population::normalise.
 struct WeightStats {
   double log_sum = 0.0;  // log Σ_i exp(lw_i); -infinity when every weight is 0
-  double ess = 0.0;      // Kish effective sample size 1 / Σ w_i², w normalised
+  double ess = 0.0;      // Kish effective sample size (Σ w_i)² / Σ w_i²
+  double total = 0.0;    // Σ w_i of the scaled weights written by `weigh`
 };
 
 class Population {
@@ -54,10 +55,13 @@ class Population {
 
   int64_t count_running() const;  // particles not Done
 
-  // Fills w[0..N) with the normalised weights exp(lw_i) / Σ exp(lw_j) and
-  // returns their log-sum and Kish ESS. When every weight is zero, w is left
-  // unspecified and log_sum is -infinity. A NaN log-weight gives a NaN
-  // log_sum (callers report it; see first_nan()).
+  // Fills w[0..N) with the weights scaled so that the largest is 1,
+  // w_i = exp(lw_i - max lw), and returns their sum (`total`), log Σ exp(lw_i)
+  // and Kish ESS. When every weight is zero, w is left unspecified and
+  // log_sum is -infinity. A NaN log-weight gives a NaN log_sum (callers
+  // report it; see first_nan()).
+  WeightStats weigh(std::span<double> w) const;
+  // The same, then divides w by the total: normalised weights (Σ w = 1).
   WeightStats normalise(std::span<double> w) const;
   int64_t first_nan() const;      // index of the first NaN log-weight, or -1
 

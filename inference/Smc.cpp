@@ -1,6 +1,7 @@
 // Smc.cpp — the population driver (see Smc.h).
 #include "inference/Smc.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -18,6 +19,11 @@
 namespace borel::inference {
 
 namespace {
+
+// Heap sizing (see reserve_heap): aim at one collection per 8 steps, but never
+// reserve more than 512 MiB on this account.
+constexpr uint64_t kStepsPerCollection = 8;
+constexpr uint64_t kHeapCap = uint64_t{512} << 20;
 
 void check(const SmcSettings& s) {
   if (s.particles < 1)
@@ -89,9 +95,16 @@ Population smc(rt::Model& model, const SmcSettings& s, uint64_t seed, int thread
   Progress progress(s.method, s.progress);
 
   for (;;) {
+    const uint64_t allocated = gc_allocated_bytes();
     pool.for_chunks(n, sweep);
     ++d.steps;
-    const WeightStats ws = pop.normalise(w);
+    if (d.steps == 1) {
+      // Size the heap from what one step allocated, so that the collector
+      // runs about every kStepsPerCollection steps (see reserve_heap).
+      const uint64_t per_step = gc_allocated_bytes() - allocated;
+      reserve_heap(std::min<uint64_t>(kHeapCap, 3 * kStepsPerCollection * per_step));
+    }
+    const WeightStats ws = pop.weigh(w);
     if (std::isnan(ws.log_sum)) {
       const int64_t i = pop.first_nan();
       throw site_error(&model, pop.zero_sites()[i], s.method,
@@ -108,7 +121,7 @@ Population smc(rt::Model& model, const SmcSettings& s, uint64_t seed, int thread
     progress.update(d.steps, ws.ess, n);
     if (still == 0) break;
     if (s.ess_threshold >= 1.0 || ws.ess < s.ess_threshold * static_cast<double>(n)) {
-      resample(s.resampling, w, resampling_rng, ancestors);
+      resample(s.resampling, w, resampling_rng, ancestors, ws.total);
       pop.resample(ancestors, ws.log_sum);
       ++d.resamplings;
       if (s.after_resample) s.after_resample(pop);

@@ -159,9 +159,10 @@ TEST_CASE("infer(smc) on lgssm with N = 10000: one run within its Monte Carlo er
   m.particles = 10000;
   m.ess_threshold = 1.0;
   rt::Dist* d = infer(m, model, kReal, 2024, 1);
-  // sd of log Ẑ at N = 10000 is about 0.06 (0.18 at N = 1000, scaling as
-  // 1/√N); allow 4 sd around the bias-corrected value.
-  CHECK(std::abs(log_evidence(*d) - exact.log_z) < 0.3);
+  // The sd of log Ẑ on this data is 0.50 at N = 1000 (measured over 200
+  // seeds; the replicate test above estimates it too), so 0.16 at N = 10000;
+  // the bias -sd²/2 is negligible. Allow 4 sd.
+  CHECK(std::abs(log_evidence(*d) - exact.log_z) < 4 * 0.16);
 }
 
 TEST_CASE("coin: importance sampling and SMC posterior against Beta(71, 31)") {
