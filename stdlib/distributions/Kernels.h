@@ -188,8 +188,7 @@ inline bool bernoulli_sample(Rng& rng, double p) { return rng.uniform() < p; }
 inline double poisson_log_density(int64_t k, double rate) {
   if (k < 0) return -kInf;
   if (rate == 0) return k == 0 ? 0.0 : -kInf;
-  const double kd = static_cast<double>(k);
-  return kd * std::log(rate) - rate - log_factorial(kd);
+  return poisson_log_pmf(static_cast<double>(k), rate);
 }
 
 // Inversion for rate < 10, Hörmann's PTRS otherwise (Poisson.cpp).
@@ -199,9 +198,7 @@ int64_t poisson_sample(Rng& rng, double rate);
 
 inline double binomial_log_density(int64_t k, int64_t n, double p) {
   if (k < 0 || k > n) return -kInf;
-  const double kd = static_cast<double>(k);
-  const double nd = static_cast<double>(n);
-  return log_choose(nd, kd) + xlogy(kd, p) + xlog1my(nd - kd, p);
+  return binomial_log_pmf(static_cast<double>(k), static_cast<double>(n), p, 1 - p);
 }
 
 // Inversion for n min(p, 1-p) < 10, Hörmann's BTRS otherwise (Binomial.cpp).

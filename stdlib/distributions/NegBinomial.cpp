@@ -21,12 +21,13 @@ Word sample(const Dist& d, Rng& rng) {
   return int_value(poisson_sample(rng, std::fmin(rate, 0x1.0p62)));
 }
 
-// log Gamma(k + r) - log k! - log Gamma(r) = -log(k + r) - log B(k + 1, r).
+// P(k) = r / (r + k) binomial(r successes in r + k trials), the binomial
+// term by Loader's method (Special.h; as R's dnbinom).
 double log_density(const Dist& d, Word k) {
   const double r = d.p[0], p = d.p[1];
   if (k < 0) return -kInf;
   const double kd = static_cast<double>(k);
-  return -std::log(kd + r) - log_beta(kd + 1, r) + r * std::log(p) + xlog1my(kd, p);
+  return std::log(r / (r + kd)) + binomial_log_pmf(r, r + kd, p, 1 - p);
 }
 
 bool in_support(const Dist& d, Word k) { return k == 0 || (k > 0 && d.p[1] < 1); }

@@ -62,11 +62,61 @@ inline double log_beta(double a, double b) {
 // log n! for n >= 0.
 inline double log_factorial(double n) { return log_gamma(n + 1); }
 
-// log C(n, k) for 0 <= k <= n, as -log(n + 1) - log B(n - k + 1, k + 1).
-inline double log_choose(double n, double k) { return -std::log1p(n) - log_beta(n - k + 1, k + 1); }
+// Loader (2000), "Fast and accurate computation of binomial probabilities"
+// (the method of R's dbinom and dpois): densities of counts as Stirling
+// corrections plus deviance terms, each small, so that log P(k) keeps ~15
+// significant digits even when n or k is 1e9 (the plain
+// lgamma(n + 1) - lgamma(k + 1) - ... loses 8 of them to cancellation).
 
-// x log y with 0 log 0 = 0 (a probability that is 0 times a count that is 0).
-inline double xlogy(double x, double y) { return x == 0 ? 0.0 : x * std::log(y); }
+// stirlerr(n) = log n! - log(sqrt(2 pi n) (n / e)^n), for n > 0.
+inline double stirling_error(double n) {
+  if (n > 15) {
+    const double nn = n * n;
+    return (1.0 / 12 - (1.0 / 360 - (1.0 / 1260 - (1.0 / 1680 - 1.0 / 1188 / nn) / nn) / nn) / nn) / n;
+  }
+  return log_gamma(n + 1) - (n + 0.5) * std::log(n) + n - kHalfLog2Pi;
+}
+
+// bd0(x, m) = x log(x / m) + m - x, the deviance term, accurate when x ~ m.
+inline double deviance_term(double x, double m) {
+  if (std::fabs(x - m) < 0.1 * (x + m)) {
+    double v = (x - m) / (x + m);
+    double s = (x - m) * v;
+    double ej = 2 * x * v;
+    v *= v;
+    for (int j = 1; j < 1000; ++j) {
+      ej *= v;
+      const double s1 = s + ej / (2 * j + 1);
+      if (s1 == s) return s1;
+      s = s1;
+    }
+    return s;
+  }
+  return x * std::log(x / m) + m - x;
+}
+
+// log of the binomial probability of x successes in n trials, p + q = 1,
+// 0 <= x <= n (x and n need not be integers: neg_binomial uses it too).
+inline double binomial_log_pmf(double x, double n, double p, double q) {
+  if (p == 0) return x == 0 ? 0.0 : -kInf;
+  if (q == 0) return x == n ? 0.0 : -kInf;
+  if (x == 0) {
+    if (n == 0) return 0.0;
+    return p < 0.1 ? -deviance_term(n, n * q) - n * p : n * std::log(q);
+  }
+  if (x == n) return q < 0.1 ? -deviance_term(n, n * p) - n * q : n * std::log(p);
+  const double lc = stirling_error(n) - stirling_error(x) - stirling_error(n - x) - deviance_term(x, n * p) -
+                    deviance_term(n - x, n * q);
+  const double lf = 2 * kHalfLog2Pi + std::log(x) + std::log1p(-x / n);  // log(2 pi x (n - x) / n)
+  return lc - 0.5 * lf;
+}
+
+// log of the Poisson probability of x >= 0 events at rate lambda > 0.
+inline double poisson_log_pmf(double x, double lambda) {
+  if (x == 0) return -lambda;
+  return -stirling_error(x) - deviance_term(x, lambda) - 0.5 * (2 * kHalfLog2Pi + std::log(x));
+}
+
 // x log(1 - y) with 0 log 0 = 0.
 inline double xlog1my(double x, double y) { return x == 0 ? 0.0 : x * std::log1p(-y); }
 

@@ -30,7 +30,7 @@ double mean(const Dist& d) { return 0.5 * d.p[0] + 0.5 * d.p[1]; }
 
 double variance(const Dist& d) {
   const double w = d.p[1] - d.p[0];
-  return w * w / 12;
+  return finite_or_nan(w * w / 12);
 }
 
 }  // namespace
