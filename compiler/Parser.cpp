@@ -438,7 +438,7 @@ class Parser {
   // postfix ('**' unary)?   — right-associative, tighter than a unary on its left.
   ExprPtr parse_pow(bool no_record) {
     Loc first = peek().loc;
-    ExprPtr base = parse_postfix(parse_primary(no_record), first, no_record);
+    ExprPtr base = parse_postfix(parse_primary(no_record), first);
     return pow_rest(std::move(base), no_record);
   }
 
@@ -456,14 +456,13 @@ class Parser {
 
   // Continues an expression whose first primary is already parsed.
   ExprPtr continue_expr(ExprPtr primary, Loc first) {
-    ExprPtr e = pow_rest(parse_postfix(std::move(primary), first, false), false);
+    ExprPtr e = pow_rest(parse_postfix(std::move(primary), first), false);
     return binary_rest(std::move(e), kPrecOr, false);
   }
 
   // Calls, indexing, slicing and field access; `first` is the Loc of the
   // operand's first token, which the postfix nodes take.
-  ExprPtr parse_postfix(ExprPtr e, Loc first, bool no_record) {
-    (void)no_record;  // the operands inside brackets are not heads
+  ExprPtr parse_postfix(ExprPtr e, Loc first) {
     Nest nest(*this);
     for (;;) {
       switch (peek().kind) {

@@ -497,6 +497,33 @@ TEST_CASE("parser: several syntax errors in one file, each with its line:col") {
   CHECK(r.text.find("Fn q()") != std::string::npos);
 }
 
+TEST_CASE("parser: recovery skips the brackets a broken statement opened") {
+  auto r = parse_text(
+      "fn f() {\n"
+      "  let b = {x: 1, y: };\n"          // the record's '}' does not end the block
+      "  let c = [1, 2;\n"
+      "  let d = g(fn() { 1; }, 2 3);\n"   // the lambda's '{ 1; }' is skipped whole
+      "  let e = h(1,\n"
+      "  let f = 1 +;\n"
+      "  c\n"
+      "}\n"
+      "fn g() { 1 }\n");
+  CHECK(r.errors ==
+        "2:21: expected expression, found '}'\n"
+        "3:16: expected ']' after array elements, found ';'\n"
+        "4:28: expected ')' after arguments, found '3'\n"
+        "6:3: expected expression, found 'let'\n"
+        "6:14: expected expression, found ';'\n");
+  CHECK(r.text ==
+        "Module\n"
+        "  Fn f()\n"
+        "    Block\n"
+        "      result: Var c\n"
+        "  Fn g()\n"
+        "    Block\n"
+        "      result: Int 1\n");
+}
+
 TEST_CASE("parser: more error messages") {
   auto err = [](const std::string& src) { return parse_text(src).errors; };
   CHECK(err("fn f() { 1 2 }") == "1:12: expected ';' or '}' after expression, found '2'\n");
