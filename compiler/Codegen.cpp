@@ -63,6 +63,7 @@ class Gen {
   std::vector<llvm::AllocaInst*> vars_;
   BasicBlock* body_start_ = nullptr;
   llvm::SwitchInst* dispatch_ = nullptr;
+  llvm::AllocaInst* frame_slot_ = nullptr;  // the frame being resumed (set by the dispatch block)
   int64_t next_site_ = 0;
 
   Function* rt(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params, bool noreturn = false) {
@@ -133,15 +134,20 @@ class Gen {
     BasicBlock* check = block("check");
     b_.CreateBr(check);
     int64_t site = next_site_++;
-    // Resume path: variables were restored by the dispatch block.
-    BasicBlock* resume = block("resume");
-    dispatch_->addCase(llvm::cast<llvm::ConstantInt>(llvm::ConstantInt::get(W, static_cast<uint64_t>(site))), resume);
-    b_.SetInsertPoint(resume);
-    Value* rv = is_effect ? b_.CreateCall(rt("rt_resume_value", W, {P}), {ctx_})
-                          : b_.CreateCall(rt("rt_resume_inner", W, {P}), {ctx_});
-    store(in.dest, rv);
-    b_.CreateBr(check);
-    // The check.
+    if (!in.tail) {
+      // Resume path: restore the variables this site saved, then resume.
+      BasicBlock* resume = block("resume");
+      dispatch_->addCase(llvm::cast<llvm::ConstantInt>(llvm::ConstantInt::get(W, static_cast<uint64_t>(site))), resume);
+      b_.SetInsertPoint(resume);
+      Value* frame = b_.CreateLoad(P, frame_slot_);
+      for (size_t k = 0; k < in.saved.size(); ++k)
+        b_.CreateStore(b_.CreateLoad(W, b_.CreateConstGEP1_64(W, frame, k)), vars_.at(static_cast<size_t>(in.saved[k])));
+      Value* rv = is_effect ? b_.CreateCall(rt("rt_resume_value", W, {P}), {ctx_})
+                            : b_.CreateCall(rt("rt_resume_inner", W, {P}), {ctx_});
+      store(in.dest, rv);
+      b_.CreateBr(check);
+    }
+    // The check: one load and a rarely taken branch on the fast path.
     b_.SetInsertPoint(check);
     Value* susp = b_.CreateLoad(I32, ctx_);
     BasicBlock* save = block("save");
@@ -149,11 +155,14 @@ class Gen {
     b_.CreateCondBr(b_.CreateICmpNE(susp, llvm::ConstantInt::get(I32, 0)), save, cont,
                     llvm::MDBuilder(c_).createBranchWeights(1, 1000));
     b_.SetInsertPoint(save);
-    Value* frame = b_.CreateCall(rt("rt_push_frame", P, {P, P, W, W}),
-                                 {ctx_, resumes_.at(fn_), word_const(site), word_const(static_cast<int64_t>(vars_.size()))});
-    for (size_t k = 0; k < vars_.size(); ++k) {
-      Value* slot = b_.CreateConstGEP1_64(W, frame, k);
-      b_.CreateStore(b_.CreateLoad(W, vars_[k]), slot);
+    if (!in.tail) {
+      // A site in tail position keeps no frame: the callee's result is ours.
+      Value* frame = b_.CreateCall(rt("rt_push_frame", P, {P, P, W, W}),
+                                   {ctx_, resumes_.at(fn_), word_const(site),
+                                    word_const(static_cast<int64_t>(in.saved.size()))});
+      for (size_t k = 0; k < in.saved.size(); ++k)
+        b_.CreateStore(b_.CreateLoad(W, vars_.at(static_cast<size_t>(in.saved[k]))),
+                       b_.CreateConstGEP1_64(W, frame, k));
     }
     b_.CreateRet(word_const(0));
     b_.SetInsertPoint(cont);
@@ -198,6 +207,7 @@ class Gen {
       vars_.push_back(b_.CreateAlloca(W, nullptr, f->var_names[k]));
       b_.CreateStore(word_const(0), vars_.back());
     }
+    frame_slot_ = b_.CreateAlloca(P, nullptr, "frame");
     BasicBlock* normal = block("normal");
     BasicBlock* dispatch = nullptr;
     if (f->may_suspend) {
@@ -226,8 +236,7 @@ class Gen {
         site_slot = eb.CreateAlloca(W, nullptr, "site");
       }
       Value* frame = b_.CreateCall(rt("rt_pop_frame", P, {P, P}), {ctx_, site_slot});
-      for (size_t k = 0; k < vars_.size(); ++k)
-        b_.CreateStore(b_.CreateLoad(W, b_.CreateConstGEP1_64(W, frame, k)), vars_[k]);
+      b_.CreateStore(frame, frame_slot_);
       BasicBlock* bad = block("bad_site");
       dispatch_ = b_.CreateSwitch(b_.CreateLoad(W, site_slot), bad);
       b_.SetInsertPoint(bad);

@@ -97,6 +97,9 @@ struct Inst {
   std::unique_ptr<IrBody> then_body, else_body;
   int64_t site = -1;                  // runtime site id: source location of effects and checks
   Loc loc;
+  // Suspension sites (effects and calls that may suspend), set by passes:
+  std::vector<VarId> saved;           // variables live after the site: what a frame keeps (FrameLiveness.h)
+  bool tail = false;                  // the site's value is the function's result: no frame needed (TailSites.h)
 };
 
 struct IrBody {

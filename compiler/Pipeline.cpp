@@ -15,6 +15,8 @@
 #include "compiler/Codegen.h"
 #include "compiler/DeadFunctions.h"
 #include "compiler/EffectAnalysis.h"
+#include "compiler/FrameLiveness.h"
+#include "compiler/TailSites.h"
 #include "compiler/Lexer.h"
 #include "compiler/Lower.h"
 #include "compiler/Parser.h"
@@ -149,6 +151,8 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
   if (diags.has_errors()) return fail();
   analyse_effects(program->ir);
   mark_reachable(program->ir);
+  mark_tail_sites(program->ir);
+  compute_frame_liveness(program->ir);
   timer.lap("ir-passes");
   if (emit == Emit::Ir) {
     r.emitted = dump_ir(program->ir);

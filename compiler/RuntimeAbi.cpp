@@ -34,28 +34,31 @@ using rt::Word;
 
 namespace {
 
-// Per-thread state of the suspension protocol and of error unwinding.
+// Per-thread state of the suspension protocol and of error unwinding. Plain
+// data, so that compiled code's hot path reaches it without a TLS guard.
 struct RunState {
-  Word* scratch = nullptr;  // frames being pushed while unwinding (GC-scanned, uncollectable)
-  int64_t len = 0;
-  int64_t cap = 0;
-  const Word* cont = nullptr;  // continuation being resumed: [len, words...]
-  int64_t pos = 0;
-  Word value = 0;
-  std::jmp_buf* jump = nullptr;
-  std::string error;
-  int64_t error_site = -1;
+  Word* scratch;    // frames being pushed while unwinding (GC-scanned, uncollectable)
+  int64_t len;
+  int64_t cap;
+  const Word* cont; // continuation being resumed: its words after the length
+  int64_t pos;
+  Word value;
+  std::jmp_buf* jump;
+  int64_t error_site;
 };
 
+thread_local constinit RunState tls_state{};
+thread_local std::string tls_error;  // only touched when a run fails
+thread_local std::string tls_where;  // the location an inner error named itself (error_site -2)
+
 RunState& state() {
-  static thread_local RunState* s = [] {
+  RunState& s = tls_state;
+  if (!s.scratch) [[unlikely]] {
     rt::gc_init();
-    auto* r = new RunState();
-    r->cap = 256;
-    r->scratch = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(r->cap)));
-    return r;
-  }();
-  return *s;
+    s.cap = 256;
+    s.scratch = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(s.cap)));
+  }
+  return s;
 }
 
 RunOptions g_options;
@@ -72,7 +75,7 @@ int64_t g_global_cap = 0;
 
 [[noreturn]] void fail(int64_t site, std::string message) {
   RunState& s = state();
-  s.error = std::move(message);
+  tls_error = std::move(message);
   s.error_site = site;
   std::longjmp(*s.jump, 1);
 }
@@ -86,11 +89,12 @@ Word guarded(int64_t site, F&& f) {
     r = f();
   } catch (const rt::RuntimeError& e) {
     failed = true;
-    state().error = e.where.empty() ? e.message : e.where + ": " + e.message;
+    tls_error = e.message;
+    tls_where = e.where;
     if (!e.where.empty()) site = -2;
   } catch (const std::exception& e) {
     failed = true;
-    state().error = e.what();
+    tls_error = e.what();
   }
   if (failed) {
     RunState& s = state();
@@ -313,7 +317,8 @@ bool reenter(Ctx* ctx, ResumeFn fn, Word* out) {
   RunState& s = state();
   rt::RuntimeError e;
   if (s.error_site >= 0) e.where = rt::site_location(s.error_site);
-  e.message = s.error;
+  if (s.error_site == -2) e.where = tls_where;
+  e.message = tls_error;
   throw e;
 }
 
@@ -347,6 +352,7 @@ rt::Step CompiledModel::resume(Ctx& ctx, rt::Cont* cont, Word value) {
   s.pos = c[0];
   s.value = value;
   ctx.suspending = 0;
+  if (s.pos == 0) return rt::Step{rt::Step::Kind::Done, value, nullptr};  // suspended in tail position
   ctx.resuming = 1;
   auto fn = reinterpret_cast<ResumeFn>(s.cont[s.pos - 1]);
   Word v = 0;
@@ -432,6 +438,10 @@ const Word* rt_pop_frame(Ctx*, int64_t* site) {
 
 Word rt_resume_inner(Ctx* ctx) {
   RunState& s = state();
+  if (s.pos == 0) {  // the inner frames were tail sites: the value is the callee's result
+    ctx->resuming = 0;
+    return s.value;
+  }
   auto fn = reinterpret_cast<Word (*)(Ctx*)>(s.cont[s.pos - 1]);
   return fn(ctx);
 }

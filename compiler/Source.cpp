@@ -19,7 +19,12 @@ std::string_view SourceFile::line(uint32_t n) const {
 
 std::string Loc::str() const {
   std::string s = file ? file->path : std::string("<unknown>");
-  if (line) s += ":" + std::to_string(line) + ":" + std::to_string(col);
+  if (line) {
+    s += ':';
+    s += std::to_string(line);
+    s += ':';
+    s += std::to_string(col);
+  }
   return s;
 }
 
