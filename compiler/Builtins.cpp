@@ -76,6 +76,13 @@ std::vector<Builtin> build() {
   v.push_back(make("log_evidence", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.real()); }));
   v.push_back(make("summary", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.string()); }));
   v.push_back(make("histogram", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.string()); }));
+  v.push_back(make("ess", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.real()); }));
+  v.push_back(make("samples", K::Runtime, [](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({a.dist(t)}, a.array(t));
+  }));
+  v.push_back(make("weights", K::Runtime,
+                   [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.array(a.real())); }));
   v.push_back(make("mean", K::Runtime, [](TA& a, int) { return a.func({a.dist(a.real())}, a.real()); }));
   v.push_back(make("variance", K::Runtime, [](TA& a, int) { return a.func({a.dist(a.real())}, a.real()); }));
   v.push_back(make("log_density", K::Runtime, [](TA& a, int l) {

@@ -86,6 +86,11 @@ struct Printer {
           break;
         case Inst::Op::Factor: os << "factor(" << args(i.args) << ")"; break;
       }
+      if (i.tail) os << "  ; tail";
+      else if (!i.saved.empty()) {
+        os << "  ; saves";
+        for (VarId v : i.saved) os << " " << var(v);
+      }
       os << "\n";
     }
     os << ind << "result " << opnd(b.result) << "\n";

@@ -749,6 +749,20 @@ Word rt_histogram(Ctx*, int64_t site, Word d, Word type) {
 Word rt_log_evidence(Ctx*, int64_t site, Word d) {
   return guarded(site, [&] { return rt::from_real(inf::log_evidence(dist_of(d, site))); });
 }
+const inf::EmpiricalData& empirical(Word d, int64_t site, const char* who) {
+  const inf::EmpiricalData* e = inf::empirical_data(dist_of(d, site));
+  if (!e) fail(site, std::string(who) + ": the distribution is not the result of infer");
+  return *e;
+}
+// Kish's effective sample size of the result's normalised weights.
+Word rt_ess(Ctx*, int64_t site, Word d) {
+  const inf::EmpiricalData& e = empirical(d, site, "ess");
+  double s2 = 0;
+  for (int64_t i = 0; i < e.weights->len; ++i) s2 += rt::to_real(e.weights->data[i]) * rt::to_real(e.weights->data[i]);
+  return rt::from_real(s2 > 0 ? 1.0 / s2 : 0.0);
+}
+Word rt_samples(Ctx*, int64_t site, Word d) { return rt::from_ptr(empirical(d, site, "samples").values); }
+Word rt_weights(Ctx*, int64_t site, Word d) { return rt::from_ptr(empirical(d, site, "weights").weights); }
 Word rt_mean(Ctx*, int64_t site, Word d) {
   return guarded(site, [&] {
     const rt::Dist& x = dist_of(d, site);
@@ -788,7 +802,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_global_set),   SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
       SYM(rt_read_csv),     SYM(rt_error),            SYM(rt_method_smc),     SYM(rt_method_importance),
       SYM(rt_method_prior), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
-      SYM(rt_log_evidence), SYM(rt_mean),             SYM(rt_variance),       SYM(rt_log_density),
+      SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };
 #undef SYM
   return table;

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   llvm-19-dev libzstd-dev zlib1g-dev libedit-dev libxml2-dev libffi-dev libcurl4-openssl-dev
-  libboost1.81-all-dev libeigen3-dev doctest-dev libbenchmark-dev
+  libboost1.81-all-dev libboost-json1.81-dev libeigen3-dev doctest-dev libbenchmark-dev
   libgc-dev libcli11-dev libfmt-dev
 )
 
