@@ -5,7 +5,9 @@
 // `signgam`, a data race under multi-threaded inference). `log_beta` follows
 // Stan Math's lbeta: Stirling differences keep it accurate when one or both
 // arguments are large, where lgamma(a) + lgamma(b) - lgamma(a + b) would
-// cancel catastrophically (binomial with n = 1e9, beta with a = 1e6).
+// cancel catastrophically (beta with a = 1e6, student_t with nu = 1e10).
+// Counts use Loader's method (binomial_log_pmf, poisson_log_pmf) for the
+// same reason.
 #pragma once
 
 #include <cfloat>
