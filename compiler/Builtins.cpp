@@ -4,6 +4,7 @@
 
 #include <unordered_map>
 
+#include "compiler/Methods.h"
 #include "runtime/Dist.h"
 
 namespace borel {
@@ -60,15 +61,30 @@ std::vector<Builtin> build() {
 
   // Inference.
   auto method = [](TA& a) { return a.opaque("Method"); };
-  v.push_back(make("smc", K::Method,
-                   [=](TA& a, int) { return a.func({a.integer(), a.string(), a.real(), a.integer()}, method(a)); },
-                   {"particles", "resampling", "ess_threshold", "threads"},
-                   {dint(1000), dstr("systematic"), dreal(1.0), dint(0)}));
-  v.push_back(make("importance", K::Method,
-                   [=](TA& a, int) { return a.func({a.integer(), a.integer()}, method(a)); },
-                   {"particles", "threads"}, {dint(1000), dint(0)}));
-  v.push_back(make("prior", K::Method, [=](TA& a, int) { return a.func({a.integer(), a.integer()}, method(a)); },
-                   {"samples", "threads"}, {dint(1000), dint(0)}));
+  for (const MethodSpec& m : method_specs()) {
+    std::vector<std::string> names;
+    std::vector<std::optional<DefaultArg>> defaults;
+    for (const MethodParam& p : m.params) {
+      names.push_back(p.name);
+      defaults.push_back(p.value);
+    }
+    names.push_back("threads");
+    defaults.push_back(DefaultArg{DefaultArg::Kind::Int, 0, 0, {}});
+    std::vector<DefaultArg::Kind> kinds;
+    for (auto& d : defaults) kinds.push_back(d->kind);
+    v.push_back(make(
+        m.name, K::Method,
+        [=](TA& a, int) {
+          std::vector<Type*> ps;
+          for (auto k : kinds)
+            ps.push_back(k == DefaultArg::Kind::Int    ? a.integer()
+                         : k == DefaultArg::Kind::Real ? a.real()
+                         : k == DefaultArg::Kind::Bool ? a.boolean()
+                                                       : a.string());
+          return a.func(ps, method(a));
+        },
+        names, defaults));
+  }
   v.push_back(make("infer", K::Runtime, [=](TA& a, int l) {
     Type* t = a.var(l);
     return a.func({method(a), a.func({}, t)}, a.dist(t));

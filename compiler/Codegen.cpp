@@ -10,6 +10,7 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <map>
 
 #include "compiler/Diagnostics.h"
@@ -39,6 +40,7 @@ class Gen {
     for (auto& f : ir_.functions)
       if (f->reachable) define(f.get());
     if (ir_.main) static_closure(ir_.main);  // the entry point, looked up by name
+    for (const IrFunction* f : ir_.exports) static_closure(f);
     std::string err;
     llvm::raw_string_ostream os(err);
     if (llvm::verifyModule(*mod_, &os)) throw InternalError("generated LLVM IR is invalid: " + os.str());
@@ -90,13 +92,17 @@ class Gen {
     }
   }
 
+  bool is_export(const IrFunction* f) const {
+    return std::find(ir_.exports.begin(), ir_.exports.end(), f) != ir_.exports.end();
+  }
+
   llvm::Constant* static_closure(const IrFunction* f) {
     auto it = static_closures_.find(f);
     if (it != static_closures_.end()) return llvm::ConstantExpr::getPtrToInt(it->second, W);
     auto* ty = llvm::StructType::get(c_, llvm::ArrayRef<llvm::Type*>{P});
     auto* g = new llvm::GlobalVariable(*mod_, ty, true,
-                                       f == ir_.main ? llvm::GlobalValue::ExternalLinkage
-                                                     : llvm::GlobalValue::InternalLinkage,
+                                       f == ir_.main || is_export(f) ? llvm::GlobalValue::ExternalLinkage
+                                                                     : llvm::GlobalValue::InternalLinkage,
                                        llvm::ConstantStruct::get(ty, {fns_.at(f)}), f->name + ".closure");
     static_closures_[f] = g;
     return llvm::ConstantExpr::getPtrToInt(g, W);

@@ -32,6 +32,10 @@ void mark_reachable(IrModule& m) {
     m.main->reachable = true;
     work.push_back(m.main);
   }
+  for (IrFunction* f : m.exports) {
+    f->reachable = true;
+    work.push_back(f);
+  }
   while (!work.empty()) {
     IrFunction* f = work.back();
     work.pop_back();

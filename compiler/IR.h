@@ -128,6 +128,7 @@ struct IrFunction {
 struct IrModule {
   std::vector<std::unique_ptr<IrFunction>> functions;
   IrFunction* main = nullptr;      // the user's main, wrapped so globals are set first
+  std::vector<IrFunction*> exports;  // top-level functions an embedding host looks up (`NAME.closure`)
   std::vector<std::unique_ptr<rt::TypeDesc>> type_descs;
   int64_t global_count = 0;
 };

@@ -620,11 +620,12 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
       return Operand::v(d);
     }
     case Builtin::Kind::Method: {
-      std::vector<Operand> a = std::move(args);
+      // rt_method(name, (arguments...)): the runtime decodes them by the method's table.
       Type* sig = prune(b.type(scratch_types_, 0));
-      for (size_t k = 0; k < a.size(); ++k)
-        if (is_real(sig->args[k])) a[k] = to_real(a[k], types[k], loc);
-      return runtime("method_" + n, std::move(a), loc);
+      for (size_t k = 0; k < args.size(); ++k)
+        if (is_real(sig->args[k])) args[k] = to_real(args[k], types[k], loc);
+      Operand tuple = prim(Prim::TupleNew, std::move(args), loc);
+      return runtime("method", {Operand::string(n), tuple}, loc);
     }
     case Builtin::Kind::Internal:
     case Builtin::Kind::Runtime: break;

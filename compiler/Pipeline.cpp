@@ -4,6 +4,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -85,7 +86,12 @@ void load(Loaded& l, std::unique_ptr<SourceFile> file, Diagnostics& diags, std::
 
 }  // namespace
 
-CompileResult compile(const std::string& path, const std::string& source, Emit emit) {
+rt::Word CompiledProgram::closure(const std::string& name) {
+  return reinterpret_cast<rt::Word>(jit->lookup((name + ".closure").c_str()));
+}
+
+CompileResult compile(const std::string& path, const std::string& source, Emit emit,
+                      const std::vector<std::string>& exports) {
   CompileResult r;
   Diagnostics diags;
   std::vector<StageTime> times;
@@ -140,13 +146,25 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
     r.diagnostics = diags.render();
     return r;
   }
-  if (!checked.has_main) {
+  if (!checked.has_main && exports.empty()) {
     diags.error(Loc{loaded.files.back().get(), 1, 1}, "no `fn main()` to run");
     return fail();
   }
 
   auto program = std::make_unique<CompiledProgram>();
   program->ir = lower(checked, diags);
+  for (const std::string& name : exports) {
+    auto it = std::find_if(program->ir.functions.begin(), program->ir.functions.end(),
+                           [&](auto& f) { return f->name == name && !f->is_closure; });
+    if (it == program->ir.functions.end()) {
+      diags.error(Loc{loaded.files.back().get(), 1, 1}, "no top-level function `" + name + "` to export");
+      continue;
+    }
+    program->ir.exports.push_back(it->get());
+    auto ft = checked.function_types.find(name);
+    if (ft != checked.function_types.end() && prune(ft->second)->tag == Type::Tag::Func)
+      program->export_types[name] = type_desc(program->ir, prune(ft->second)->args.back());
+  }
   timer.lap("lower");
   if (diags.has_errors()) return fail();
   analyse_effects(program->ir);

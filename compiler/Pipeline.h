@@ -8,6 +8,7 @@
 // measured where it is spent.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -33,6 +34,9 @@ struct CompiledProgram {
   IrModule ir;               // owns the runtime type descriptions
   rt::Word entry = 0;        // closure of `__main`
   std::vector<StageTime> times;
+  std::map<std::string, const rt::TypeDesc*> export_types;  // result type of each export
+  // The closure of an exported top-level function (see compile's `exports`).
+  rt::Word closure(const std::string& name);
 };
 
 struct CompileResult {
@@ -43,6 +47,9 @@ struct CompileResult {
 };
 
 // Compiles the file at `path` (or `source` when non-empty, shown as `path`).
-CompileResult compile(const std::string& path, const std::string& source, Emit emit);
+// `exports` names top-level functions an embedding host will look up as
+// closures (`CompiledProgram::closure`); they must exist.
+CompileResult compile(const std::string& path, const std::string& source, Emit emit,
+                      const std::vector<std::string>& exports = {});
 
 }  // namespace borel

@@ -19,6 +19,7 @@
 #include <unordered_map>
 #include <filesystem>
 
+#include "compiler/Methods.h"
 #include "inference/Empirical.h"
 #include "inference/Infer.h"
 #include "inference/Summary.h"
@@ -679,33 +680,26 @@ Word rt_read_csv(Ctx*, int64_t site, Word path, Word type, Word dir) {
 Word rt_error(Ctx*, int64_t site, Word msg) { fail(site, std::string(rt::view(rt::to_ptr<rt::String>(msg)))); }
 
 // Inference.
-Word rt_method_smc(Ctx*, int64_t site, Word particles, Word resampling, Word ess, Word threads) {
+// A method value: its options, decoded by the method table (Methods.h).
+Word rt_method(Ctx*, int64_t site, Word name, Word args) {
   return guarded(site, [&] {
-    auto* m = new (rt::gc_alloc(sizeof(inf::Method) + sizeof(int64_t))) inf::Method();
-    m->name = "smc";
-    m->particles = particles;
-    m->resampling = std::string(rt::view(rt::to_ptr<rt::String>(resampling)));
-    m->ess_threshold = rt::to_real(ess);
-    *reinterpret_cast<int64_t*>(m + 1) = threads;
-    return rt::from_ptr(m);
-  });
-}
-Word rt_method_importance(Ctx*, int64_t site, Word particles, Word threads) {
-  return guarded(site, [&] {
-    auto* m = new (rt::gc_alloc(sizeof(inf::Method) + sizeof(int64_t))) inf::Method();
-    m->name = "importance";
-    m->particles = particles;
-    *reinterpret_cast<int64_t*>(m + 1) = threads;
-    return rt::from_ptr(m);
-  });
-}
-Word rt_method_prior(Ctx*, int64_t site, Word samples, Word threads) {
-  return guarded(site, [&] {
-    auto* m = new (rt::gc_alloc(sizeof(inf::Method) + sizeof(int64_t))) inf::Method();
-    m->name = "prior";
-    m->particles = samples;
-    *reinterpret_cast<int64_t*>(m + 1) = threads;
-    return rt::from_ptr(m);
+    const borel::MethodSpec* spec = borel::find_method(std::string(rt::view(rt::to_ptr<rt::String>(name))));
+    if (!spec) throw rt::RuntimeError{"", "unknown inference method"};
+    auto* o = new (rt::gc_alloc(sizeof(borel::MethodOptions))) borel::MethodOptions();
+    o->name = spec->name;
+    const Word* a = rt::to_ptr<rt::Tuple>(args)->fields;
+    size_t k = 0;
+    for (; k < spec->params.size(); ++k) {
+      const borel::MethodParam& p = spec->params[k];
+      switch (p.value.kind) {
+        case borel::DefaultArg::Kind::Int:
+        case borel::DefaultArg::Kind::Bool: o->ints[p.name] = a[k]; break;
+        case borel::DefaultArg::Kind::Real: o->reals[p.name] = rt::to_real(a[k]); break;
+        case borel::DefaultArg::Kind::String: o->strings[p.name] = std::string(rt::view(rt::to_ptr<rt::String>(a[k]))); break;
+      }
+    }
+    o->threads = a[k];
+    return rt::from_ptr(o);
   });
 }
 Word rt_infer(Ctx* ctx, int64_t site, Word method, Word thunk, Word type) {
@@ -716,15 +710,14 @@ Word rt_infer(Ctx* ctx, int64_t site, Word method, Word thunk, Word type) {
     return u;
   }();
   return guarded(site, [&] {
-    const auto* m = rt::to_ptr<const inf::Method>(method);
-    int64_t threads = *reinterpret_cast<const int64_t*>(m + 1);
+    const auto* m = rt::to_ptr<const borel::MethodOptions>(method);
+    int64_t threads = m->threads;
     bool nested = ctx->handler && dynamic_cast<TopLevelHandler*>(ctx->handler) == nullptr;
     if (threads <= 0) threads = nested ? 1 : g_options.threads;
     uint64_t seed = ctx->rng->next_u64();
-    inf::Method copy = *m;
-    copy.progress = g_options.progress && !nested;
     CompiledModel model(thunk);
-    rt::Dist* d = inf::infer(copy, model, t ? *t : unknown, seed, static_cast<int>(threads));
+    rt::Dist* d = borel::find_method(m->name)->run(*m, model, t ? *t : unknown, seed, static_cast<int>(threads),
+                                                   g_options.progress && !nested);
     if (!nested) {
       last_result_root()[0] = rt::from_ptr(d);
       last_result_root()[1] = type;
@@ -800,8 +793,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
       SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),     SYM(rt_global_get),
       SYM(rt_global_set),   SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
-      SYM(rt_read_csv),     SYM(rt_error),            SYM(rt_method_smc),     SYM(rt_method_importance),
-      SYM(rt_method_prior), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
+      SYM(rt_read_csv),     SYM(rt_error),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
       SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };
 #undef SYM

@@ -43,6 +43,17 @@ struct LgssmData {
   double exact_log_z = 0.0;  // Kalman filter, from the data file
 };
 
+// The path of ../shared/bench/data/lgssm_T<T>.json (env BOREL_SHARED_DIR, else
+// the CMake cache variable).
+inline std::string lgssm_data_path(int T) {
+  std::string dir;
+  if (const char* e = std::getenv("BOREL_SHARED_DIR")) dir = e;
+#ifdef BOREL_SHARED_DIR
+  if (dir.empty()) dir = BOREL_SHARED_DIR;
+#endif
+  return dir + "/bench/data/lgssm_T" + std::to_string(T) + ".json";
+}
+
 // Reads ../shared/bench/data/lgssm_T<T>.json (env BOREL_SHARED_DIR, else the
 // CMake cache variable); throws std::runtime_error when it is missing.
 inline LgssmData load_lgssm(int T = 100) {

@@ -17,6 +17,7 @@
 #include <cstdio>
 
 #include "SmcBench.h"
+#include "borel/Borel.h"
 #include "HandwrittenPf.h"
 #include "runtime/Dist.h"
 #include "runtime/Model.h"
@@ -109,6 +110,25 @@ int main(int argc, char** argv) {
   }
   static LgssmModel model(data.y);
 
+  // The same model written in Borel, compiled through LLVM (examples/lgssm.brl).
+  const std::string data_path = lgssm_data_path(100);
+  const std::string source = R"(
+let ys: [real] = read_json(")" + data_path + R"(").y;
+fn lgssm(ys: [real]) -> real {
+  let x1 = sample(normal(0.0, 1.0));
+  observe(normal(x1, 0.5), ys[0]);
+  fold(ys[1..], x1, fn(x, y) {
+    let x2 = sample(normal(0.9 * x, 1.0));
+    observe(normal(x2, 0.5), y);
+    x2
+  })
+}
+fn model() -> real { lgssm(ys) }
+)";
+  static borel::Program program = borel::Program::from_source("lgssm_bench.brl", source, {"model"});
+  program.run_main();
+  static std::unique_ptr<rt::Model> compiled = program.model("model");
+
   benchmark::RegisterBenchmark("lgssm_T100_N10000/handwritten_pf/fast", [&](benchmark::State& s) {
     bench_handwritten<FastRng>(s, data, "lgssm_T100_N10000/handwritten_pf/fast", [](uint64_t sd) { return FastRng(sd); });
   })->Unit(benchmark::kMillisecond);
@@ -117,6 +137,8 @@ int main(int argc, char** argv) {
                                 [](uint64_t sd) { return BorelRng{rt::Rng(sd, 0)}; });
   })->Unit(benchmark::kMillisecond);
   register_smc("lgssm_T100_N10000/borel_smc/handwritten_model", []() -> rt::Model& { return model; }, data,
+               kParticles);
+  register_smc("lgssm_T100_N10000/borel_smc/compiled_borel", []() -> rt::Model& { return *compiled; }, data,
                kParticles);
   register_smc("lgssm_T100_N10000/borel_smc/handwritten_model/2_threads", []() -> rt::Model& { return model; },
                data, kParticles, 2);

@@ -1,0 +1,54 @@
+// Methods.h — the inference methods a Borel program can pass to `infer`.
+//
+// Each method is a builtin constructor with named, defaulted parameters
+// (`smc(particles = 500, resampling = "stratified")`) and a function that
+// runs it. Adding an algorithm is: its building blocks in inference/, and
+// one entry in the table in Methods.cpp. The type checker, lowering and the
+// runtime all read this table.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/Builtins.h"
+#include "runtime/Dist.h"
+#include "runtime/Model.h"
+#include "runtime/TypeDesc.h"
+
+namespace borel {
+
+// The settings of one `infer` call, as the program gave them (defaults filled in).
+struct MethodOptions {
+  std::string name;
+  std::map<std::string, int64_t> ints;       // int and bool parameters
+  std::map<std::string, double> reals;
+  std::map<std::string, std::string> strings;
+  int64_t threads = 0;                       // 0: the --threads of the run (1 when nested)
+
+  int64_t get_int(const std::string& k) const { return ints.at(k); }
+  double get_real(const std::string& k) const { return reals.at(k); }
+  const std::string& get_string(const std::string& k) const { return strings.at(k); }
+};
+
+struct MethodParam {
+  std::string name;
+  DefaultArg value;  // its kind is the parameter's type; its value the default
+};
+
+struct MethodSpec {
+  std::string name;
+  std::string summary;  // one line, for docs and --help
+  std::vector<MethodParam> params;  // `threads` is added to every method
+  // Runs the method on `model`, whose results have type `type`.
+  std::function<rt::Dist*(const MethodOptions&, rt::Model& model, const rt::TypeDesc& type, uint64_t seed,
+                          int threads, bool progress)>
+      run;
+};
+
+const std::vector<MethodSpec>& method_specs();
+const MethodSpec* find_method(const std::string& name);
+
+}  // namespace borel
