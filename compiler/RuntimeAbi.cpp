@@ -323,11 +323,32 @@ bool reenter(Ctx* ctx, ResumeFn fn, Word* out) {
   throw e;
 }
 
+// Continuations are bump-allocated inside 64 KiB collected chunks: one
+// allocation call per few hundred suspensions instead of one each (the
+// collector's allocation lock was a tenth of an SMC step). A chunk lives while
+// any continuation in it is referenced (interior pointers), so the memory
+// kept beyond the live continuations is at most the chunks of the latest
+// generation. The chunk in use is a GC root, held in scanned memory.
+Word* alloc_cont(int64_t words) {
+  constexpr int64_t kChunkWords = 8192;
+  static thread_local Word** chunk_root = nullptr;  // [current chunk] in uncollectable memory
+  static thread_local int64_t used = kChunkWords;
+  if (words > kChunkWords / 4) return static_cast<Word*>(GC_MALLOC(sizeof(Word) * static_cast<size_t>(words)));
+  if (!chunk_root) chunk_root = static_cast<Word**>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word*)));
+  if (used + words > kChunkWords) {
+    *chunk_root = static_cast<Word*>(GC_MALLOC(sizeof(Word) * kChunkWords));
+    used = 0;
+  }
+  Word* p = *chunk_root + used;
+  used += words;
+  return p;
+}
+
 rt::Step finish(Ctx& ctx, Word value) {
   RunState& s = state();
   if (!ctx.suspending) return rt::Step{rt::Step::Kind::Done, value, nullptr};
   ctx.suspending = 0;
-  auto* cont = static_cast<Word*>(GC_MALLOC(sizeof(Word) * static_cast<size_t>(s.len + 1)));
+  auto* cont = alloc_cont(s.len + 1);
   cont[0] = s.len;
   std::memcpy(cont + 1, s.scratch, sizeof(Word) * static_cast<size_t>(s.len));
   s.len = 0;
