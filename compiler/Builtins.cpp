@@ -99,8 +99,9 @@ std::vector<Builtin> build() {
   }));
   v.push_back(make("weights", K::Runtime,
                    [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.array(a.real())); }));
-  v.push_back(make("mean", K::Runtime, [](TA& a, int) { return a.func({a.dist(a.real())}, a.real()); }));
-  v.push_back(make("variance", K::Runtime, [](TA& a, int) { return a.func({a.dist(a.real())}, a.real()); }));
+  // Moments of a distribution of numbers or bools (NaN when undefined or not scalar).
+  v.push_back(make("mean", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.real()); }));
+  v.push_back(make("variance", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.real()); }));
   v.push_back(make("log_density", K::Runtime, [](TA& a, int l) {
     Type* t = a.var(l);
     return a.func({a.dist(t), t}, a.real());

@@ -290,8 +290,11 @@ Operand Lowerer::lower(const Expr* e, bool tail) {
       if (rt->tag == Type::Tag::Record) {
         auto it = std::find(rt->names.begin(), rt->names.end(), e->name);
         index = it - rt->names.begin();
-      } else {
+      } else if (rt->tag == Type::Tag::Tuple && !e->name.empty() && e->name.size() < 6 &&
+                 e->name.find_first_not_of("0123456789") == std::string::npos) {
         index = std::stoll(e->name);
+      } else {
+        throw InternalError("lowering: field access on " + type_to_string(rt));
       }
       Operand r = prim(Prim::TupleGet, {c}, e->loc);
       body_->insts.back().index = index;

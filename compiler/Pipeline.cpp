@@ -108,6 +108,7 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
     return r;
   }
   auto user = std::make_unique<SourceFile>(path, text);
+  const SourceFile* user_file = user.get();
   if (emit == Emit::Tokens) {
     r.emitted = dump_tokens(lex(*user, diags));
     r.ok = !diags.has_errors();
@@ -147,7 +148,7 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
     return r;
   }
   if (!checked.has_main && exports.empty()) {
-    diags.error(Loc{loaded.files.back().get(), 1, 1}, "no `fn main()` to run");
+    diags.error(Loc{user_file, 1, 1}, "no `fn main()` to run");
     return fail();
   }
 
@@ -157,7 +158,7 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
     auto it = std::find_if(program->ir.functions.begin(), program->ir.functions.end(),
                            [&](auto& f) { return f->name == name && !f->is_closure; });
     if (it == program->ir.functions.end()) {
-      diags.error(Loc{loaded.files.back().get(), 1, 1}, "no top-level function `" + name + "` to export");
+      diags.error(Loc{user_file, 1, 1}, "no top-level function `" + name + "` to export");
       continue;
     }
     program->ir.exports.push_back(it->get());

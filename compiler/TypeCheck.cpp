@@ -392,7 +392,8 @@ class Checker {
         diags_.error(list.front()->loc, "cannot infer the tuple type here; add a type annotation");
         continue;
       }
-      unify(v, a_.record(names, fields));
+      if (!unify(v, a_.record(names, fields)))
+        diags_.error(list.front()->loc, "no field `" + list.front()->field + "` in " + type_to_string(v));
     }
     resolve_all();
     for (auto& d : deferred_) {
