@@ -20,9 +20,18 @@ MethodSpec basic(std::string name, std::string summary, std::vector<MethodParam>
                  bool progress) {
     inference::Method method;
     method.name = name;
-    method.particles = o.ints.count("particles") ? o.get_int("particles") : o.get_int("samples");
+    if (o.ints.count("particles")) method.particles = o.get_int("particles");
+    else if (o.ints.count("samples")) method.particles = o.get_int("samples");
+    if (o.ints.count("samples")) method.samples = o.get_int("samples");
     if (o.strings.count("resampling")) method.resampling = o.get_string("resampling");
     if (o.reals.count("ess_threshold")) method.ess_threshold = o.get_real("ess_threshold");
+    if (o.ints.count("warmup")) method.warmup = o.get_int("warmup");
+    if (o.ints.count("chains")) method.chains = o.get_int("chains");
+    if (o.ints.count("thin")) method.thin = o.get_int("thin");
+    if (o.ints.count("moves")) method.moves = o.get_int("moves");
+    if (o.ints.count("inner_particles")) method.inner_particles = o.get_int("inner_particles");
+    if (o.ints.count("params")) method.params = o.get_int("params");
+    if (o.strings.count("kernel")) method.kernel = o.get_string("kernel");
     method.progress = progress;
     return inference::infer(method, model, type, seed, threads);
   };
@@ -37,6 +46,12 @@ std::vector<MethodSpec> build() {
   v.push_back(basic("importance", "likelihood weighting: N independent runs weighted by their likelihood",
                     {{"particles", i(1000)}}));
   v.push_back(basic("prior", "forward sampling: N runs ignoring observations", {{"samples", i(1000)}}));
+  v.push_back(basic("mh",
+                    "Metropolis-Hastings(-Green) chains over traces: kernel \"rw\" (random walk on reals, prior "
+                    "redraws otherwise), \"single\" (single-site from the prior), \"independent\", or registered "
+                    "kernels joined by '+'",
+                    {{"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("rw")}}));
+  v.push_back(basic("enumerate", "exact inference by enumerating every execution of a discrete model", {}));
   return v;
 }
 

@@ -1,19 +1,24 @@
-// Diagnostics.h — what a population-based run reports about itself.
+// Diagnostics.h — what a run reports about itself.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace borel::inference {
 
 struct Diagnostics {
-  std::string method;          // "smc", "importance", "prior"
-  int64_t particles = 0;
-  int64_t steps = 0;           // sweeps: suspensions + the final one
+  std::string method;          // "smc", "importance", "prior", "mh", ...
+  int64_t particles = 0;       // particles, or draws in all (MCMC)
+  int64_t steps = 0;           // sweeps: suspensions + the final one (MCMC: iterations per chain)
   int64_t resamplings = 0;     // how many steps resampled
   std::vector<double> ess;     // Kish ESS of the weights after each step, before resampling
   double seconds = 0.0;        // wall time of the run
+  // MCMC (chains > 0): the draws are chain-major, particles / chains per chain.
+  int64_t chains = 0;
+  std::vector<std::pair<std::string, double>> acceptance;  // per kind of move, after warm-up
+  std::vector<int64_t> chain_accepted;                      // accepted moves per chain, after warm-up
 };
 
 }  // namespace borel::inference

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -176,6 +177,19 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
   e->steps = diag.steps;
   e->resamplings = diag.resamplings;
   e->seconds = diag.seconds;
+  e->chains = diag.chains;
+  e->acceptance = nullptr;
+  if (!diag.acceptance.empty()) {
+    std::string a;
+    char buf[64];
+    for (const auto& [name, rate] : diag.acceptance) {
+      std::snprintf(buf, sizeof buf, "%s%s %.3f", a.empty() ? "" : ", ", name.c_str(), rate);
+      a += buf;
+    }
+    e->acceptance = rt::string_new(a);
+  }
+  e->stuck_chains = 0;
+  for (int64_t acc : diag.chain_accepted) e->stuck_chains += acc == 0;
   e->atoms = nullptr;
   e->atom_log_weights = nullptr;
 

@@ -54,6 +54,13 @@ struct EmpiricalData {
   int64_t steps;
   int64_t resamplings;
   double seconds;
+  // MCMC results: the number of chains (0 for particle methods; the values
+  // are then chain-major, particles / chains per chain), the acceptance rate
+  // of each kind of move ("rw 0.43, rw/prior 0.12"; null when none) and how
+  // many chains accepted no move after warm-up.
+  int64_t chains;
+  rt::String* acceptance;
+  int64_t stuck_chains;
 };
 
 // Builds the empirical distribution of a finished population (every particle

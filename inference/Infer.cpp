@@ -1,9 +1,12 @@
 // Infer.cpp — dispatch from a Method to the algorithm (see Infer.h).
 #include "inference/Infer.h"
 
+#include <cmath>
 #include <limits>
 
 #include "inference/Empirical.h"
+#include "inference/Enumerate.h"
+#include "inference/Mcmc.h"
 #include "inference/Errors.h"
 #include "inference/Forward.h"
 #include "inference/Importance.h"
@@ -31,7 +34,24 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     Population pop = forward(model, m.particles, seed, threads, &diag, m.progress);
     return make_empirical(pop, &value_type, diag, std::numeric_limits<double>::quiet_NaN());
   }
-  throw method_error("infer", "unknown method '" + m.name + "' (expected smc, importance or prior)");
+  if (m.name == "mh") {
+    McmcSettings s;
+    s.samples = m.samples;
+    s.warmup = m.warmup;
+    s.chains = m.chains;
+    s.thin = m.thin;
+    s.kernel = m.kernel;
+    s.progress = m.progress;
+    Population pop = mcmc(model, s, seed, threads, &diag);
+    return make_empirical(pop, &value_type, diag, std::numeric_limits<double>::quiet_NaN());
+  }
+  if (m.name == "enumerate") {
+    EnumerateSettings s;
+    Population pop = enumerate(model, s, seed, &diag);
+    return make_empirical(pop, &value_type, diag, pop.log_evidence() + std::log(static_cast<double>(pop.size())));
+  }
+  throw method_error("infer", "unknown method '" + m.name +
+                                  "' (expected smc, importance, prior, mh, enumerate, rmsmc, pgibbs, pmmh or smc2)");
 }
 
 }  // namespace borel::inference

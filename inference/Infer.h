@@ -10,6 +10,12 @@
 //   "smc"        bootstrap particle filter (Smc.h)  SMC estimate
 //   "importance" likelihood weighting (Importance.h) log mean exp of weights
 //   "prior"      forward sampling (Forward.h)       none (NaN)
+//   "mh"         MH/MHG chains over traces (Mcmc.h) none
+//   "enumerate"  exact enumeration (Enumerate.h)    exact
+//   "rmsmc"      resample-move SMC (ResampleMove.h) SMC estimate
+//   "pgibbs"     particle Gibbs (ParticleGibbs.h)   none
+//   "pmmh"       particle marginal MH (Pmmh.h)      none
+//   "smc2"       SMC² (Smc2.h)                      SMC² estimate
 //
 // Reproducibility: the result is a pure function of (method, model, seed),
 // bitwise identical for any `threads`. A nested `infer` (inside a model)
@@ -36,6 +42,20 @@ struct Method {
   // SMC only: resample after a step when ESS < ess_threshold · particles;
   // >= 1 resamples after every step, 0 never. Default 0.5 (adaptive).
   double ess_threshold = 0.5;
+  // MCMC (mh, pgibbs, pmmh): draws kept per chain, warm-up iterations,
+  // chains, thinning (see Mcmc.h).
+  int64_t samples = 1000;
+  int64_t warmup = 1000;
+  int64_t chains = 4;
+  int64_t thin = 1;
+  // mh, rmsmc: the kernels, e.g. "rw", "single", "independent", "rw+gmm_rj" (Kernels.h).
+  std::string kernel = "rw";
+  // rmsmc, smc2: MCMC iterations after each resampling.
+  int64_t moves = 1;
+  // pmmh, smc2: particles of the inner SMC; pmmh, smc2: parameters are the
+  // first `params` random choices (0: those before the first observe/factor).
+  int64_t inner_particles = 100;
+  int64_t params = 0;
   // Show a progress line on stderr (only when stderr is a terminal and the
   // run lasts more than a second).
   bool progress = true;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "inference/Contexts.h"
 #include "inference/Errors.h"
 #include "inference/GcRoots.h"
 #include "inference/Parallel.h"
@@ -32,21 +33,6 @@ void check(const SmcSettings& s) {
     throw method_error(s.method, "ess_threshold is " + std::to_string(s.ess_threshold) +
                                      ", but must be a number >= 0");
 }
-
-// One Ctx per worker, in scanned memory: a model may keep GC pointers in
-// ctx.impl between steps.
-class Contexts {
- public:
-  explicit Contexts(int n) : words_((static_cast<int64_t>(sizeof(rt::Ctx)) * n + 7) / 8) {
-    ctx_ = reinterpret_cast<rt::Ctx*>(words_.data());
-    for (int k = 0; k < n; ++k) new (&ctx_[k]) rt::Ctx();
-  }
-  rt::Ctx& operator[](int k) { return ctx_[k]; }
-
- private:
-  RootArray words_;
-  rt::Ctx* ctx_;
-};
 
 }  // namespace
 

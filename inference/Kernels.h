@@ -1,0 +1,89 @@
+// Kernels.h — MCMC transitions on traces (Trace.h) that leave the program's
+// posterior invariant.
+//
+// A ChainState is one Markov chain: the current trace, a scratch trace for
+// proposals, and the handler/context/stream to replay the program. A kernel
+// builds a proposal by replaying the program with some choices changed
+// (`replay`), adds its own terms to the log acceptance ratio (proposal
+// densities of explicitly proposed values, probabilities of choosing the
+// move, Jacobians) and calls `accept`. `replay` already includes the joint
+// densities of both traces and the densities of the choices created (drawn
+// fresh) and destroyed (stale) — the Metropolis–Hastings–Green ratio of
+// docs/inference.md:
+//   log α = log p(T') − log p(T) + Σ_stale log p(old) − Σ_fresh log p(new)
+//           + log q_rev(explicit) − log q_fwd(explicit) + log P(choose rev) − log P(choose fwd) + log|J|
+//
+// The kernels here:
+//   single       pick a choice uniformly, redraw it from its distribution
+//                (single-site MH proposing from the prior); choice terms
+//                log |T| − log |T'|
+//   rw           pick a choice uniformly; a real-valued one moves by
+//                Normal(0, step·scale) (scale = its prior sd when finite),
+//                any other is redrawn from the prior. The step of each site
+//                (static SiteId) adapts during warm-up (Robbins–Monro on
+//                log step towards acceptance 0.44), frozen afterwards
+//   independent  a whole new trace from the prior: log α = L(T') − L(T)
+// Each applies |T| moves per iteration (a sweep in expectation). Other
+// kernels (model-specific reversible-jump moves) are registered by name
+// with register_kernel and applied once per iteration.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "inference/Trace.h"
+#include "runtime/Model.h"
+#include "runtime/Rng.h"
+
+namespace borel::inference {
+
+struct KernelStats {
+  std::string name;
+  int64_t proposed = 0;
+  int64_t accepted = 0;
+};
+
+class ChainState {
+ public:
+  rt::Model* model = nullptr;
+  rt::Ctx* ctx = nullptr;
+  TraceHandler* handler = nullptr;
+  rt::Rng* rng = nullptr;
+  Trace cur, prop;
+  bool warmup = false;            // adaptation allowed
+  int64_t suspend_at = -1;        // replays stop after this many observes/factors (resample-move)
+
+  // Replays the program into `prop` reusing `cur`, with `redraw` drawn fresh
+  // and `proposed` values imposed; returns the base log acceptance ratio (see
+  // the header comment). -infinity when T' has zero density.
+  double replay(const Address& redraw,
+                const std::unordered_map<Address, rt::Word, AddressHash>* proposed = nullptr);
+  // Accepts `prop` (swapping it into `cur`) with probability min(1, exp(log_alpha)).
+  bool accept(double log_alpha, KernelStats& stats);
+  // Runs the program from the prior into `cur` (up to suspend_at).
+  void init_from_prior();
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // One iteration on chain `c`.
+  virtual void iterate(ChainState& c) = 0;
+  // Acceptance counts, one entry per kind of move.
+  virtual std::vector<KernelStats> stats() const = 0;
+};
+
+// "single", "rw", "independent" or a registered name; throws
+// rt::RuntimeError for an unknown one.
+std::unique_ptr<Kernel> make_kernel(const std::string& name, const char* method);
+// A kernel list "rw+gmm_rj": each applied in turn every iteration.
+std::vector<std::unique_ptr<Kernel>> make_kernels(const std::string& spec, const char* method);
+
+// Model-specific kernels (e.g. reversible-jump moves written in C++).
+void register_kernel(const std::string& name, std::function<std::unique_ptr<Kernel>()> factory);
+
+}  // namespace borel::inference

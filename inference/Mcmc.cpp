@@ -1,0 +1,113 @@
+// Mcmc.cpp — the chain driver (see Mcmc.h).
+#include "inference/Mcmc.h"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "inference/Contexts.h"
+#include "inference/Errors.h"
+#include "inference/Kernels.h"
+#include "inference/Parallel.h"
+#include "inference/Streams.h"
+
+namespace borel::inference {
+
+namespace {
+void check(const McmcSettings& s) {
+  auto positive = [&](const char* what, int64_t v, int64_t lo) {
+    if (v < lo)
+      throw method_error(s.method, std::string(what) + " is " + std::to_string(v) + ", but must be " +
+                                       (lo == 0 ? "non-negative" : "positive"));
+  };
+  positive("samples", s.samples, 1);
+  positive("warmup", s.warmup, 0);
+  positive("chains", s.chains, 1);
+  positive("thin", s.thin, 1);
+}
+}  // namespace
+
+Population mcmc(rt::Model& model, const McmcSettings& s, uint64_t seed, int threads, Diagnostics* diagnostics) {
+  check(s);
+  make_kernels(s.kernel, s.method);  // validate the kernel names before starting threads
+  rt::gc_init();
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t n = s.samples * s.chains;
+  Population pop(n);
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  WorkerPool pool(static_cast<int>(std::min<int64_t>(threads, s.chains)));
+  Contexts ctx(pool.size());
+  std::vector<std::vector<std::vector<KernelStats>>> stats(static_cast<size_t>(s.chains));
+
+  pool.for_chunks(s.chains, [&](int k, int64_t b, int64_t e) {
+    TraceHandler h;
+    h.method = s.method;
+    h.model = &model;
+    for (int64_t c = b; c < e; ++c) {
+      rt::Rng rng = particle_stream(seed, c);
+      ChainState st;
+      st.model = &model;
+      st.ctx = &ctx[k];
+      st.handler = &h;
+      st.rng = &rng;
+      auto kernels = make_kernels(s.kernel, s.method);
+      st.init_from_prior();
+      st.warmup = true;
+      for (int64_t i = 0; i < s.warmup; ++i)
+        for (auto& kern : kernels) kern->iterate(st);
+      st.warmup = false;
+      // Acceptance is reported after warm-up only.
+      std::vector<std::vector<KernelStats>> before;
+      for (auto& kern : kernels) before.push_back(kern->stats());
+      for (int64_t d = 0; d < s.samples; ++d) {
+        for (int64_t t = 0; t < s.thin; ++t)
+          for (auto& kern : kernels) kern->iterate(st);
+        const int64_t slot = c * s.samples + d;
+        pop.slots()[slot] = st.cur.result[0];
+        pop.status()[slot] = Status::Done;
+      }
+      auto& out = stats[static_cast<size_t>(c)];
+      for (size_t j = 0; j < kernels.size(); ++j) {
+        auto now = kernels[j]->stats();
+        for (size_t q = 0; q < now.size(); ++q) {
+          now[q].proposed -= before[j][q].proposed;
+          now[q].accepted -= before[j][q].accepted;
+        }
+        out.push_back(now);
+      }
+    }
+  });
+
+  Diagnostics local;
+  Diagnostics& d = diagnostics ? *diagnostics : local;
+  d = Diagnostics{};
+  d.method = s.method;
+  d.particles = n;
+  d.chains = s.chains;
+  d.steps = s.warmup + s.samples * s.thin;
+  // Acceptance per kind of move, summed over chains; and per chain, to spot stuck chains.
+  std::vector<KernelStats> total;
+  for (int64_t c = 0; c < s.chains; ++c) {
+    int64_t acc = 0;
+    for (const auto& ks : stats[static_cast<size_t>(c)])
+      for (const KernelStats& k : ks) {
+        acc += k.accepted;
+        auto it = std::find_if(total.begin(), total.end(), [&](const KernelStats& t) { return t.name == k.name; });
+        if (it == total.end()) total.push_back(k);
+        else {
+          it->proposed += k.proposed;
+          it->accepted += k.accepted;
+        }
+      }
+    d.chain_accepted.push_back(acc);
+  }
+  for (const KernelStats& k : total)
+    if (k.proposed > 0)
+      d.acceptance.emplace_back(k.name, static_cast<double>(k.accepted) / static_cast<double>(k.proposed));
+  d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return pop;
+}
+
+}  // namespace borel::inference

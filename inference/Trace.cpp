@@ -1,0 +1,124 @@
+// Trace.cpp — recording and replaying random choices (see Trace.h).
+#include "inference/Trace.h"
+
+#include <cmath>
+#include <limits>
+
+#include "inference/Errors.h"
+
+namespace borel::inference {
+
+double Trace::log_prior() const {
+  double s = 0.0;
+  for (const Choice& c : choices) s += c.log_density;
+  return s;
+}
+
+void Trace::index() {
+  index_.clear();
+  for (size_t i = 0; i < choices.size(); ++i) index_[choices[i].addr] = static_cast<int64_t>(i);
+}
+
+double proposal_scale(const rt::Dist& d) {
+  if (d.ops->value_kind != rt::Kind::Real || !d.ops->variance) return 1.0;
+  const double v = d.ops->variance(d);
+  return std::isfinite(v) && v > 0 ? std::sqrt(v) : 1.0;
+}
+
+void TraceHandler::begin_run(Trace* t) {
+  out = t;
+  t->clear();
+  log_fresh = 0.0;
+  impossible_ = false;
+  counts_.clear();
+  used_.assign(old ? old->choices.size() : 0, 0);
+}
+
+double TraceHandler::log_stale() const {
+  double s = 0.0;
+  if (!old) return s;
+  for (size_t i = 0; i < used_.size(); ++i)
+    if (!used_[i]) s += old->choices[i].log_density;
+  return s;
+}
+
+rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
+  const Address a{site, counts_[site]++};
+  rt::Word v = 0;
+  bool have = false;
+  if (proposed) {
+    const auto it = proposed->find(a);
+    if (it != proposed->end()) {
+      v = it->second;
+      have = true;
+    }
+  }
+  if (old && !have) {
+    const int64_t i = old->find(a);
+    if (i >= 0 && !(a == redraw)) {
+      const Choice& c = old->choices[static_cast<size_t>(i)];
+      if (c.dist.ops->value_kind == d.ops->value_kind && d.ops->in_support(d, c.value)) {
+        v = c.value;
+        have = true;
+        used_[static_cast<size_t>(i)] = 1;
+      }
+    }
+  }
+  double lp;
+  if (have) {
+    lp = d.ops->log_density(d, v);
+  } else {
+    v = d.ops->sample(d, *ctx.rng);
+    lp = d.ops->log_density(d, v);
+    log_fresh += lp;
+  }
+  if (std::isnan(lp)) {
+    if (!impossible_) throw site_error(model, site, method, "the log-density of a sampled value is NaN");
+    lp = -std::numeric_limits<double>::infinity();
+  }
+  if (lp == -std::numeric_limits<double>::infinity()) impossible_ = true;
+  out->choices.push_back(Choice{a, v, lp, d, proposal_scale(d)});
+  return v;
+}
+
+void TraceHandler::add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what) {
+  // After a choice of density zero (a proposal outside the support), what
+  // follows is meaningless: NaN counts as zero weight instead of an error.
+  if (std::isnan(lw)) {
+    if (!impossible_) throw site_error(model, site, method, std::string(what) + " is NaN");
+    lw = -std::numeric_limits<double>::infinity();
+  }
+  if (lw == std::numeric_limits<double>::infinity())
+    throw site_error(model, site, method, std::string(what) + " is +infinity");
+  if (lw == -std::numeric_limits<double>::infinity() && zero_site < 0) zero_site = site;
+  ctx.log_weight += lw;
+  out->log_likelihood += lw;
+  if (++out->events == suspend_at) ctx.suspend_requested = true;
+}
+
+void TraceHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {
+  add(ctx, d.ops->log_density(d, v), site, "the log-density of the observed value");
+}
+
+void TraceHandler::factor(rt::Ctx& ctx, double log_w, rt::SiteId site) {
+  add(ctx, log_w, site, "the factor's log-weight");
+}
+
+void run_traced(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t) {
+  h.begin_run(&t);
+  h.begin();
+  ctx.handler = &h;
+  ctx.log_weight = 0.0;
+  ctx.suspend_requested = false;
+  const rt::Step s = model.start(ctx);
+  if (s.done()) {
+    t.done = true;
+    t.result[0] = s.value;
+  } else {
+    t.done = false;
+    t.result[0] = rt::from_ptr(s.cont);
+  }
+  t.index();
+}
+
+}  // namespace borel::inference

@@ -1,0 +1,129 @@
+// Trace.h — the *Traced* building block: a program run together with the
+// record of its random choices.
+//
+// Addresses (DESIGN.md, decision 4). The compiled code passes every `sample`
+// the static SiteId of its call (the source location). A random choice's
+// address is (site, k), k = how many times this site was hit before in the
+// same execution. It is stable under replay: a loop `for i in 0..n {
+// sample(...) }` gives (site, 0..n-1) whatever the values, and a model whose
+// number of choices varies (a random number of components) keeps the
+// addresses of the choices that exist in both runs. Counters are per
+// execution and kept by the handler (TraceHandler), never by the program.
+//
+// A Trace holds, in execution order, each choice's address, value, family
+// and log-density under the distribution it was drawn from in that run, the
+// run's log-likelihood (observes and factors) and its result. Its storage is
+// scanned by the collector (choice values and results may be GC pointers).
+//
+// TraceHandler runs (replays) the program against an old trace:
+//   * an address listed in `proposed` takes the proposed value;
+//   * an address in `old` (and not the one to `redraw`) reuses the old value
+//     when it is in the support of the new distribution (same family kind);
+//   * anything else is drawn fresh from its distribution; the sum of the
+//     fresh draws' log-densities is `log_fresh`.
+// After the run, `log_stale(old)` is the sum of the old log-densities of the
+// old choices that were not reused (absent now, redrawn, or proposed).
+// These are the terms of the Metropolis–Hastings–Green ratio (docs/inference.md):
+//   log α = [log p(T') − log p(T)] + [log_stale − log_fresh] + (kernel's terms)
+// where log p(T) = Σ log-densities + log-likelihood.
+#pragma once
+
+#include <gc/gc_allocator.h>
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "inference/PriorHandler.h"
+#include "runtime/Dist.h"
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+struct Address {
+  rt::SiteId site = -1;
+  int64_t k = 0;
+  bool operator==(const Address& o) const { return site == o.site && k == o.k; }
+};
+struct AddressHash {
+  size_t operator()(const Address& a) const {
+    return std::hash<uint64_t>()(static_cast<uint64_t>(a.site) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(a.k));
+  }
+};
+
+struct Choice {
+  Address addr;
+  rt::Word value;
+  double log_density;       // under this run's distribution at the site
+  rt::Dist dist;            // the distribution it was drawn from in this run
+  double scale;             // the prior's sd when finite (RW proposals), else 1
+};
+
+class Trace {
+ public:
+  std::vector<Choice, traceable_allocator<Choice>> choices;  // execution order
+  double log_likelihood = 0.0;   // Σ observe log-densities and factors
+  int64_t events = 0;            // observes and factors executed
+  // The program's result (slot 0) or, when it suspended, its continuation.
+  std::vector<rt::Word, traceable_allocator<rt::Word>> result = std::vector<rt::Word, traceable_allocator<rt::Word>>(1, 0);
+  bool done = true;
+
+  double log_prior() const;
+  double log_joint() const { return log_prior() + log_likelihood; }
+  // Index of the choice at `a`, or -1 (index() must have been called after the
+  // last change).
+  int64_t find(const Address& a) const {
+    const auto it = index_.find(a);
+    return it == index_.end() ? -1 : it->second;
+  }
+  void index();
+  void clear() {
+    choices.clear();
+    log_likelihood = 0.0;
+    events = 0;
+    result[0] = 0;
+    done = true;
+    index_.clear();
+  }
+
+ private:
+  std::unordered_map<Address, int64_t, AddressHash> index_;
+};
+
+class TraceHandler final : public InferenceHandler {
+ public:
+  // Replay inputs (all optional; none: a run from the prior).
+  const Trace* old = nullptr;
+  Address redraw;                  // draw this address fresh even if `old` has it
+  const std::unordered_map<Address, rt::Word, AddressHash>* proposed = nullptr;
+  // Suspend after the `suspend_at`-th observe/factor (-1: run to the end).
+  int64_t suspend_at = -1;
+  // Output.
+  Trace* out = nullptr;
+  double log_fresh = 0.0;
+
+  // Prepares a run recording into `t`.
+  void begin_run(Trace* t);
+  // Σ old log-densities of the old choices not reused by the last run.
+  double log_stale() const;
+
+  rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override;
+  void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;
+  void factor(rt::Ctx& ctx, double log_w, rt::SiteId site) override;
+
+ private:
+  void add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what);
+  std::unordered_map<rt::SiteId, int64_t> counts_;
+  std::vector<char> used_;
+  bool impossible_ = false;  // a choice of this run has density zero
+};
+
+// Runs `model` from the start with `h` (already configured) recording into
+// `t`; the trace's result is the value (or continuation when h.suspend_at
+// stopped it). Uses ctx.rng for fresh draws.
+void run_traced(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t);
+
+// The prior sd of a scalar real distribution, or 1 when not finite.
+double proposal_scale(const rt::Dist& d);
+
+}  // namespace borel::inference
