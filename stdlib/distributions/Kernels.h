@@ -22,10 +22,25 @@ using rt::Rng;
 
 // ---- normal(mu, sigma) -------------------------------------------------------
 
+// log(sigma) of the last call, per thread: models usually observe with the
+// same noise scale many times in a row, and the logarithm was a tenth of an
+// SMC step on lgssm.
+struct LogCache {
+  double x = 1.0, log_x = 0.0;
+  double log(double v) {
+    if (v != x) {
+      x = v;
+      log_x = std::log(v);
+    }
+    return log_x;
+  }
+};
+inline thread_local LogCache normal_log_sigma;
+
 inline double normal_log_density(double x, double mu, double sigma) {
   if (!std::isfinite(x)) return -kInf;
   const double z = (x - mu) / sigma;
-  return -0.5 * z * z - std::log(sigma) - kHalfLog2Pi;
+  return -0.5 * z * z - normal_log_sigma.log(sigma) - kHalfLog2Pi;
 }
 
 inline double normal_sample(Rng& rng, double mu, double sigma) {
