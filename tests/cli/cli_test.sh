@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# cli_test.sh — the `borel` command as a user runs it: exit codes, --output
+# files, --seed reproducibility and --threads independence, --emit stages.
+# Usage: cli_test.sh BOREL REPO_ROOT
+set -uo pipefail
+borel="$1"
+root="$2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+passes=0
+check() {  # check NAME CONDITION...
+  local name="$1"
+  shift
+  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
+}
+
+cd "$root"
+"$borel" --help >/dev/null; check "--help exits 0" test $? -eq 0
+"$borel" --version | grep -q "borel"; check "--version prints the name" test $? -eq 0
+"$borel" run >/dev/null 2>&1; check "run without a file is a usage error (2)" test $? -eq 2
+"$borel" run examples/coin.brl --threads 0 >/dev/null 2>&1; check "bad --threads is a usage error (2)" test $? -eq 2
+"$borel" run "$tmp/missing.brl" 2>"$tmp/err" >/dev/null; code=$?
+check "a missing file exits 1" test $code -eq 1
+grep -q "cannot read" "$tmp/err"; check "a missing file says so" test $? -eq 0
+
+printf 'fn main() {\n  let x: int = "s";\n}\n' >"$tmp/bad.brl"
+"$borel" check "$tmp/bad.brl" 2>"$tmp/err"; code=$?
+check "check reports a type error with exit 1" test $code -eq 1
+grep -q "bad.brl:2:16: error: the value of \`x\`: expected int, found string" "$tmp/err"
+check "type error has file:line:col" test $? -eq 0
+grep -q "\^" "$tmp/err"; check "type error has a caret" test $? -eq 0
+"$borel" check examples/lgssm.brl; check "check accepts a good program" test $? -eq 0
+
+for stage in tokens ast typed ir llvm; do
+  "$borel" --emit=$stage examples/coin.brl >"$tmp/$stage.txt"
+  check "--emit=$stage exits 0" test $? -eq 0
+  check "--emit=$stage prints something" test -s "$tmp/$stage.txt"
+done
+grep -q "define" "$tmp/llvm.txt"; check "--emit=llvm prints LLVM IR" test $? -eq 0
+grep -q "may_suspend" "$tmp/ir.txt"; check "--emit=ir prints the core IR" test $? -eq 0
+
+# Summaries print the run time on their first line; compare everything else.
+"$borel" run examples/sprinkler.brl --seed 3 --output "$tmp/s.csv" | grep -v " s$" >"$tmp/out1.txt"
+check "--output .csv exits 0" test -s "$tmp/s.csv"
+head -1 "$tmp/s.csv" | grep -q "weight"; check "CSV has a header with weights" test $? -eq 0
+rows=$(($(wc -l <"$tmp/s.csv") - 1))
+check "CSV has one row per particle (100000)" test "$rows" -eq 100000
+"$borel" run examples/sprinkler.brl --seed 3 --output "$tmp/s.json" >/dev/null
+grep -q '"weights"' "$tmp/s.json"; check "--output .json writes weights" test $? -eq 0
+"$borel" run examples/sprinkler.brl --seed 3 --output "$tmp/s.txt" >/dev/null 2>"$tmp/err"
+check "--output with another extension exits 1" test $? -eq 1
+
+"$borel" run examples/sprinkler.brl --seed 3 | grep -v " s$" >"$tmp/out2.txt"
+cmp -s "$tmp/out1.txt" "$tmp/out2.txt"; check "the same seed gives the same output" test $? -eq 0
+"$borel" run examples/sprinkler.brl --seed 4 | grep -v " s$" >"$tmp/out3.txt"
+cmp -s "$tmp/out1.txt" "$tmp/out3.txt"; check "another seed gives another output" test $? -ne 0
+"$borel" run examples/lgssm.brl --seed 5 --threads 1 | grep -v " s$" >"$tmp/t1.txt"
+"$borel" run examples/lgssm.brl --seed 5 --threads 2 | grep -v " s$" >"$tmp/t2.txt"
+cmp -s "$tmp/t1.txt" "$tmp/t2.txt"; check "--threads 1 and 2 give the same result" test $? -eq 0
+
+"$borel" run examples/coin.brl --time >/dev/null 2>"$tmp/time.txt"
+grep -q "compile:" "$tmp/time.txt"; check "--time reports compile time" test $? -eq 0
+
+echo "cli: $passes passed, $failures failed"
+test $failures -eq 0
