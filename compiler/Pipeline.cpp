@@ -17,6 +17,7 @@
 #include "compiler/DeadFunctions.h"
 #include "compiler/EffectAnalysis.h"
 #include "compiler/FrameLiveness.h"
+#include "compiler/SpecializeClosures.h"
 #include "compiler/TailSites.h"
 #include "compiler/Lexer.h"
 #include "compiler/Lower.h"
@@ -168,6 +169,7 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
   }
   timer.lap("lower");
   if (diags.has_errors()) return fail();
+  specialise_closures(program->ir);
   analyse_effects(program->ir);
   mark_reachable(program->ir);
   mark_tail_sites(program->ir);
