@@ -84,10 +84,13 @@ class Gen {
 
   void declare(const IrFunction* f) {
     Function* lf = Function::Create(fn_type(f->params.size()), Function::InternalLinkage, f->name, *mod_);
+    // Runtime errors unwind through generated code as C++ exceptions (RuntimeAbi.cpp).
+    lf->setUWTableKind(llvm::UWTableKind::Async);
     fns_[f] = lf;
     if (f->may_suspend) {
       Function* r = Function::Create(llvm::FunctionType::get(W, {P}, false), Function::InternalLinkage,
                                      f->name + ".resume", *mod_);
+      r->setUWTableKind(llvm::UWTableKind::Async);
       resumes_[f] = r;
     }
   }

@@ -51,6 +51,17 @@ std::vector<MethodSpec> build() {
                     "redraws otherwise), \"single\" (single-site from the prior), \"independent\", or registered "
                     "kernels joined by '+'",
                     {{"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("rw")}}));
+  v.push_back(basic("rmsmc",
+                    "resample-move SMC: SMC with `moves` MH transitions of `kernel` on every particle after each "
+                    "resampling",
+                    {{"particles", i(1000)}, {"moves", i(1)}, {"kernel", s("rw")}, {"resampling", s("systematic")},
+                     {"ess_threshold", r(0.5)}}));
+  v.push_back(basic("pgibbs", "particle Gibbs: conditional SMC sweeps with a reference path",
+                    {{"particles", i(100)}, {"samples", i(1000)}, {"warmup", i(100)}, {"chains", i(4)}}));
+  v.push_back(basic("pmmh",
+                    "particle marginal MH: MH over the parameters (the choices before the first observe, or the "
+                    "first `params`) with the SMC evidence of the rest as likelihood",
+                    {{"particles", i(100)}, {"samples", i(1000)}, {"warmup", i(200)}, {"chains", i(4)}, {"params", i(0)}}));
   v.push_back(basic("enumerate", "exact inference by enumerating every execution of a discrete model", {}));
   return v;
 }

@@ -2,8 +2,10 @@
 // behind suspension, and CompiledModel (see RuntimeAbi.h, Codegen.h).
 //
 // Every rt_* function that can fail reports through `fail`, which records
-// the message and longjmps to the innermost guarded entry; so no C++
-// exception ever crosses a frame of generated code.
+// the message and throws `Unwind` to the innermost start/resume. Generated
+// functions have unwind tables and own nothing, so unwinding through them is
+// safe, and the C++ frames in between (nested inference) run their
+// destructors. A normal resume pays nothing for this (zero-cost exceptions).
 #include "compiler/RuntimeAbi.h"
 
 #include <gc/gc.h>
@@ -11,7 +13,6 @@
 #include <boost/json.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <cmath>
-#include <csetjmp>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -44,7 +45,6 @@ struct RunState {
   const Word* cont; // continuation being resumed: its words after the length
   int64_t pos;
   Word value;
-  std::jmp_buf* jump;
   int64_t error_site;
 };
 
@@ -74,11 +74,16 @@ Word* last_result_root() {
 Word* g_globals = nullptr;
 int64_t g_global_cap = 0;
 
+// Thrown by runtime functions to unwind generated code back to the innermost
+// start/resume; generated functions carry unwind tables and hold no
+// resources, so unwinding through them is safe.
+struct Unwind {};
+
 [[noreturn]] void fail(int64_t site, std::string message) {
   RunState& s = state();
   tls_error = std::move(message);
   s.error_site = site;
-  std::longjmp(*s.jump, 1);
+  throw Unwind{};
 }
 
 // Runs f; a C++ exception becomes a runtime error at `site`.
@@ -100,7 +105,7 @@ Word guarded(int64_t site, F&& f) {
   if (failed) {
     RunState& s = state();
     s.error_site = site;
-    std::longjmp(*s.jump, 1);
+    throw Unwind{};
   }
   return r;
 }
@@ -124,9 +129,11 @@ rt::Dist make_dist(const rt::DistOps* ops, double p0, double p1, double p2, doub
   return d;
 }
 
-void check_dist(const rt::Dist& d, int64_t site) {
-  std::string why;
-  if (!d.ops->check(d, why)) fail(site, why);
+// Checked on every sample and observe, so the message buffer is reused
+// rather than made and destroyed each time.
+thread_local std::string tls_why;
+inline void check_dist(const rt::Dist& d, int64_t site) {
+  if (!d.ops->check(d, tls_why)) [[unlikely]] fail(site, tls_why);
 }
 
 const rt::Dist& dist_of(Word w, int64_t site) {
@@ -280,38 +287,28 @@ using ResumeFn = Word (*)(Ctx*);
 // Calls into generated code; returns false (with state().error set) when a
 // runtime error unwound it.
 bool enter(Ctx* ctx, Word closure, Word* out) {
-  RunState& s = state();
-  std::jmp_buf here;
-  std::jmp_buf* saved = s.jump;
-  s.jump = &here;
-  if (setjmp(here)) {
-    s.jump = saved;
-    s.len = 0;
+  try {
+    auto code = *rt::to_ptr<Entry>(closure);
+    *out = code(ctx, closure);
+    return true;
+  } catch (const Unwind&) {
+    state().len = 0;
     ctx->suspending = 0;
     ctx->resuming = 0;
     return false;
   }
-  auto code = *rt::to_ptr<Entry>(closure);
-  *out = code(ctx, closure);
-  s.jump = saved;
-  return true;
 }
 
 bool reenter(Ctx* ctx, ResumeFn fn, Word* out) {
-  RunState& s = state();
-  std::jmp_buf here;
-  std::jmp_buf* saved = s.jump;
-  s.jump = &here;
-  if (setjmp(here)) {
-    s.jump = saved;
-    s.len = 0;
+  try {
+    *out = fn(ctx);
+    return true;
+  } catch (const Unwind&) {
+    state().len = 0;
     ctx->suspending = 0;
     ctx->resuming = 0;
     return false;
   }
-  *out = fn(ctx);
-  s.jump = saved;
-  return true;
 }
 
 [[noreturn]] void rethrow_error() {

@@ -8,7 +8,8 @@
 //     the prior; observe/factor outside `infer` are errors);
 //   * the frame stack that implements suspension (Codegen.h explains the
 //     protocol): per thread, kept in memory the collector scans.
-// Runtime errors raised inside compiled code unwind with longjmp back to the
+// Runtime errors raised inside compiled code unwind (as a C++ exception
+// through the generated frames, which have unwind tables) back to the
 // nearest start/resume, which throws rt::RuntimeError with the location.
 #pragma once
 
