@@ -112,6 +112,9 @@ std::vector<Builtin> build() {
   v.push_back(make("to_string", K::Runtime, [](TA& a, int l) { return a.func({a.var(l)}, a.string()); }));
   v.push_back(make("read_json", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
   v.push_back(make("read_csv", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
+  v.push_back(make("args", K::Runtime, [](TA& a, int) { return a.func({}, a.array(a.string())); }));
+  v.push_back(make("parse_real", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.real()); }));
+  v.push_back(make("parse_int", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.integer()); }));
   v.push_back(make("error", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
 
   // Numbers.

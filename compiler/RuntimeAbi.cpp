@@ -12,6 +12,7 @@
 
 #include <boost/json.hpp>
 #include <boost/math/special_functions/digamma.hpp>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -695,6 +696,26 @@ Word rt_read_csv(Ctx*, int64_t site, Word path, Word type, Word dir) {
     return from_csv(read_file(p, "read_csv"), td, p);
   });
 }
+Word rt_args(Ctx*, int64_t) {
+  rt::Array* a = rt::array_new(static_cast<int64_t>(g_options.args.size()));
+  for (size_t i = 0; i < g_options.args.size(); ++i) a->data[i] = rt::from_ptr(rt::string_new(g_options.args[i]));
+  return rt::from_ptr(a);
+}
+Word rt_parse_real(Ctx*, int64_t site, Word s) {
+  std::string text(rt::view(rt::to_ptr<rt::String>(s)));
+  char* end = nullptr;
+  double x = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end) fail(site, "parse_real: \"" + text + "\" is not a number");
+  return rt::from_real(x);
+}
+Word rt_parse_int(Ctx*, int64_t site, Word s) {
+  std::string text(rt::view(rt::to_ptr<rt::String>(s)));
+  char* end = nullptr;
+  errno = 0;
+  long long x = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno == ERANGE) fail(site, "parse_int: \"" + text + "\" is not an int");
+  return x;
+}
 Word rt_error(Ctx*, int64_t site, Word msg) { fail(site, std::string(rt::view(rt::to_ptr<rt::String>(msg)))); }
 
 // Inference.
@@ -811,7 +832,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
       SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),     SYM(rt_global_get),
       SYM(rt_global_set),   SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
-      SYM(rt_read_csv),     SYM(rt_error),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
+      SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_parse_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
       SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };
 #undef SYM

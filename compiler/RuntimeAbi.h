@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "runtime/Model.h"
 #include "runtime/TypeDesc.h"
@@ -35,6 +36,7 @@ struct RunOptions {
   uint64_t seed = 0;
   int threads = 1;
   bool progress = true;
+  std::vector<std::string> args;  // the program's arguments (after `--`), for args()
 };
 void set_run_options(const RunOptions& o);
 

@@ -40,7 +40,7 @@ borel::Emit parse_emit(const std::string& s) {
 }
 
 int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threads, const std::string& output,
-             bool time) {
+             bool time, const std::vector<std::string>& program_args = {}) {
   auto t0 = std::chrono::steady_clock::now();
   borel::CompileResult r = borel::compile(file, "", emit);
   std::cerr << r.diagnostics;
@@ -61,6 +61,7 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
   opts.seed = seed;
   opts.threads = threads;
   opts.progress = isatty(2);
+  opts.args = program_args;
   try {
     borel::abi::run_entry(r.program->entry, opts);
   } catch (const borel::rt::RuntimeError& e) {
@@ -126,7 +127,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kExitUsage;
   }
   try {
-    if (*run) return run_file(file, borel::Emit::None, seed, threads, output, time);
+    if (*run) return run_file(file, borel::Emit::None, seed, threads, output, time, program_args);
     if (*check) return run_file(check_file, borel::Emit::Check, 0, 1, "", false);
     if (!emit_s.empty()) {
       if (emit_file.empty()) {
