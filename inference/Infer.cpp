@@ -7,6 +7,9 @@
 #include "inference/Empirical.h"
 #include "inference/Enumerate.h"
 #include "inference/Mcmc.h"
+#include "inference/ParticleGibbs.h"
+#include "inference/Pmmh.h"
+#include "inference/ResampleMove.h"
 #include "inference/Errors.h"
 #include "inference/Forward.h"
 #include "inference/Importance.h"
@@ -49,6 +52,37 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     EnumerateSettings s;
     Population pop = enumerate(model, s, seed, &diag);
     return make_empirical(pop, &value_type, diag, pop.log_evidence() + std::log(static_cast<double>(pop.size())));
+  }
+  if (m.name == "rmsmc") {
+    ResampleMoveSettings s;
+    s.smc.particles = m.particles;
+    s.smc.resampling = parse_resampling(m.resampling, "rmsmc");
+    s.smc.ess_threshold = m.ess_threshold;
+    s.smc.progress = m.progress;
+    s.smc.method = "rmsmc";
+    s.moves = m.moves;
+    s.kernel = m.kernel;
+    Population pop = resample_move(model, s, seed, threads, &diag);
+    return make_empirical(pop, &value_type, diag, pop.log_evidence());
+  }
+  if (m.name == "pgibbs") {
+    ParticleGibbsSettings s;
+    s.particles = m.particles;
+    s.samples = m.samples;
+    s.warmup = m.warmup;
+    s.chains = m.chains;
+    Population pop = particle_gibbs(model, s, seed, threads, &diag);
+    return make_empirical(pop, &value_type, diag, std::numeric_limits<double>::quiet_NaN());
+  }
+  if (m.name == "pmmh") {
+    PmmhSettings s;
+    s.particles = m.particles;
+    s.samples = m.samples;
+    s.warmup = m.warmup;
+    s.chains = m.chains;
+    s.params = m.params;
+    Population pop = pmmh(model, s, seed, threads, &diag);
+    return make_empirical(pop, &value_type, diag, std::numeric_limits<double>::quiet_NaN());
   }
   throw method_error("infer", "unknown method '" + m.name +
                                   "' (expected smc, importance, prior, mh, enumerate, rmsmc, pgibbs, pmmh or smc2)");

@@ -62,7 +62,7 @@ class SingleSiteKernel final : public Kernel {
     walk_.name = "rw";
   }
   void iterate(ChainState& c) override {
-    const int64_t moves = static_cast<int64_t>(c.cur.choices.size());
+    const int64_t moves = c.sweep ? static_cast<int64_t>(c.cur.choices.size()) : 1;
     for (int64_t m = 0; m < moves; ++m) move(c);
   }
   std::vector<KernelStats> stats() const override {
@@ -115,7 +115,7 @@ class IndependentKernel final : public Kernel {
  public:
   IndependentKernel() { s_.name = "independent"; }
   void iterate(ChainState& c) override {
-    const int64_t moves = std::max<int64_t>(1, static_cast<int64_t>(c.cur.choices.size()));
+    const int64_t moves = c.sweep ? std::max<int64_t>(1, static_cast<int64_t>(c.cur.choices.size())) : 1;
     for (int64_t m = 0; m < moves; ++m) {
       TraceHandler& h = *c.handler;
       h.old = nullptr;

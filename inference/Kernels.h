@@ -56,6 +56,7 @@ class ChainState {
   Trace cur, prop;
   bool warmup = false;            // adaptation allowed
   int64_t suspend_at = -1;        // replays stop after this many observes/factors (resample-move)
+  bool sweep = true;              // single-site kernels: |T| moves per iteration (false: one)
 
   // Replays the program into `prop` reusing `cur`, with `redraw` drawn fresh
   // and `proposed` values imposed; returns the base log acceptance ratio (see

@@ -16,6 +16,12 @@ Population::Population(int64_t n)
       lw_(static_cast<size_t>(n), 0.0),
       zero_site_(static_cast<size_t>(n), -1) {}
 
+void Population::enable_aux() {
+  if (aux_.size() == n_) return;
+  aux_ = RootArray(n_);
+  spare_aux_ = RootArray(n_);
+}
+
 int64_t Population::count_running() const {
   int64_t r = 0;
   for (int64_t i = 0; i < n_; ++i) r += status_[i] != Status::Done;
@@ -78,6 +84,10 @@ void Population::resample(std::span<const int64_t> ancestors, double log_sum) {
     spare_status_[i] = status_[a[i]];
   }
   slots_.swap(spare_slots_);
+  if (aux_.size() > 0) {
+    for (int64_t i = 0; i < n_; ++i) spare_aux_[i] = aux_[a[i]];
+    aux_.swap(spare_aux_);
+  }
   status_.swap(spare_status_);
   log_z_ += log_sum - std::log(static_cast<double>(n_));
   std::fill(lw_.begin(), lw_.end(), 0.0);

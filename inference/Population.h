@@ -55,6 +55,13 @@ class Population {
 
   int64_t count_running() const;  // particles not Done
 
+  // Optional per-particle auxiliary word (e.g. the head of a particle's
+  // recorded trace, Traced.h), GC-scanned and copied along with the slot by
+  // resample(). Off (null data) unless enabled.
+  void enable_aux();
+  rt::Word* aux() { return aux_.data(); }
+  const rt::Word* aux() const { return aux_.data(); }
+
   // Fills w[0..N) with the weights scaled so that the largest is 1,
   // w_i = exp(lw_i - max lw), and returns their sum (`total`), log Σ exp(lw_i)
   // and Kish ESS. When every weight is zero, w is left unspecified and
@@ -77,6 +84,7 @@ class Population {
  private:
   int64_t n_ = 0;
   RootArray slots_, spare_slots_;
+  RootArray aux_, spare_aux_;
   std::vector<Status> status_, spare_status_;
   std::vector<double> lw_;
   std::vector<rt::SiteId> zero_site_;

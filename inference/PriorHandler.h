@@ -25,6 +25,13 @@ class InferenceHandler : public rt::Handler {
   const char* method = "inference";   // the method's name, used in messages
   const rt::Model* model = nullptr;   // to name sites in messages
   rt::SiteId zero_site = -1;          // where log_weight first became -inf, or -1
+  // Set by the driver before each start/resume (advance_range): the slot
+  // being advanced, its auxiliary word (Population::aux, null when off) and
+  // whether the program is starting (rather than resuming).
+  int64_t particle = -1;
+  rt::Word* aux = nullptr;
+  bool starting = false;
+  uint64_t segment = 0;               // incremented by the driver at every start/resume
   void begin() { zero_site = -1; }
 };
 

@@ -33,6 +33,8 @@ inline double advance(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Statu
   ctx.log_weight = 0.0;
   ctx.suspend_requested = false;
   h.begin();
+  h.starting = status == Status::Fresh;
+  ++h.segment;
   const rt::Step s = status == Status::Fresh
                          ? model.start(ctx)
                          : model.resume(ctx, rt::to_ptr<rt::Cont>(slot), 0);
@@ -54,11 +56,14 @@ inline int64_t advance_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h
   rt::Word* slots = pop.slots();
   double* lw = pop.log_weights();
   rt::SiteId* zero_site = pop.zero_sites();
+  rt::Word* aux = pop.aux();
   ctx.handler = &h;
   int64_t running = 0;
   for (int64_t i = begin; i < end; ++i) {
     if (status[i] == Status::Done) continue;
     ctx.rng = &rngs[i];
+    h.particle = i;
+    h.aux = aux ? aux + i : nullptr;
     lw[i] += advance(model, ctx, h, status[i], slots[i]);
     if (h.zero_site >= 0 && zero_site[i] < 0) [[unlikely]] zero_site[i] = h.zero_site;
     running += status[i] != Status::Done;

@@ -43,6 +43,8 @@ Population smc(rt::Model& model, const SmcSettings& s, uint64_t seed, int thread
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t n = s.particles;
   Population pop(n);
+  if (s.aux) pop.enable_aux();
+  if (s.on_start) s.on_start(pop);
 
   std::vector<rt::Rng> rngs;
   rngs.reserve(static_cast<size_t>(n));
@@ -108,9 +110,17 @@ Population smc(rt::Model& model, const SmcSettings& s, uint64_t seed, int thread
     if (still == 0) break;
     if (s.ess_threshold >= 1.0 || ws.ess < s.ess_threshold * static_cast<double>(n)) {
       resample(s.resampling, w, resampling_rng, ancestors, ws.total);
+      if (s.conditional) {
+        // Conditional multinomial resampling: the N i.i.d. draws less one
+        // chosen uniformly (so the others stay i.i.d.; dropping, say, the
+        // smallest of the sorted draws would bias them), and 0 for particle 0.
+        const auto r = static_cast<int64_t>(resampling_rng.below(static_cast<uint64_t>(n)));
+        ancestors[r] = ancestors[0];
+        ancestors[0] = 0;
+      }
       pop.resample(ancestors, ws.log_sum);
       ++d.resamplings;
-      if (s.after_resample) s.after_resample(pop);
+      if (s.after_resample) s.after_resample(pop, d.steps);
     }
   }
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

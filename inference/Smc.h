@@ -62,9 +62,19 @@ struct SmcSettings {
   // a handler other than PriorHandler (one is made per thread; it must follow
   // the `suspend`/`condition` settings itself) ...
   std::function<std::unique_ptr<InferenceHandler>()> make_handler;
-  // ... and a transformation applied right after each resampling, e.g. MCMC
-  // rejuvenation moves in resample-move SMC.
-  std::function<void(Population&)> after_resample;
+  // ... a transformation applied right after each resampling, e.g. MCMC
+  // rejuvenation moves in resample-move SMC; `step` is the number of steps
+  // so far (running particles have passed `step` observes/factors) ...
+  std::function<void(Population&, int64_t step)> after_resample;
+  // ... a per-particle auxiliary word copied along by resampling
+  // (Population::aux: e.g. each particle's recorded trace) ...
+  bool aux = false;
+  // ... and conditional SMC (particle Gibbs): particle 0 is its own ancestor
+  // at every resampling (it follows a reference path the handler imposes);
+  // the others are N − 1 i.i.d. draws. Valid with multinomial resampling only.
+  bool conditional = false;
+  // Called once the population exists, before the first step.
+  std::function<void(Population&)> on_start;
 };
 
 // Runs SMC on `model` with `threads` threads (<= 0: all hardware threads).

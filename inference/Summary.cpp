@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "inference/Components.h"
 #include "inference/Empirical.h"
+#include "inference/McmcStats.h"
 
 namespace borel::inference {
 
@@ -104,9 +106,14 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   std::snprintf(line, sizeof line, "%s: %lld particles, %lld steps, %lld resampling steps, %.3g s\n",
                 rt::view(e->method).data(), static_cast<long long>(n), static_cast<long long>(e->steps),
                 static_cast<long long>(e->resamplings), e->seconds);
+  if (e->chains > 0) {
+    std::snprintf(line, sizeof line, "%s: %lld chains x %lld draws, %.3g s\n", rt::view(e->method).data(),
+                  static_cast<long long>(e->chains), static_cast<long long>(n / e->chains), e->seconds);
+  }
   out += line;
+  if (e->acceptance) out += "acceptance: " + std::string(rt::view(e->acceptance)) + "\n";
   if (!std::isnan(e->log_evidence)) out += "log evidence: " + fmt("%.4f", e->log_evidence) + "\n";
-  if (e->ess && e->ess->len > 0) {
+  if (e->chains == 0 && e->ess && e->ess->len > 0) {
     const double ess = rt::array_real(e->ess, e->ess->len - 1);
     out += "final ESS: " + fmt("%.1f", ess) + " (" + fmt("%.1f", 100.0 * ess / static_cast<double>(n)) + "%)\n";
   }
@@ -120,7 +127,11 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   size_t nw = 4;
   for (const auto& c : comps) nw = std::max(nw, c.name.size());
   out += "\n" + pad("", nw, true);
-  for (const char* h : {"mean", "sd", "5%", "50%", "95%", "ESS"}) out += "  " + pad(h, 10);
+  const bool mcmc = e->chains > 0 && n % e->chains == 0;
+  for (const char* h : {"mean", "sd", "5%", "50%", "95%", mcmc ? "ESS_bulk" : "ESS"}) out += "  " + pad(h, 10);
+  if (mcmc)
+    for (const char* h : {"ESS_tail", "R-hat", "MCSE"}) out += "  " + pad(h, 10);
+  std::string warnings;
   out += "\n";
 
   std::string tables;
@@ -137,7 +148,32 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
     const WeightedStats s = weighted_stats(xs, ws);
     out += pad(c.name, nw, true);
     for (double x : {s.mean, s.sd, s.q05, s.q50, s.q95}) out += "  " + pad(fmt("%.4g", x), 10);
-    out += "  " + pad(fmt("%.1f", s.ess), 10);
+    if (mcmc) {
+      // Bulk and tail ESS, split R-hat and MCSE of the mean from the chains (McmcStats.h).
+      const int64_t per = n / e->chains;
+      std::vector<std::vector<double>> ch(static_cast<size_t>(e->chains));
+      bool complete = true;
+      for (int64_t k = 0; k < e->chains && complete; ++k)
+        for (int64_t i = 0; i < per; ++i) {
+          const auto v = c.get(e->values->data[k * per + i], t);
+          if (!v) {
+            complete = false;
+            break;
+          }
+          ch[static_cast<size_t>(k)].push_back(scalar_as_real(*v, *c.type));
+        }
+      const McmcStats st = complete ? mcmc_stats(ch) : McmcStats{NAN, NAN, NAN, NAN, NAN, NAN};
+      out += "  " + pad(fmt("%.1f", st.ess_bulk), 10) + "  " + pad(fmt("%.1f", st.ess_tail), 10) + "  " +
+             pad(fmt("%.3f", st.rhat), 10) + "  " + pad(fmt("%.2g", st.mcse_mean), 10);
+      if (st.rhat > 1.01)
+        warnings += "warning: " + c.name + ": R-hat is " + fmt("%.3f", st.rhat) +
+                    " > 1.01: the chains have not mixed; run longer or use another kernel\n";
+      if (st.ess_bulk < 100.0 * static_cast<double>(e->chains) || st.ess_tail < 100.0 * static_cast<double>(e->chains))
+        warnings += "warning: " + c.name + ": ESS (bulk " + fmt("%.0f", st.ess_bulk) + ", tail " +
+                    fmt("%.0f", st.ess_tail) + ") is below 100 per chain\n";
+    } else {
+      out += "  " + pad(fmt("%.1f", s.ess), 10);
+    }
     if (s.total_weight < 1 - 1e-9) out += "  (present in " + fmt("%.1f", 100 * s.total_weight) + "% of the weight)";
     out += "\n";
 
@@ -189,6 +225,9 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
     }
   }
   if (truncated) out += "... more components not shown\n";
+  if (e->stuck_chains > 0)
+    warnings += "warning: " + std::to_string(e->stuck_chains) + " chain(s) never moved after warm-up\n";
+  out += warnings;
   return out + tables;
 }
 

@@ -1,0 +1,75 @@
+// Pmmh.h — particle marginal Metropolis–Hastings (Andrieu, Doucet &
+// Holenstein 2010): MH over parameters whose likelihood is the SMC
+// estimate of the evidence of the rest of the program.
+//
+// Parameters. A Borel program states which choices are parameters by order:
+// the random choices made before its first observe/factor (all of them, or
+// only the first `params` when params > 0) are θ; what follows (states,
+// observations) is the inner state-space model. E.g.
+//     let phi = sample(uniform(0.0, 1.0));        // θ
+//     let x1 = sample(normal(0.0, 1.0));           // (if params = 1: a state)
+//     observe(normal(x1, 0.5), ys[0]); ...
+// An iteration makes one single-site move per parameter: a real parameter
+// moves by a random walk N(0, step·scale) (scale = its prior sd; step
+// adapted in warm-up towards acceptance 0.44), another kind is redrawn from
+// its distribution. The proposal's density p(θ') comes from a partial run of
+// the program (a replay up to its first observe/factor, Trace.h); its
+// likelihood is log Ẑ(θ') from SMC (Smc.h, `particles` particles, adaptive
+// resampling) with a ParamHandler imposing θ' on every particle; accepted
+// with probability min(1, p(θ')Ẑ(θ') q(θ|θ') / p(θ)Ẑ(θ) q(θ'|θ)), which
+// targets the exact posterior for any number of particles. The draw kept
+// at each iteration is the result of one particle drawn by weight from the
+// accepted SMC run.
+//
+// SMC² (Smc2.h) uses the same ParamHandler and evidence function.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "inference/Diagnostics.h"
+#include "inference/Population.h"
+#include "inference/PriorHandler.h"
+#include "inference/Smc.h"
+#include "inference/Trace.h"
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+struct PmmhSettings {
+  int64_t particles = 100;  // of each inner SMC run
+  int64_t samples = 1000;   // draws per chain
+  int64_t warmup = 200;
+  int64_t chains = 4;
+  int64_t params = 0;       // parameters: the first `params` choices (0: all before the first observe/factor)
+  const char* method = "pmmh";
+};
+
+Population pmmh(rt::Model& model, const PmmhSettings& settings, uint64_t seed, int threads = 1,
+                Diagnostics* diagnostics = nullptr);
+
+// A PriorHandler that imposes θ: the first θ.size() choices of every
+// particle's first segment (before its first observe/factor) take θ's values.
+class ParamHandler final : public InferenceHandler {
+ public:
+  const rt::Word* theta = nullptr;
+  int64_t n_theta = 0;
+  rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override;
+  void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;
+  void factor(rt::Ctx& ctx, double log_w, rt::SiteId site) override;
+
+ private:
+  void add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what);
+  uint64_t first_segment_ = ~uint64_t{0};
+  int64_t count_ = 0;
+};
+
+// The parameter choices of a run: its first `params` choices, or all those
+// before the first observe/factor (params = 0). Runs the program from the
+// prior (or replaying `proposed`) up to its first observe/factor into `t`;
+// returns how many choices are parameters. Errors when params is more than
+// the choices made before the first observe/factor.
+int64_t parameter_choices(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t, int64_t params,
+                          const std::unordered_map<Address, rt::Word, AddressHash>* proposed);
+
+}  // namespace borel::inference

@@ -1,0 +1,55 @@
+// ResampleMove.h — resample-move SMC: SMC with MCMC rejuvenation.
+//
+// The SMC driver (Smc.h) with a RecordingHandler (Traced.h: each particle
+// keeps its list of choices) and, after every resampling at step t, `moves`
+// MH transitions (Kernels.h; single-site kernels make one move per
+// transition) on each particle, targeting the program run up to its t-th
+// observe/factor (or its end): p(x_{1:t}) Π_{s≤t} g_s. Each move replays
+// the particle's program from the start to that point (a replay of length
+// O(t)), so a run costs O(T² N · moves) sample calls for T observes; the
+// moves keep the weights (all equal after resampling) and the evidence
+// estimate unbiased. Moves run in parallel over particles, particle i on its
+// own stream (seeded from the run's seed and i): reproducible for any
+// number of threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inference/Diagnostics.h"
+#include "inference/Population.h"
+#include "inference/Smc.h"
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+struct ResampleMoveSettings {
+  SmcSettings smc;           // particles, resampling, ess_threshold
+  int64_t moves = 1;         // MH transitions per particle after each resampling
+  std::string kernel = "rw"; // Kernels.h
+};
+
+Population resample_move(rt::Model& model, const ResampleMoveSettings& settings, uint64_t seed, int threads = 1,
+                         Diagnostics* diagnostics = nullptr);
+
+// Rejuvenation: `moves` transitions of `kernel` on each particle of a
+// population run with a RecordingHandler recording into aux, targeting the
+// runs up to their `step`-th observe/factor. Used by resample_move and
+// particle methods that need moves; owns its threads, contexts and the
+// per-slot move streams.
+class Rejuvenator {
+ public:
+  Rejuvenator(rt::Model& model, int64_t particles, int64_t moves, std::string kernel, uint64_t seed, int threads,
+              const char* method);
+  ~Rejuvenator();
+  void operator()(Population& pop, int64_t step);
+  // Acceptance rate of the moves so far (NaN when none).
+  double acceptance() const;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace borel::inference

@@ -1,0 +1,75 @@
+// Traced.cpp — persistent choice lists for SMC particles (see Traced.h).
+#include "inference/Traced.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "inference/Errors.h"
+
+namespace borel::inference {
+
+void list_choices(const TraceNode* head, std::vector<std::pair<Address, rt::Word>>& out) {
+  out.clear();
+  for (const TraceNode* n = head; n; n = n->prev) out.push_back({Address{n->site, 0}, n->value});
+  std::reverse(out.begin(), out.end());
+  std::unordered_map<rt::SiteId, int64_t> counts;
+  for (auto& [a, v] : out) a.k = counts[a.site]++;
+}
+
+const TraceNode* list_of(const Trace& t) {
+  const TraceNode* head = nullptr;
+  for (const Choice& c : t.choices) {
+    auto* n = static_cast<TraceNode*>(rt::gc_alloc(sizeof(TraceNode)));
+    *n = TraceNode{head, c.addr.site, c.value};
+    head = n;
+  }
+  return head;
+}
+
+rt::Word RecordingHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
+  rt::Word v;
+  bool have = false;
+  if (reference && particle == 0) {
+    if (starting) {
+      ref_counts_.clear();
+      starting = false;
+    }
+    const auto it = reference->find(Address{site, ref_counts_[site]++});
+    if (it != reference->end()) {
+      v = it->second;
+      have = true;
+    }
+  }
+  if (!have) v = d.ops->sample(d, *ctx.rng);
+  if (aux) {
+    auto* n = static_cast<TraceNode*>(rt::gc_alloc(sizeof(TraceNode)));
+    *n = TraceNode{rt::to_ptr<const TraceNode>(*aux), site, v};
+    *aux = rt::from_ptr(n);
+  }
+  return v;
+}
+
+void RecordingHandler::add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what) {
+  if (reference && particle == 0 && starting) {  // a run of particle 0 that starts with no sample
+    ref_counts_.clear();
+    starting = false;
+  }
+  if (!std::isfinite(lw)) {
+    if (std::isnan(lw)) throw site_error(model, site, method, std::string(what) + " is NaN");
+    if (lw > 0) throw site_error(model, site, method, std::string(what) + " is +infinity");
+    if (zero_site < 0) zero_site = site;
+  }
+  ctx.log_weight += lw;
+  if (suspend) ctx.suspend_requested = true;
+}
+
+void RecordingHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {
+  add(ctx, d.ops->log_density(d, v), site, "the log-density of the observed value");
+}
+
+void RecordingHandler::factor(rt::Ctx& ctx, double log_w, rt::SiteId site) {
+  add(ctx, log_w, site, "the factor's log-weight");
+}
+
+}  // namespace borel::inference
