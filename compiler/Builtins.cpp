@@ -25,9 +25,6 @@ Builtin make(std::string name, Builtin::Kind kind, Maker type, std::vector<std::
   return b;
 }
 
-DefaultArg dint(int64_t v) { return {DefaultArg::Kind::Int, v, 0, {}}; }
-DefaultArg dreal(double v) { return {DefaultArg::Kind::Real, 0, v, {}}; }
-DefaultArg dstr(std::string v) { return {DefaultArg::Kind::String, 0, 0, std::move(v)}; }
 
 Type* kind_type(TA& a, rt::Kind k, Type* any) {
   switch (k) {

@@ -199,8 +199,13 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
     // Atoms: distinct values with their total weights.
     std::vector<std::pair<Word, double>> xs;
     xs.reserve(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i)
-      if (w[i] > 0) xs.emplace_back(e->values->data[i], w[i]);
+    for (int64_t i = 0; i < n; ++i) {
+      if (!(w[i] > 0)) continue;
+      // No silent NaNs: a model whose result is NaN is an error, not a value.
+      if (k == ScalarKind::Real && std::isnan(rt::to_real(e->values->data[i])))
+        throw rt::RuntimeError{"", diag.method + ": the model returned NaN (in particle " + std::to_string(i) + ")"};
+      xs.emplace_back(e->values->data[i], w[i]);
+    }
     auto less = [k](const auto& a, const auto& b) {
       return k == ScalarKind::Real ? rt::to_real(a.first) < rt::to_real(b.first) : a.first < b.first;
     };
@@ -211,7 +216,8 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
     for (size_t i = 0; i < xs.size();) {
       size_t j = i;
       double total = 0.0;
-      while (j < xs.size() && same(xs[j].first, xs[i].first)) total += xs[j++].second;
+      do total += xs[j++].second;
+      while (j < xs.size() && same(xs[j].first, xs[i].first));
       if (!(k == ScalarKind::Real && std::isnan(rt::to_real(xs[i].first)))) {
         atoms.push_back(xs[i].first);
         lws.push_back(std::log(total));
