@@ -12,22 +12,16 @@ rt::Word PriorHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) {
   return d.ops->sample(d, *ctx.rng);
 }
 
-inline void PriorHandler::add(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what) {
-  // One predictable branch on the fast path: finite weights.
-  if (!std::isfinite(log_w)) [[unlikely]] {
-    if (std::isnan(log_w)) throw site_error(model, site, method, std::string(what) + " is NaN");
-    if (log_w > 0)
-      throw site_error(model, site, method,
-                       std::string(what) + " is +infinity, so the weights cannot be normalised");
-    if (zero_site < 0) zero_site = site;  // -infinity: this particle now has zero weight
-  }
-  ctx.log_weight += log_w;
-  if (suspend) ctx.suspend_requested = true;
+void PriorHandler::not_finite(double log_w, rt::SiteId site, const char* what) {
+  if (std::isnan(log_w)) throw site_error(model, site, method, std::string(what) + " is NaN");
+  if (log_w > 0)
+    throw site_error(model, site, method, std::string(what) + " is +infinity, so the weights cannot be normalised");
+  if (zero_site < 0) zero_site = site;  // -infinity: this particle now has zero weight
 }
 
 void PriorHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {
   if (!condition) return;
-  add(ctx, d.ops->log_density(d, v), site, "the log-density of the observed value");
+  observe_log_density(ctx, d.ops->log_density(d, v), site);
 }
 
 void PriorHandler::factor(rt::Ctx& ctx, double log_w, rt::SiteId site) {

@@ -14,6 +14,8 @@
 // (zero_site) so that "every particle has zero weight" can name a site.
 #pragma once
 
+#include <cmath>
+
 #include "runtime/Model.h"
 
 namespace borel::inference {
@@ -45,8 +47,22 @@ class PriorHandler final : public InferenceHandler {
   void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;
   void factor(rt::Ctx& ctx, double log_w, rt::SiteId site) override;
 
+  // observe(d, v) once d's log-density at v is known: compiled code computes
+  // it inline for the common families and calls this directly (no virtual
+  // calls on SMC's hot path); observe() itself is this plus the density.
+  void observe_log_density(rt::Ctx& ctx, double log_density, rt::SiteId site) {
+    if (condition) add(ctx, log_density, site, "the log-density of the observed value");
+  }
+
  private:
-  void add(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what);
+  void add(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what) {
+    // One predictable branch on the fast path: finite weights.
+    if (!std::isfinite(log_w)) [[unlikely]] not_finite(log_w, site, what);
+    ctx.log_weight += log_w;
+    if (suspend) ctx.suspend_requested = true;
+  }
+  // NaN and +inf raise; -inf records where the particle's weight became zero.
+  void not_finite(double log_w, rt::SiteId site, const char* what);
 };
 
 }  // namespace borel::inference
