@@ -12,16 +12,6 @@ void read(const Operand& o, Live& l) {
   if (o.kind == Operand::Kind::Var) l.insert(o.var);
 }
 
-bool is_site(const Inst& i) {
-  switch (i.op) {
-    case Inst::Op::CallDirect:
-    case Inst::Op::CallClosure:
-    case Inst::Op::Sample:
-    case Inst::Op::Observe:
-    case Inst::Op::Factor: return true;
-    default: return false;
-  }
-}
 
 class Liveness {
  public:
@@ -45,7 +35,7 @@ class Liveness {
 
   Live inst(Inst& i, Live after) {
     if (i.dest >= 0) after.erase(i.dest);
-    if (is_site(i)) i.saved.assign(after.begin(), after.end());
+    if (is_suspension_site(i)) i.saved.assign(after.begin(), after.end());
     Live live = after;
     switch (i.op) {
       case Inst::Op::If: {

@@ -102,6 +102,19 @@ struct Inst {
   bool tail = false;                  // the site's value is the function's result: no frame needed (TailSites.h)
 };
 
+// A point where a function may suspend: an effect, or a call that may
+// suspend (EffectAnalysis decides which functions may).
+inline bool is_suspension_site(const Inst& i) {
+  switch (i.op) {
+    case Inst::Op::CallDirect:
+    case Inst::Op::CallClosure:
+    case Inst::Op::Sample:
+    case Inst::Op::Observe:
+    case Inst::Op::Factor: return true;
+    default: return false;
+  }
+}
+
 struct IrBody {
   std::vector<Inst> insts;
   Operand result;

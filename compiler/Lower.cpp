@@ -149,6 +149,18 @@ class Lowerer {
   }
   void bind(const std::string& name, VarId v) { st_->scopes.back()[name] = v; }
 
+  // An If instruction (not yet emitted) with empty branches.
+  Inst make_if(VarId dest, Operand cond, Loc loc) {
+    Inst i;
+    i.op = Inst::Op::If;
+    i.dest = dest;
+    i.args = {std::move(cond)};
+    i.loc = loc;
+    i.then_body = std::make_unique<IrBody>();
+    i.else_body = std::make_unique<IrBody>();
+    return i;
+  }
+
   Operand lower(const Expr* e, bool tail = false);
   Operand lower_call(const Expr* e, bool tail);
   Operand lower_builtin(const Builtin& b, const Expr* call, std::vector<Operand> args,
@@ -317,13 +329,7 @@ Operand Lowerer::lower_binary(const Expr* e) {
   if (e->bop == BinaryOp::And || e->bop == BinaryOp::Or) {
     Operand x = lower(l);
     VarId d = tmp("logic");
-    Inst i;
-    i.op = Inst::Op::If;
-    i.dest = d;
-    i.args = {x};
-    i.loc = e->loc;
-    i.then_body = std::make_unique<IrBody>();
-    i.else_body = std::make_unique<IrBody>();
+    Inst i = make_if(d, x, e->loc);
     bool is_and = e->bop == BinaryOp::And;
     sub_body(*(is_and ? i.then_body : i.else_body), [&] { return lower(r); });
     (is_and ? i.else_body : i.then_body)->result = Operand::boolean(!is_and);
@@ -369,13 +375,7 @@ Operand Lowerer::lower_binary(const Expr* e) {
 Operand Lowerer::lower_if(const Expr* e, bool tail) {
   Operand c = lower(e->kids[0].get());
   VarId d = tmp("if");
-  Inst i;
-  i.op = Inst::Op::If;
-  i.dest = d;
-  i.args = {c};
-  i.loc = e->loc;
-  i.then_body = std::make_unique<IrBody>();
-  i.else_body = std::make_unique<IrBody>();
+  Inst i = make_if(d, c, e->loc);
   Type* t = e->type;
   auto branch = [&](const Expr* b) {
     Operand o = lower(b, tail);
@@ -513,13 +513,7 @@ Operand Lowerer::lower_loop(const Expr* e) {
     };
     if (e->kids.size() > 2 && e->kids[2]) {
       Operand c = lower(e->kids[2].get());
-      Inst i;
-      i.op = Inst::Op::If;
-      i.dest = tmp("filter");
-      i.args = {c};
-      i.loc = e->loc;
-      i.then_body = std::make_unique<IrBody>();
-      i.else_body = std::make_unique<IrBody>();
+      Inst i = make_if(tmp("filter"), c, e->loc);
       sub_body(*i.then_body, push);
       body_->insts.push_back(std::move(i));
     } else {

@@ -4,16 +4,6 @@
 namespace borel {
 namespace {
 
-bool is_site(const Inst& i) {
-  switch (i.op) {
-    case Inst::Op::CallDirect:
-    case Inst::Op::CallClosure:
-    case Inst::Op::Sample:
-    case Inst::Op::Observe:
-    case Inst::Op::Factor: return true;
-    default: return false;
-  }
-}
 
 // The last instruction of a body is in tail position when the body's result
 // is that instruction's value and the body itself is in tail position.
@@ -21,7 +11,7 @@ void mark(IrBody& b) {
   if (b.insts.empty()) return;
   Inst& last = b.insts.back();
   if (last.dest < 0 || b.result.kind != Operand::Kind::Var || b.result.var != last.dest) return;
-  if (is_site(last)) last.tail = true;
+  if (is_suspension_site(last)) last.tail = true;
   if (last.op == Inst::Op::If) {
     if (last.then_body) mark(*last.then_body);
     if (last.else_body) mark(*last.else_body);
