@@ -488,15 +488,28 @@ inline inf::PriorHandler* prior_handler(rt::Handler* h) {
 }
 inline bool normal_valid(double mu, double sigma) { return std::isfinite(mu) && std::isfinite(sigma) && sigma > 0; }
 
+// The handler's sample/observe, with its errors located and its suspension request honoured.
+Word handle_sample(Ctx* ctx, const rt::Dist& d, int64_t site) {
+  Word v = guarded(site, [&] { return ctx->handler->sample(*ctx, d, site); });
+  suspend_if_requested(ctx);
+  return v;
+}
+Word handle_observe(Ctx* ctx, const rt::Dist& d, Word value, int64_t site) {
+  guarded(site, [&] {
+    ctx->handler->observe(*ctx, d, value, site);
+    return Word{0};
+  });
+  suspend_if_requested(ctx);
+  return 0;
+}
+
 Word rt_sample_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
                        Word a0, Word a1) {
   if (ops == &borel::dist::normal_ops && normal_valid(p0, p1) && prior_handler(ctx->handler)) [[likely]]
     return rt::from_real(borel::dist::normal_sample(*ctx->rng, p0, p1));
   rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
   check_dist(d, site);
-  Word v = guarded(site, [&] { return ctx->handler->sample(*ctx, d, site); });
-  suspend_if_requested(ctx);
-  return v;
+  return handle_sample(ctx, d, site);
 }
 
 Word rt_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
@@ -514,29 +527,13 @@ Word rt_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p
   }
   rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
   check_dist(d, site);
-  guarded(site, [&] {
-    ctx->handler->observe(*ctx, d, value, site);
-    return Word{0};
-  });
-  suspend_if_requested(ctx);
-  return 0;
+  return handle_observe(ctx, d, value, site);
 }
 
-Word rt_sample(Ctx* ctx, Word dist, int64_t site) {
-  const rt::Dist& d = dist_of(dist, site);
-  Word v = guarded(site, [&] { return ctx->handler->sample(*ctx, d, site); });
-  suspend_if_requested(ctx);
-  return v;
-}
+Word rt_sample(Ctx* ctx, Word dist, int64_t site) { return handle_sample(ctx, dist_of(dist, site), site); }
 
 Word rt_observe(Ctx* ctx, Word dist, Word value, int64_t site) {
-  const rt::Dist& d = dist_of(dist, site);
-  guarded(site, [&] {
-    ctx->handler->observe(*ctx, d, value, site);
-    return Word{0};
-  });
-  suspend_if_requested(ctx);
-  return 0;
+  return handle_observe(ctx, dist_of(dist, site), value, site);
 }
 
 Word rt_factor(Ctx* ctx, double w, int64_t site) {
