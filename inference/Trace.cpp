@@ -51,6 +51,12 @@ rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) 
     if (it != proposed->end()) {
       v = it->second;
       have = true;
+      // The old value at this address is replaced, not destroyed: its density
+      // is in log p(T) and the kernel accounts for how it proposed the new one.
+      if (old) {
+        const int64_t i = old->find(a);
+        if (i >= 0) used_[static_cast<size_t>(i)] = 1;
+      }
     }
   }
   if (old && !have) {

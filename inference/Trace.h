@@ -22,7 +22,11 @@
 //   * anything else is drawn fresh from its distribution; the sum of the
 //     fresh draws' log-densities is `log_fresh`.
 // After the run, `log_stale(old)` is the sum of the old log-densities of the
-// old choices that were not reused (absent now, redrawn, or proposed).
+// old choices that were neither reused nor replaced by a proposed value
+// (absent now, or redrawn). A proposed value's density under q is the
+// kernel's to account for (before this was fixed, replacing a value also
+// counted its old density as stale, which biased random-walk MH by a factor
+// p(x) — invisible on a flat prior).
 // These are the terms of the Metropolis–Hastings–Green ratio (docs/inference.md):
 //   log α = [log p(T') − log p(T)] + [log_stale − log_fresh] + (kernel's terms)
 // where log p(T) = Σ log-densities + log-likelihood.
