@@ -1,4 +1,5 @@
 // Output.cpp — CSV and JSON writers (see Output.h).
+#include <algorithm>
 #include "inference/Output.h"
 
 #include <cmath>
@@ -89,9 +90,13 @@ std::string to_csv(const rt::Dist& d, const rt::TypeDesc& t, const std::string& 
   const EmpiricalData& e = need(d, "csv");
   const auto comps = components(t, e.values->data, e.particles, root, INT64_MAX);
   std::string out;
+  const bool chains = e.chains > 0;
+  const int64_t per_chain = chains ? std::max<int64_t>(1, e.particles / e.chains) : 0;
+  if (chains) out += "chain__,draw__,";
   for (const auto& c : comps) out += c.name + ",";
   out += "weight\n";
   for (int64_t i = 0; i < e.particles; ++i) {
+    if (chains) out += std::to_string(1 + i / per_chain) + "," + std::to_string(1 + i % per_chain) + ",";
     for (const auto& c : comps) {
       if (const auto v = c.get(e.values->data[i], t)) {
         if (c.type->tag == rt::TypeDesc::Tag::Real) out += num(rt::to_real(*v));

@@ -4,7 +4,10 @@
 // same names as summary) and a last column `weight`; one row per particle;
 // reals with 17 significant digits (round-trip), ints in decimal, bools as
 // 1/0, missing components (shorter arrays) as empty fields. Weights are the
-// normalised weights (Σ = 1).
+// normalised weights (Σ = 1). MCMC results (mh, pgibbs, pmmh) are laid out as
+// Stan's draws: two first columns `chain__` and `draw__` (both from 1), one
+// row per draw, chain-major; their weights are all equal (1 / draws).
+// E.g. `chain__,draw__,mu,sigma,weight`.
 // JSON: one object {"method", "particles", "steps", "resamplings",
 // "log_evidence" (null when none), "ess" (per step), "type", "values" (the
 // values as JSON: arrays and tuples as arrays, records as objects, strings

@@ -1,12 +1,14 @@
 // test_output.cpp — summaries, CSV/JSON output and value printing.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "TestModels.h"
 #include "inference/Components.h"
 #include "inference/Empirical.h"
+#include "inference/Infer.h"
 #include "inference/Output.h"
 #include "inference/Population.h"
 #include "inference/Summary.h"
@@ -118,6 +120,27 @@ TEST_CASE("CSV and JSON output") {
   CHECK(json.find("\"values\":[{\"k\":0,\"mu\":1},{\"k\":1,\"mu\":2}") != std::string::npos);
   CHECK(json.find("\"type\":\"{k: int, mu: real}\"") != std::string::npos);
   CHECK_THROWS_AS(write_samples(*d, kRecord, "/tmp/out.txt"), rt::RuntimeError);
+}
+
+TEST_CASE("CSV of MCMC draws in Stan's layout: chain__, draw__, one row per draw") {
+  CoinModel model(coin_flips());
+  Method m;
+  m.name = "mh";
+  m.samples = 3;
+  m.warmup = 0;
+  m.chains = 2;
+  m.progress = false;
+  rt::Dist* d = infer(m, model, kReal, 4);
+  const std::string csv = to_csv(*d, kReal, "p");
+  CHECK(csv.find("chain__,draw__,p,weight\n1,1,") == 0);
+  CHECK(csv.find("\n1,3,") != std::string::npos);
+  CHECK(csv.find("\n2,1,") != std::string::npos);
+  CHECK(csv.find("\n2,3,") != std::string::npos);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 7);
+  // Particle methods keep their layout.
+  m.name = "importance";
+  m.particles = 2;
+  CHECK(to_csv(*infer(m, model, kReal, 4), kReal, "p").find("p,weight\n") == 0);
 }
 
 TEST_CASE("TypeDesc::to_string and format_value") {
