@@ -9,16 +9,24 @@
 // 2 bad command-line usage; 70 an internal error (a bug in Borel).
 #include <CLI/CLI.hpp>
 
+#include <gc/gc.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <functional>
 #include <iostream>
-#include <unistd.h>
 
 #include "compiler/Diagnostics.h"
 #include "compiler/Pipeline.h"
 #include "compiler/RuntimeAbi.h"
 #include "inference/Output.h"
 #include "runtime/Model.h"
+#include "runtime/Value.h"
 
 #ifdef BOREL_HAVE_LM
 #include "tools/lm/LmCommand.h"
@@ -37,6 +45,64 @@ borel::Emit parse_emit(const std::string& s) {
   if (s == "ir") return borel::Emit::Ir;
   if (s == "llvm") return borel::Emit::Llvm;
   throw CLI::ValidationError("--emit", "must be one of tokens, ast, typed, ir, llvm");
+}
+
+// Programs run on a thread with a large stack (deep recursion is ordinary in
+// a functional language) whose lowest page is a guard: running off the end
+// is reported as an error, not a crash. Any other fault is a bug in Borel.
+constexpr size_t kProgramStack = size_t{1} << 30;  // reserved, not committed
+constexpr size_t kGuard = 1 << 16;
+char* g_stack_low = nullptr;
+
+void on_fault(int sig, siginfo_t* info, void*) {
+  std::fflush(stdout);
+  auto* addr = static_cast<char*>(info->si_addr);
+  bool overflow = g_stack_low && addr >= g_stack_low - kGuard && addr < g_stack_low + 2 * kGuard;
+  const char* msg = overflow ? "error: the program ran out of stack: recursion too deep\n"
+                             : "internal error (a bug in Borel): the program crashed\n";
+  ssize_t ignored = write(2, msg, std::strlen(msg));
+  (void)ignored;
+  _exit(overflow ? kExitProgramError : kExitInternal);
+  (void)sig;
+}
+
+void install_fault_handler() {
+  static char alt[1 << 16];
+  stack_t ss{};
+  ss.ss_sp = alt;
+  ss.ss_size = sizeof alt;
+  sigaltstack(&ss, nullptr);
+  struct sigaction sa{};
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigaction(SIGSEGV, &sa, nullptr);
+  sigaction(SIGBUS, &sa, nullptr);
+}
+
+int run_on_big_stack(const std::function<int()>& body) {
+  void* mem = mmap(nullptr, kProgramStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) return body();
+  mprotect(mem, kGuard, PROT_NONE);
+  g_stack_low = static_cast<char*>(mem) + kGuard;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstack(&attr, mem, kProgramStack);
+  struct Job {
+    const std::function<int()>* body;
+    int result;
+  } job{&body, kExitInternal};
+  pthread_t t;
+  auto entry = [](void* p) -> void* {
+    auto* j = static_cast<Job*>(p);
+    // The alternate signal stack is per thread.
+    install_fault_handler();
+    j->result = (*j->body)();
+    return nullptr;
+  };
+  if (GC_pthread_create(&t, &attr, entry, &job) != 0) return body();
+  GC_pthread_join(t, nullptr);
+  pthread_attr_destroy(&attr);
+  return job.result;
 }
 
 int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threads, const std::string& output,
@@ -62,13 +128,21 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
   opts.threads = threads;
   opts.progress = isatty(2);
   opts.args = program_args;
-  try {
-    borel::abi::run_entry(r.program->entry, opts);
-  } catch (const borel::rt::RuntimeError& e) {
-    std::fflush(stdout);
-    std::cerr << (e.where.empty() ? std::string(file) : e.where) << ": error: " << e.message << "\n";
-    return kExitProgramError;
-  }
+  int status = run_on_big_stack([&] {
+    try {
+      borel::abi::run_entry(r.program->entry, opts);
+      return 0;
+    } catch (const borel::rt::RuntimeError& e) {
+      std::fflush(stdout);
+      std::cerr << (e.where.empty() ? std::string(file) : e.where) << ": error: " << e.message << "\n";
+      return kExitProgramError;
+    } catch (const std::exception& e) {
+      std::fflush(stdout);
+      std::cerr << "internal error (a bug in Borel): " << e.what() << "\n";
+      return kExitInternal;
+    }
+  });
+  if (status != 0) return status;
   std::fflush(stdout);
   auto t2 = std::chrono::steady_clock::now();
   if (time) std::fprintf(stderr, "run: %.1f ms\n", std::chrono::duration<double>(t2 - t1).count() * 1e3);
@@ -91,6 +165,8 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
 }  // namespace
 
 int main(int argc, char** argv) {
+  borel::rt::gc_init();
+  install_fault_handler();
 #ifdef BOREL_HAVE_LM
   if (argc >= 2 && std::string(argv[1]) == "lm") return borel::tools::run_lm_command(argc - 1, argv + 1);
 #endif

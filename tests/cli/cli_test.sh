@@ -62,5 +62,13 @@ cmp -s "$tmp/t1.txt" "$tmp/t2.txt"; check "--threads 1 and 2 give the same resul
 "$borel" run examples/coin.brl --time >/dev/null 2>"$tmp/time.txt"
 grep -q "compile:" "$tmp/time.txt"; check "--time reports compile time" test $? -eq 0
 
+# Deep recursion runs (the program has a large stack); running out of it is an
+# error with exit code 1, not a crash, and output printed before is kept.
+printf 'fn f(n: int) -> real { if n == 0 { 0.0 } else { sin(f(n - 1)) + 0.5 } }\nfn main() { print(f(100000)); print(f(1000000000)); }\n' >"$tmp/deep.brl"
+"$borel" run "$tmp/deep.brl" >"$tmp/out" 2>"$tmp/err"; code=$?
+check "stack overflow exits 1" test $code -eq 1
+grep -q "ran out of stack" "$tmp/err"; check "stack overflow is reported" test $? -eq 0
+grep -q "1.4973" "$tmp/out"; check "output before the overflow is kept" test $? -eq 0
+
 echo "cli: $passes passed, $failures failed"
 test $failures -eq 0
