@@ -63,21 +63,24 @@ std::vector<Builtin> build() {
     std::vector<std::optional<DefaultArg>> defaults;
     for (const MethodParam& p : m.params) {
       names.push_back(p.name);
-      defaults.push_back(p.value);
+      if (p.value.kind == DefaultArg::Kind::Function) defaults.push_back(std::nullopt);
+      else defaults.push_back(p.value);
     }
     names.push_back("threads");
     defaults.push_back(DefaultArg{DefaultArg::Kind::Int, 0, 0, {}});
     std::vector<DefaultArg::Kind> kinds;
-    for (auto& d : defaults) kinds.push_back(d->kind);
+    for (const MethodParam& p : m.params) kinds.push_back(p.value.kind);
+    kinds.push_back(DefaultArg::Kind::Int);  // threads
     v.push_back(make(
         m.name, K::Method,
         [=](TA& a, int) {
           std::vector<Type*> ps;
           for (auto k : kinds)
-            ps.push_back(k == DefaultArg::Kind::Int    ? a.integer()
-                         : k == DefaultArg::Kind::Real ? a.real()
-                         : k == DefaultArg::Kind::Bool ? a.boolean()
-                                                       : a.string());
+            ps.push_back(k == DefaultArg::Kind::Int        ? a.integer()
+                         : k == DefaultArg::Kind::Real     ? a.real()
+                         : k == DefaultArg::Kind::Bool     ? a.boolean()
+                         : k == DefaultArg::Kind::Function ? a.func({}, a.unit())
+                                                           : a.string());
           return a.func(ps, method(a));
         },
         names, defaults));
@@ -86,6 +89,10 @@ std::vector<Builtin> build() {
     Type* t = a.var(l);
     return a.func({method(a), a.func({}, t)}, a.dist(t));
   }));
+  // Inside a proposal program (mh_proposal): the current trace's named choices.
+  v.push_back(make("trace_real", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.real()); }));
+  v.push_back(make("trace_int", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.integer()); }));
+  v.push_back(make("trace_bool", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.boolean()); }));
   v.push_back(make("log_evidence", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.real()); }));
   v.push_back(make("summary", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.string()); }));
   v.push_back(make("histogram", K::Runtime, [](TA& a, int l) { return a.func({a.dist(a.var(l))}, a.string()); }));

@@ -21,8 +21,10 @@ namespace rt {
 struct DistOps;
 }
 
+// A parameter's kind and default value. A Function parameter (a Borel
+// `fn() -> ()`, e.g. a proposal program) has no default: it is required.
 struct DefaultArg {
-  enum class Kind { Int, Real, String, Bool } kind;
+  enum class Kind { Int, Real, String, Bool, Function } kind;
   int64_t i = 0;
   double r = 0;
   std::string s;

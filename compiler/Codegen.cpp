@@ -348,9 +348,11 @@ class Gen {
         if (in.dist) {
           std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
           dist_args(in.dist, in.args, in.args.size(), args);
-          v = b_.CreateCall(rt("rt_sample_unboxed", W, {P, W, W, D, D, D, D, W, W}), args);
+          args.push_back(word_const(in.index));
+          v = b_.CreateCall(rt("rt_sample_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args);
         } else {
-          v = b_.CreateCall(rt("rt_sample", W, {P, W, W}), {ctx_, load(in.args[0]), word_const(in.site)});
+          v = b_.CreateCall(rt("rt_sample", W, {P, W, W, W}),
+                            {ctx_, load(in.args[0]), word_const(in.site), word_const(in.index)});
         }
         finish_site(in, v, true);
         return;

@@ -93,7 +93,7 @@ struct Inst {
   IrFunction* fn = nullptr;
   const rt::DistOps* dist = nullptr;  // DistNew, and fused Sample/Observe
   std::string name;                   // Math/Runtime function name
-  int64_t index = 0;                  // TupleGet / PatchClosure
+  int64_t index = 0;                  // TupleGet / PatchClosure; Sample: the named address or -1
   std::unique_ptr<IrBody> then_body, else_body;
   int64_t site = -1;                  // runtime site id: source location of effects and checks
   Loc loc;

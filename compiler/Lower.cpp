@@ -552,6 +552,7 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
             Inst& i = emit(b->name == "sample" ? Inst::Op::Sample : Inst::Op::Observe, d, std::move(ops), e->loc);
             i.dist = db->dist;
             i.site = site(e->loc);
+            i.index = b->name == "sample" && arg_exprs.size() == 2 ? rt::name_site(arg_exprs[1]->name) : -1;
             return Operand::v(d);
           }
         }
@@ -602,8 +603,14 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
       VarId d = tmp(n);
       Inst::Op op = n == "sample" ? Inst::Op::Sample : n == "observe" ? Inst::Op::Observe : Inst::Op::Factor;
       if (op == Inst::Op::Factor) args[0] = to_real(args[0], types[0], loc);
+      int64_t address = -1;
+      if (op == Inst::Op::Sample && args.size() == 2) {  // sample(d, "name")
+        address = rt::name_site(args[1].s);
+        args.pop_back();
+      }
       Inst& i = emit(op, d, std::move(args), loc);
       i.site = site(loc);
+      i.index = address;
       return Operand::v(d);
     }
     case Builtin::Kind::Dist: {
@@ -642,7 +649,8 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
     VarId d = tmp(n);
     Inst& i = emit(Inst::Op::Prim, d, std::move(args), loc);
     i.prim = Prim::Math;
-    i.name = (ints ? "i" : "") + n;
+    i.name = n;
+    if (ints) i.name.insert(0, 1, 'i');
     return Operand::v(d);
   }
   if (n == "real") return prim(Prim::IntToReal, {args[0]}, loc);
@@ -686,7 +694,9 @@ Operand Lowerer::builtin_value(const Builtin& b, const Expr* e) {
   std::vector<Operand> args;
   std::vector<Type*> types;
   for (size_t k = 0; k + 1 < ft->args.size(); ++k) {
-    VarId v = f->new_var("p" + std::to_string(k));
+    std::string pname = std::to_string(k);
+    pname.insert(0, 1, 'p');
+    VarId v = f->new_var(pname);
     f->params.push_back(v);
     args.push_back(Operand::v(v));
     types.push_back(ft->args[k]);

@@ -1,7 +1,13 @@
 // Methods.cpp — the table of inference methods (see Methods.h).
 #include "compiler/Methods.h"
 
+#include <atomic>
+#include <memory>
+
+#include "compiler/RuntimeAbi.h"
 #include "inference/Infer.h"
+#include "inference/Kernels.h"
+#include "inference/Proposal.h"
 
 namespace borel {
 namespace {
@@ -38,6 +44,29 @@ MethodSpec basic(std::string name, std::string summary, std::vector<MethodParam>
   return m;
 }
 
+// mh with a proposal written in Borel (inference/Proposal.h): the proposal's
+// kernel is registered under a fresh name and run by mh, alone or after the
+// kernels named by `kernel` (e.g. "rw").
+MethodSpec mh_proposal() {
+  MethodSpec m;
+  m.name = "mh_proposal";
+  m.summary = "Metropolis-Hastings whose moves are proposed by a Borel program reading the current trace";
+  m.params = {{"proposal", DefaultArg{DefaultArg::Kind::Function, 0, 0, {}}},
+              {"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("")}};
+  m.run = [](const MethodOptions& o, rt::Model& model, const rt::TypeDesc& type, uint64_t seed, int threads,
+             bool progress) {
+    static std::atomic<int64_t> counter{0};
+    auto proposal = std::make_shared<abi::CompiledModel>(o.closures.at("proposal"));
+    const std::string name = "proposal#" + std::to_string(counter++);
+    inference::register_kernel(name, [proposal] { return inference::make_proposal_kernel(*proposal); });
+    MethodOptions mh = o;
+    mh.name = "mh";
+    mh.strings["kernel"] = o.get_string("kernel").empty() ? name : o.get_string("kernel") + "+" + name;
+    return find_method("mh")->run(mh, model, type, seed, threads, progress);
+  };
+  return m;
+}
+
 std::vector<MethodSpec> build() {
   std::vector<MethodSpec> v;
   v.push_back(basic("smc",
@@ -62,7 +91,13 @@ std::vector<MethodSpec> build() {
                     "particle marginal MH: MH over the parameters (the choices before the first observe, or the "
                     "first `params`) with the SMC evidence of the rest as likelihood",
                     {{"particles", i(100)}, {"samples", i(1000)}, {"warmup", i(200)}, {"chains", i(4)}, {"params", i(0)}}));
+  v.push_back(basic("smc2",
+                    "SMC^2: SMC over the parameters (as in pmmh), each parameter particle with an inner particle "
+                    "filter of `inner_particles`; `moves` PMMH iterations on the parameters after each resampling",
+                    {{"particles", i(200)}, {"inner_particles", i(100)}, {"moves", i(1)}, {"params", i(0)},
+                     {"resampling", s("systematic")}, {"ess_threshold", r(0.5)}}));
   v.push_back(basic("enumerate", "exact inference by enumerating every execution of a discrete model", {}));
+  v.push_back(mh_proposal());
   return v;
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <gc/gc_allocator.h>
+
 #include "compiler/Builtins.h"
 #include "runtime/Dist.h"
 #include "runtime/Model.h"
@@ -26,6 +28,9 @@ struct MethodOptions {
   std::map<std::string, int64_t> ints;       // int and bool parameters
   std::map<std::string, double> reals;
   std::map<std::string, std::string> strings;
+  // Function parameters (closures); in collector-scanned memory, so they stay
+  // alive while the method value does.
+  std::map<std::string, rt::Word, std::less<>, traceable_allocator<std::pair<const std::string, rt::Word>>> closures;
   int64_t threads = 0;                       // 0: the --threads of the run (1 when nested)
 
   int64_t get_int(const std::string& k) const { return ints.at(k); }

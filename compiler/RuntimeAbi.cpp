@@ -25,6 +25,7 @@
 #include "compiler/Methods.h"
 #include "inference/Empirical.h"
 #include "inference/PriorHandler.h"
+#include "inference/Proposal.h"
 #include "inference/Infer.h"
 #include "inference/Summary.h"
 #include "runtime/Dist.h"
@@ -488,9 +489,12 @@ inline inf::PriorHandler* prior_handler(rt::Handler* h) {
 }
 inline bool normal_valid(double mu, double sigma) { return std::isfinite(mu) && std::isfinite(sigma) && sigma > 0; }
 
-// The handler's sample/observe, with its errors located and its suspension request honoured.
-Word handle_sample(Ctx* ctx, const rt::Dist& d, int64_t site) {
+// The handler's sample/observe, with its errors located and its suspension
+// request honoured. `address` names the choice (sample(d, "name")) or is -1.
+Word handle_sample(Ctx* ctx, const rt::Dist& d, int64_t site, int64_t address) {
+  ctx->address = address;
   Word v = guarded(site, [&] { return ctx->handler->sample(*ctx, d, site); });
+  ctx->address = -1;
   suspend_if_requested(ctx);
   return v;
 }
@@ -504,12 +508,12 @@ Word handle_observe(Ctx* ctx, const rt::Dist& d, Word value, int64_t site) {
 }
 
 Word rt_sample_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
-                       Word a0, Word a1) {
+                       Word a0, Word a1, int64_t address) {
   if (ops == &borel::dist::normal_ops && normal_valid(p0, p1) && prior_handler(ctx->handler)) [[likely]]
     return rt::from_real(borel::dist::normal_sample(*ctx->rng, p0, p1));
   rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
   check_dist(d, site);
-  return handle_sample(ctx, d, site);
+  return handle_sample(ctx, d, site, address);
 }
 
 Word rt_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
@@ -530,7 +534,9 @@ Word rt_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p
   return handle_observe(ctx, d, value, site);
 }
 
-Word rt_sample(Ctx* ctx, Word dist, int64_t site) { return handle_sample(ctx, dist_of(dist, site), site); }
+Word rt_sample(Ctx* ctx, Word dist, int64_t site, int64_t address) {
+  return handle_sample(ctx, dist_of(dist, site), site, address);
+}
 
 Word rt_observe(Ctx* ctx, Word dist, Word value, int64_t site) {
   return handle_observe(ctx, dist_of(dist, site), value, site);
@@ -722,6 +728,20 @@ Word rt_read_csv(Ctx*, int64_t site, Word path, Word type, Word dir) {
     return from_csv(read_file(p, "read_csv"), td, p);
   });
 }
+// The named choices of the trace a proposal reads, with their kind checked.
+Word trace_value(int64_t site, Word name, rt::Kind kind, const char* type) {
+  return guarded(site, [&] {
+    std::string n(rt::view(rt::to_ptr<rt::String>(name)));
+    const inf::Choice& c = inf::proposal_choice(n);
+    if (c.dist.ops->value_kind != kind)
+      throw rt::RuntimeError{"", "the random choice \"" + n + "\" is not a " + type};
+    return c.value;
+  });
+}
+Word rt_trace_real(Ctx*, int64_t site, Word name) { return trace_value(site, name, rt::Kind::Real, "real"); }
+Word rt_trace_int(Ctx*, int64_t site, Word name) { return trace_value(site, name, rt::Kind::Int, "int"); }
+Word rt_trace_bool(Ctx*, int64_t site, Word name) { return trace_value(site, name, rt::Kind::Bool, "bool"); }
+
 Word rt_args(Ctx*, int64_t) {
   rt::Array* a = rt::array_new(static_cast<int64_t>(g_options.args.size()));
   for (size_t i = 0; i < g_options.args.size(); ++i) a->data[i] = rt::from_ptr(rt::string_new(g_options.args[i]));
@@ -761,6 +781,7 @@ Word rt_method(Ctx*, int64_t site, Word name, Word args) {
         case borel::DefaultArg::Kind::Bool: o->ints[p.name] = a[k]; break;
         case borel::DefaultArg::Kind::Real: o->reals[p.name] = rt::to_real(a[k]); break;
         case borel::DefaultArg::Kind::String: o->strings[p.name] = std::string(rt::view(rt::to_ptr<rt::String>(a[k]))); break;
+        case borel::DefaultArg::Kind::Function: o->closures[p.name] = a[k]; break;
       }
     }
     o->threads = a[k];
@@ -858,7 +879,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
       SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),     SYM(rt_global_get),
       SYM(rt_global_set),   SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
-      SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_parse_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
+      SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_trace_real), SYM(rt_trace_int), SYM(rt_trace_bool), SYM(rt_parse_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
       SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };
 #undef SYM

@@ -709,6 +709,17 @@ Type* Checker::infer(Expr* e) {
 
 Type* Checker::infer_call(Expr* e) {
   Expr* callee = e->kids[0].get();
+  // sample(d, "name"): a random choice with a user-given address.
+  if (callee->kind == Expr::Kind::Var && callee->name == "sample" && e->kids.size() == 3 && !lookup("sample")) {
+    Type* t = a_.var(level_);
+    callee->type = a_.func({a_.dist(t), a_.string()}, t);
+    expect(a_.dist(t), infer(e->kids[1].get()), e->kids[1]->loc, "argument 1 of `sample`");
+    Expr* name = e->kids[2].get();
+    infer(name);
+    if (name->kind != Expr::Kind::StringLit)
+      diags_.error(name->loc, "the name of a random choice must be a string literal");
+    return t;
+  }
   // Named arguments and defaults: reorder into positional form.
   std::vector<std::string> pnames;
   const Builtin* bi = nullptr;

@@ -43,7 +43,9 @@ double TraceHandler::log_stale() const {
 }
 
 rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
-  const Address a{site, counts_[site]++};
+  // A named choice's address is its name (counted like a site), else its site.
+  const rt::SiteId key = ctx.address >= 0 ? ctx.address : site;
+  const Address a{key, counts_[key]++};
   rt::Word v = 0;
   bool have = false;
   if (proposed) {

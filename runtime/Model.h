@@ -51,6 +51,10 @@ struct Ctx {
   Rng* rng = nullptr;
   double log_weight = 0.0;        // accumulated by the handler
   void* impl = nullptr;           // owned by the Model implementation
+  // During a `sample(d, "name")`: the address of the named choice
+  // (runtime/Sites.h name_site), set by the runtime around the handler call;
+  // -1 for an unnamed choice, whose address is its site (and occurrence).
+  SiteId address = -1;
 };
 
 struct Step {

@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <mutex>
+#include <unordered_map>
 
 namespace borel::rt {
 namespace {
@@ -17,6 +18,17 @@ int64_t register_site(std::string location) {
   std::lock_guard<std::mutex> lock(mu);
   table().push_back(std::move(location));
   return static_cast<int64_t>(table().size() - 1);
+}
+
+int64_t name_site(const std::string& name) {
+  static std::mutex names_mu;
+  static std::unordered_map<std::string, int64_t> names;
+  std::lock_guard<std::mutex> lock(names_mu);
+  auto it = names.find(name);
+  if (it != names.end()) return it->second;
+  int64_t id = register_site("the random choice \"" + name + "\"");
+  names.emplace(name, id);
+  return id;
 }
 
 std::string site_location(int64_t id) {

@@ -13,5 +13,8 @@ namespace borel::rt {
 
 int64_t register_site(std::string location);
 std::string site_location(int64_t id);  // "" for unknown ids
+// The site id standing for the user-given name of a random choice
+// (`sample(d, "mu")`): the same for every use of the name in the process.
+int64_t name_site(const std::string& name);
 
 }  // namespace borel::rt

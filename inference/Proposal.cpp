@@ -1,0 +1,112 @@
+// Proposal.cpp — the proposal kernel (see Proposal.h).
+#include "inference/Proposal.h"
+
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+
+#include "runtime/Sites.h"
+
+namespace borel::inference {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// The trace a running proposal reads, per thread (chains run in parallel).
+thread_local const Trace* tls_current = nullptr;
+
+struct CurrentTrace {
+  explicit CurrentTrace(const Trace* t) : saved(tls_current) { tls_current = t; }
+  ~CurrentTrace() { tls_current = saved; }
+  const Trace* saved;
+};
+
+// Runs a proposal program: draws its named choices (forward) or scores the
+// values another trace has at those addresses (reverse).
+class ProposalHandler final : public rt::Handler {
+ public:
+  const Trace* score_against = nullptr;  // reverse mode: take values from here
+  std::unordered_map<Address, rt::Word, AddressHash> values;
+  double log_q = 0.0;
+  bool missing = false;  // reverse: an address the target trace lacks
+
+  rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) override {
+    if (ctx.address < 0)
+      throw rt::RuntimeError{"", "every random choice of a proposal must be named: sample(d, \"name\")"};
+    const Address a{ctx.address, counts_[ctx.address]++};
+    rt::Word v;
+    if (score_against) {
+      const int64_t i = score_against->find(a);
+      if (i < 0) {
+        missing = true;
+        v = d.ops->sample(d, *ctx.rng);  // keeps the program running; the move is rejected
+      } else {
+        v = score_against->choices[static_cast<size_t>(i)].value;
+      }
+    } else {
+      v = d.ops->sample(d, *ctx.rng);
+    }
+    log_q += d.ops->log_density(d, v);
+    values[a] = v;
+    return v;
+  }
+  void observe(rt::Ctx&, const rt::Dist&, rt::Word, rt::SiteId) override {
+    throw rt::RuntimeError{"", "a proposal cannot observe: it only proposes values with sample(d, \"name\")"};
+  }
+  void factor(rt::Ctx&, double, rt::SiteId) override {
+    throw rt::RuntimeError{"", "a proposal cannot factor: it only proposes values with sample(d, \"name\")"};
+  }
+
+ private:
+  std::unordered_map<rt::SiteId, int64_t> counts_;
+};
+
+// Runs the proposal reading `current`; returns false if it did not finish.
+bool run_proposal(rt::Model& proposal, const Trace& current, ProposalHandler& h, rt::Rng& rng) {
+  CurrentTrace scope(&current);
+  rt::Ctx ctx;
+  ctx.handler = &h;
+  ctx.rng = &rng;
+  const rt::Step s = proposal.start(ctx);
+  if (!s.done()) throw rt::RuntimeError{"", "a proposal program must run to its end without suspending"};
+  return true;
+}
+
+class ProposalKernel final : public Kernel {
+ public:
+  explicit ProposalKernel(rt::Model& proposal) : proposal_(proposal) { stats_.name = "proposal"; }
+
+  void iterate(ChainState& c) override {
+    ProposalHandler forward;
+    run_proposal(proposal_, c.cur, forward, *c.rng);
+    double log_alpha = c.replay(Address{}, &forward.values);
+    if (log_alpha > kNegInf) {
+      ProposalHandler reverse;
+      reverse.score_against = &c.cur;
+      run_proposal(proposal_, c.prop, reverse, *c.rng);
+      log_alpha = reverse.missing ? kNegInf : log_alpha + reverse.log_q - forward.log_q;
+    }
+    c.accept(log_alpha, stats_);
+  }
+  std::vector<KernelStats> stats() const override { return {stats_}; }
+
+ private:
+  rt::Model& proposal_;
+  KernelStats stats_;
+};
+
+}  // namespace
+
+const Choice& proposal_choice(const std::string& name) {
+  if (!tls_current)
+    throw rt::RuntimeError{"", "trace values can only be read inside a proposal (mh_proposal)"};
+  const int64_t i = tls_current->find(Address{rt::name_site(name), 0});
+  if (i < 0) throw rt::RuntimeError{"", "the current trace has no random choice named \"" + name + "\""};
+  return tls_current->choices[static_cast<size_t>(i)];
+}
+
+std::unique_ptr<Kernel> make_proposal_kernel(rt::Model& proposal) {
+  return std::make_unique<ProposalKernel>(proposal);
+}
+
+}  // namespace borel::inference
