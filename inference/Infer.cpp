@@ -14,6 +14,7 @@
 #include "inference/Forward.h"
 #include "inference/Importance.h"
 #include "inference/Smc.h"
+#include "inference/Smc2.h"
 
 namespace borel::inference {
 
@@ -83,6 +84,18 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     s.params = m.params;
     Population pop = pmmh(model, s, seed, threads, &diag);
     return make_empirical(pop, &value_type, diag, std::numeric_limits<double>::quiet_NaN());
+  }
+  if (m.name == "smc2") {
+    Smc2Settings s;
+    s.particles = m.particles;
+    s.inner_particles = m.inner_particles;
+    s.moves = m.moves;
+    s.params = m.params;
+    s.resampling = parse_resampling(m.resampling, "smc2");
+    s.ess_threshold = m.ess_threshold;
+    s.progress = m.progress;
+    Population pop = smc2(model, s, seed, threads, &diag);
+    return make_empirical(pop, &value_type, diag, pop.log_evidence());
   }
   throw method_error("infer", "unknown method '" + m.name +
                                   "' (expected smc, importance, prior, mh, enumerate, rmsmc, pgibbs, pmmh or smc2)");

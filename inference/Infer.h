@@ -33,13 +33,13 @@
 namespace borel::inference {
 
 struct Method {
-  // "smc", "importance" or "prior".
+  // "smc", "importance", "prior", "mh", "enumerate", "rmsmc", "pgibbs", "pmmh", "smc2".
   std::string name = "smc";
-  // Number of particles (SMC, importance) or of draws (prior); >= 1.
+  // Number of particles (SMC, importance; θ-particles for smc2) or of draws (prior); >= 1.
   int64_t particles = 1000;
-  // SMC only: "systematic" (default), "multinomial", "stratified", "residual".
+  // SMC, rmsmc, smc2 (outer): "systematic" (default), "multinomial", "stratified", "residual".
   std::string resampling = "systematic";
-  // SMC only: resample after a step when ESS < ess_threshold · particles;
+  // SMC, rmsmc, smc2 (outer): resample after a step when ESS < ess_threshold · particles;
   // >= 1 resamples after every step, 0 never. Default 0.5 (adaptive).
   double ess_threshold = 0.5;
   // MCMC (mh, pgibbs, pmmh): draws kept per chain, warm-up iterations,

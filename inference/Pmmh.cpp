@@ -18,7 +18,7 @@ namespace borel::inference {
 
 namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-using Words = std::vector<rt::Word, traceable_allocator<rt::Word>>;
+using Words = ParamValues;
 }  // namespace
 
 rt::Word ParamHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) {
@@ -66,6 +66,59 @@ int64_t parameter_choices(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace
   return params > 0 ? params : before;
 }
 
+SmcSettings param_smc_settings(int64_t particles, const rt::Word* theta, int64_t n_theta, const char* method) {
+  SmcSettings s;
+  s.particles = particles;
+  s.method = method;
+  s.make_handler = [theta, n_theta, method] {
+    auto hp = std::make_unique<ParamHandler>();
+    hp->theta = theta;
+    hp->n_theta = n_theta;
+    hp->method = method;
+    return std::unique_ptr<InferenceHandler>(std::move(hp));
+  };
+  s.zero_weight_is_error = false;  // every particle impossible: Ẑ(θ) = 0, which MH rejects
+  return s;
+}
+
+rt::Word draw_result(const Population& pop, rt::Rng& rng) {
+  std::vector<double> w(static_cast<size_t>(pop.size()));
+  pop.normalise(w);
+  double u = rng.uniform(), acc = 0.0;
+  for (int64_t i = 0; i < pop.size(); ++i) {
+    acc += w[static_cast<size_t>(i)];
+    if (u < acc) return pop.slots()[i];
+  }
+  return pop.slots()[pop.size() - 1];
+}
+
+bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P,
+                       int64_t params, const ParamValues& theta, int64_t j, double sd, rt::Rng& rng, Trace& prop,
+                       ParamValues& theta2, double& lp2, double& log_q) {
+  const Choice ch = cur.choices[static_cast<size_t>(j)];
+  rt::Word x2;
+  log_q = 0.0;
+  if (ch.dist.ops->value_kind == rt::Kind::Real) {
+    x2 = rt::from_real(rt::to_real(ch.value) + sd * rng.normal());
+  } else {
+    x2 = ch.dist.ops->sample(ch.dist, rng);
+    log_q = ch.dist.ops->log_density(ch.dist, ch.value) - ch.dist.ops->log_density(ch.dist, x2);
+  }
+  if (!ch.dist.ops->in_support(ch.dist, x2) || !(ch.dist.ops->log_density(ch.dist, x2) > kNegInf)) return false;
+  std::unordered_map<Address, rt::Word, AddressHash> values;
+  theta2.assign(theta.begin(), theta.end());
+  theta2[static_cast<size_t>(j)] = x2;
+  for (int64_t i = 0; i < P; ++i) values[cur.choices[static_cast<size_t>(i)].addr] = theta2[static_cast<size_t>(i)];
+  const int64_t P2 = parameter_choices(model, ctx, h, prop, params, &values);
+  if (P2 != P) return false;
+  lp2 = 0.0;
+  for (int64_t i = 0; i < P; ++i) {
+    if (!(prop.choices[static_cast<size_t>(i)].addr == cur.choices[static_cast<size_t>(i)].addr)) return false;
+    lp2 += prop.choices[static_cast<size_t>(i)].log_density;
+  }
+  return lp2 > kNegInf;
+}
+
 Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int threads, Diagnostics* diagnostics) {
   auto positive = [&](const char* what, int64_t v, int64_t lo) {
     if (v < lo)
@@ -95,39 +148,11 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
       ctx.rng = &rng;
       Words theta, theta2, value(2, 0);
       // log Ẑ(θ) by SMC with θ imposed; value[slot] = one particle's result drawn by weight.
-      std::vector<double> w(static_cast<size_t>(ps.particles));
       auto evidence = [&](const Words& th, size_t slot) {
-        SmcSettings s;
-        s.particles = ps.particles;
-        s.method = ps.method;
-        const rt::Word* tp = th.data();
-        const auto nt = static_cast<int64_t>(th.size());
-        const char* method = ps.method;
-        s.make_handler = [tp, nt, method] {
-          auto hp = std::make_unique<ParamHandler>();
-          hp->theta = tp;
-          hp->n_theta = nt;
-          hp->method = method;
-          return std::unique_ptr<InferenceHandler>(std::move(hp));
-        };
-        Population pop;
-        try {
-          pop = smc(model, s, rng.next_u64(), 1);
-        } catch (const rt::RuntimeError& err) {
-          if (err.message.find("zero weight") == std::string::npos) throw;
-          return kNegInf;  // every particle impossible: Ẑ = 0
-        }
-        pop.normalise(w);
-        double u = rng.uniform(), acc = 0.0;
-        int64_t j = ps.particles - 1;
-        for (int64_t i = 0; i < ps.particles; ++i) {
-          acc += w[static_cast<size_t>(i)];
-          if (u < acc) {
-            j = i;
-            break;
-          }
-        }
-        value[slot] = pop.slots()[j];
+        const SmcSettings s = param_smc_settings(ps.particles, th.data(), static_cast<int64_t>(th.size()), ps.method);
+        const Population pop = smc(model, s, rng.next_u64(), 1);
+        if (!(pop.log_evidence() > kNegInf)) return kNegInf;
+        value[slot] = draw_result(pop, rng);
         return pop.log_evidence();
       };
       Trace cur, prop;
@@ -146,46 +171,26 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
       if (!(lp + ll > kNegInf))
         throw method_error(ps.method, "no parameter value with a positive likelihood estimate in 1000 prior draws");
       std::vector<double> log_step(static_cast<size_t>(P), std::log(0.5));
-      std::unordered_map<Address, rt::Word, AddressHash> values;
       int64_t acc_n = 0, prop_n = 0;
       for (int64_t it = 0; it < ps.warmup + ps.samples; ++it) {
         for (int64_t j = 0; j < P; ++j) {
           const Choice ch = cur.choices[static_cast<size_t>(j)];
-          rt::Word x2;
-          double log_q = 0.0;  // log q(θ | θ') − log q(θ' | θ)
           const bool real = ch.dist.ops->value_kind == rt::Kind::Real;
-          if (real) {
-            x2 = rt::from_real(rt::to_real(ch.value) + std::exp(log_step[static_cast<size_t>(j)]) * ch.scale * rng.normal());
-          } else {
-            x2 = ch.dist.ops->sample(ch.dist, rng);
-            log_q = ch.dist.ops->log_density(ch.dist, ch.value) - ch.dist.ops->log_density(ch.dist, x2);
-          }
           bool ok = false;
           ++prop_n;
-          if (ch.dist.ops->in_support(ch.dist, x2) && ch.dist.ops->log_density(ch.dist, x2) > kNegInf) {
-            values.clear();
-            theta2.assign(theta.begin(), theta.end());
-            theta2[static_cast<size_t>(j)] = x2;
-            for (int64_t i = 0; i < P; ++i) values[cur.choices[static_cast<size_t>(i)].addr] = theta2[static_cast<size_t>(i)];
-            const int64_t P2 = parameter_choices(model, ctx, h, prop, ps.params, &values);
-            bool same = P2 == P;
-            double lp2 = 0.0;
-            for (int64_t i = 0; same && i < P; ++i) {
-              same = prop.choices[static_cast<size_t>(i)].addr == cur.choices[static_cast<size_t>(i)].addr;
-              lp2 += prop.choices[static_cast<size_t>(i)].log_density;
-            }
-            if (same && lp2 > kNegInf) {
-              const double ll2 = evidence(theta2, 1);
-              const double la = lp2 + ll2 - lp - ll + log_q;
-              if (ll2 > kNegInf && (la >= 0 || std::log(rng.uniform()) < la)) {
-                ok = true;
-                std::swap(cur, prop);
-                theta.swap(theta2);
-                lp = lp2;
-                ll = ll2;
-                value[0] = value[1];
-                ++acc_n;
-              }
+          double lp2 = 0.0, log_q = 0.0;
+          if (propose_parameter(model, ctx, h, cur, P, ps.params, theta, j,
+                                std::exp(log_step[static_cast<size_t>(j)]) * ch.scale, rng, prop, theta2, lp2, log_q)) {
+            const double ll2 = evidence(theta2, 1);
+            const double la = lp2 + ll2 - lp - ll + log_q;
+            if (ll2 > kNegInf && (la >= 0 || std::log(rng.uniform()) < la)) {
+              ok = true;
+              std::swap(cur, prop);
+              theta.swap(theta2);
+              lp = lp2;
+              ll = ll2;
+              value[0] = value[1];
+              ++acc_n;
             }
           }
           if (real && it < ps.warmup) {

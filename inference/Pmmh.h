@@ -64,6 +64,29 @@ class ParamHandler final : public InferenceHandler {
   int64_t count_ = 0;
 };
 
+// Parameter values θ (GC-scanned storage).
+using ParamValues = std::vector<rt::Word, traceable_allocator<rt::Word>>;
+
+// Settings of the inner SMC that estimates Ẑ(θ): `particles` particles,
+// adaptive systematic resampling, a ParamHandler imposing θ (theta[0..n_theta),
+// which must outlive the run), and all-zero weights giving Ẑ = 0, not an error.
+SmcSettings param_smc_settings(int64_t particles, const rt::Word* theta, int64_t n_theta, const char* method);
+
+// The result of one particle of a finished population drawn by normalised
+// weight (one uniform from `rng`); the population must have a positive weight.
+rt::Word draw_result(const Population& pop, rt::Rng& rng);
+
+// One single-site proposal on parameter j of θ, the first P choices of `cur`
+// (a trace from parameter_choices; θ = their values): a real parameter moves
+// by sd·N(0, 1), another kind is redrawn from its distribution (draws from
+// `rng`). Replays the program up to its first observe/factor with θ' into
+// `prop`. Returns false when θ' is impossible (outside the support, zero
+// prior density, or the parameters' addresses change); otherwise θ' is in
+// `theta2`, log p(θ') in `lp2` and log q(θ | θ') − log q(θ' | θ) in `log_q`.
+bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P,
+                       int64_t params, const ParamValues& theta, int64_t j, double sd, rt::Rng& rng, Trace& prop,
+                       ParamValues& theta2, double& lp2, double& log_q);
+
 // The parameter choices of a run: its first `params` choices, or all those
 // before the first observe/factor (params = 0). Runs the program from the
 // prior (or replaying `proposed`) up to its first observe/factor into `t`;

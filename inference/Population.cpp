@@ -75,6 +75,18 @@ double Population::log_evidence() const {
   return log_z_ + mx + std::log(sum) - std::log(static_cast<double>(n_));
 }
 
+void Population::assign(const Population& o) {
+  std::copy(o.slots_.data(), o.slots_.data() + n_, slots_.data());
+  if (o.aux_.size() > 0) {
+    enable_aux();
+    std::copy(o.aux_.data(), o.aux_.data() + n_, aux_.data());
+  }
+  status_ = o.status_;
+  lw_ = o.lw_;
+  zero_site_ = o.zero_site_;
+  log_z_ = o.log_z_;
+}
+
 void Population::resample(std::span<const int64_t> ancestors, double log_sum) {
   const int64_t* a = ancestors.data();
   rt::Word* from = slots_.data();

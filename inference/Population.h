@@ -77,6 +77,10 @@ class Population {
   // The part folded in by past resamplings.
   double log_z() const { return log_z_; }
 
+  // Becomes a copy of `o` (same size): slots (continuations shared), status,
+  // aux words, weights, zero sites and log_z. O(N), no allocation.
+  void assign(const Population& o);
+
   // Particle i becomes a copy of particle ancestors[i] (size N); the current
   // log mean weight, log_sum - log N, is added to log_z; weights reset to 0.
   void resample(std::span<const int64_t> ancestors, double log_sum);

@@ -7,6 +7,7 @@
 #include <limits>
 #include <new>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "inference/Contexts.h"
@@ -34,97 +35,149 @@ void check(const SmcSettings& s) {
                                      ", but must be a number >= 0");
 }
 
+int pool_size(int threads, int64_t n) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return static_cast<int>(std::min<int64_t>(threads, n));
+}
+
 }  // namespace
 
-Population smc(rt::Model& model, const SmcSettings& s, uint64_t seed, int threads,
-               Diagnostics* diagnostics) {
-  check(s);
-  rt::gc_init();
-  const auto t0 = std::chrono::steady_clock::now();
-  const int64_t n = s.particles;
-  Population pop(n);
-  if (s.aux) pop.enable_aux();
-  if (s.on_start) s.on_start(pop);
-
+struct SmcRun::Impl {
+  rt::Model& model;
+  SmcSettings s;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  Population pop;
   std::vector<rt::Rng> rngs;
-  rngs.reserve(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) rngs.push_back(particle_stream(seed, i));
-  rt::Rng resampling_rng = resampling_stream(seed);
-
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  WorkerPool pool(static_cast<int>(std::min<int64_t>(threads, n)));
-  Contexts ctx(pool.size());
+  rt::Rng resampling_rng;
+  WorkerPool pool;
+  Contexts ctx;
   std::vector<std::unique_ptr<InferenceHandler>> handlers;
-  for (int k = 0; k < pool.size(); ++k) {
-    if (s.make_handler) {
-      handlers.push_back(s.make_handler());
-    } else {
-      auto h = std::make_unique<PriorHandler>();
-      h->condition = s.condition;
-      h->suspend = s.suspend;
-      handlers.push_back(std::move(h));
-    }
-    handlers.back()->method = s.method;
-    handlers.back()->model = &model;
-  }
-
   Diagnostics local;
-  Diagnostics& d = diagnostics ? *diagnostics : local;
-  d = Diagnostics{};
-  d.method = s.method;
-  d.particles = n;
+  Diagnostics& d;
+  std::vector<double> w;
+  std::vector<int64_t> ancestors, running;
+  Progress progress;
+  bool done = false;
 
-  std::vector<double> w(static_cast<size_t>(n));
-  std::vector<int64_t> ancestors(static_cast<size_t>(n));
-  std::vector<int64_t> running(static_cast<size_t>(pool.size()));
-  const std::function<void(int, int64_t, int64_t)> sweep = [&](int k, int64_t b, int64_t e) {
-    running[k] = advance_range(model, ctx[k], *handlers[k], pop, rngs.data(), b, e);
-  };
-  Progress progress(s.method, s.progress);
-
-  for (;;) {
-    const uint64_t allocated = gc_allocated_bytes();
-    pool.for_chunks(n, sweep);
-    ++d.steps;
-    if (d.steps == 1) {
-      // Size the heap from what one step allocated, so that the collector
-      // runs about every kStepsPerCollection steps (see reserve_heap).
-      const uint64_t per_step = gc_allocated_bytes() - allocated;
-      reserve_heap(std::min<uint64_t>(kHeapCap, 3 * kStepsPerCollection * per_step));
-    }
-    const WeightStats ws = pop.weigh(w);
-    if (std::isnan(ws.log_sum)) {
-      const int64_t i = pop.first_nan();
-      throw site_error(&model, pop.zero_sites()[i], s.method,
-                       "particle " + std::to_string(i) + " has a NaN log-weight");
-    }
-    if (ws.log_sum == -std::numeric_limits<double>::infinity())
-      throw site_error(&model, pop.zero_sites()[0], s.method,
-                       "every one of the " + std::to_string(n) +
-                           " particles has zero weight (no particle is consistent with the "
-                           "observations)");
-    d.ess.push_back(ws.ess);
-    int64_t still = 0;
-    for (int64_t r : running) still += r;
-    progress.update(d.steps, ws.ess, n);
-    if (still == 0) break;
-    if (s.ess_threshold >= 1.0 || ws.ess < s.ess_threshold * static_cast<double>(n)) {
-      resample(s.resampling, w, resampling_rng, ancestors, ws.total);
-      if (s.conditional) {
-        // Conditional multinomial resampling: the N i.i.d. draws less one
-        // chosen uniformly (so the others stay i.i.d.; dropping, say, the
-        // smallest of the sorted draws would bias them), and 0 for particle 0.
-        const auto r = static_cast<int64_t>(resampling_rng.below(static_cast<uint64_t>(n)));
-        ancestors[r] = ancestors[0];
-        ancestors[0] = 0;
+  Impl(rt::Model& m, const SmcSettings& settings, uint64_t seed, int threads, Diagnostics* diagnostics)
+      : model(m), s(settings), pop(settings.particles), resampling_rng(resampling_stream(seed)),
+        pool(pool_size(threads, settings.particles)), ctx(pool.size()), d(diagnostics ? *diagnostics : local),
+        w(static_cast<size_t>(settings.particles)), ancestors(static_cast<size_t>(settings.particles)),
+        running(static_cast<size_t>(pool.size())), progress(settings.method, settings.progress) {
+    const int64_t n = s.particles;
+    if (s.aux) pop.enable_aux();
+    rngs.reserve(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) rngs.push_back(particle_stream(seed, i));
+    for (int k = 0; k < pool.size(); ++k) {
+      if (s.make_handler) {
+        handlers.push_back(s.make_handler());
+      } else {
+        auto h = std::make_unique<PriorHandler>();
+        h->condition = s.condition;
+        h->suspend = s.suspend;
+        handlers.push_back(std::move(h));
       }
-      pop.resample(ancestors, ws.log_sum);
-      ++d.resamplings;
-      if (s.after_resample) s.after_resample(pop, d.steps);
+      handlers.back()->method = s.method;
+      handlers.back()->model = &model;
     }
+    d = Diagnostics{};
+    d.method = s.method;
+    d.particles = n;
+    if (s.on_start) s.on_start(pop);
   }
-  d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return pop;
+};
+
+SmcRun::SmcRun(rt::Model& model, const SmcSettings& settings, uint64_t seed, int threads, Diagnostics* diagnostics) {
+  check(settings);
+  rt::gc_init();
+  impl_ = std::make_unique<Impl>(model, settings, seed, threads, diagnostics);
+}
+
+SmcRun::~SmcRun() = default;
+
+bool SmcRun::done() const { return impl_->done; }
+int64_t SmcRun::steps() const { return impl_->d.steps; }
+Population& SmcRun::population() { return impl_->pop; }
+const Population& SmcRun::population() const { return impl_->pop; }
+double SmcRun::log_evidence() const { return impl_->pop.log_evidence(); }
+
+void SmcRun::copy_state(const SmcRun& other) {
+  Impl& im = *impl_;
+  im.pop.assign(other.impl_->pop);
+  im.done = other.impl_->done;
+  im.d.steps = other.impl_->d.steps;
+  im.d.resamplings = other.impl_->d.resamplings;
+  im.d.ess = other.impl_->d.ess;
+}
+
+Population SmcRun::finish() {
+  Impl& im = *impl_;
+  im.d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - im.t0).count();
+  return std::move(im.pop);
+}
+
+void SmcRun::step() {
+  Impl& im = *impl_;
+  if (im.done) return;
+  const SmcSettings& s = im.s;
+  Population& pop = im.pop;
+  Diagnostics& d = im.d;
+  const int64_t n = s.particles;
+  const uint64_t allocated = gc_allocated_bytes();
+  im.pool.for_chunks(n, [&im](int k, int64_t b, int64_t e) {
+    im.running[k] = advance_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
+  });
+  ++d.steps;
+  if (d.steps == 1) {
+    // Size the heap from what one step allocated, so that the collector
+    // runs about every kStepsPerCollection steps (see reserve_heap).
+    const uint64_t per_step = gc_allocated_bytes() - allocated;
+    reserve_heap(std::min<uint64_t>(kHeapCap, 3 * kStepsPerCollection * per_step));
+  }
+  const WeightStats ws = pop.weigh(im.w);
+  if (std::isnan(ws.log_sum)) {
+    const int64_t i = pop.first_nan();
+    throw site_error(&im.model, pop.zero_sites()[i], s.method,
+                     "particle " + std::to_string(i) + " has a NaN log-weight");
+  }
+  if (ws.log_sum == -std::numeric_limits<double>::infinity()) {
+    if (!s.zero_weight_is_error) {
+      im.done = true;
+      return;
+    }
+    throw site_error(&im.model, pop.zero_sites()[0], s.method,
+                     "every one of the " + std::to_string(n) +
+                         " particles has zero weight (no particle is consistent with the "
+                         "observations)");
+  }
+  d.ess.push_back(ws.ess);
+  int64_t still = 0;
+  for (int64_t r : im.running) still += r;
+  im.progress.update(d.steps, ws.ess, n);
+  if (still == 0) {
+    im.done = true;
+    return;
+  }
+  if (s.ess_threshold >= 1.0 || ws.ess < s.ess_threshold * static_cast<double>(n)) {
+    resample(s.resampling, im.w, im.resampling_rng, im.ancestors, ws.total);
+    if (s.conditional) {
+      // Conditional multinomial resampling: the N i.i.d. draws less one
+      // chosen uniformly (so the others stay i.i.d.; dropping, say, the
+      // smallest of the sorted draws would bias them), and 0 for particle 0.
+      const auto r = static_cast<int64_t>(im.resampling_rng.below(static_cast<uint64_t>(n)));
+      im.ancestors[r] = im.ancestors[0];
+      im.ancestors[0] = 0;
+    }
+    pop.resample(im.ancestors, ws.log_sum);
+    ++d.resamplings;
+    if (s.after_resample) s.after_resample(pop, d.steps);
+  }
+}
+
+Population smc(rt::Model& model, const SmcSettings& s, uint64_t seed, int threads, Diagnostics* diagnostics) {
+  SmcRun run(model, s, seed, threads, diagnostics);
+  while (!run.done()) run.step();
+  return run.finish();
 }
 
 }  // namespace borel::inference

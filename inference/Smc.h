@@ -20,6 +20,8 @@
 //     any number of threads (Streams.h, Parallel.h);
 //   * no heap allocation per particle-step besides what the model's
 //     continuation needs;
+//   * SmcRun is the same loop one step at a time, for compositions that
+//     interleave populations (SMC², Smc2.h); smc() is SmcRun stepped to the end;
 //   * errors are rt::RuntimeError naming the method and, where there is one,
 //     the site: every particle with zero weight (at the observe/factor where
 //     particle 0's weight became zero), NaN or +inf log-densities and factors,
@@ -75,6 +77,42 @@ struct SmcSettings {
   bool conditional = false;
   // Called once the population exists, before the first step.
   std::function<void(Population&)> on_start;
+  // A step where every particle has zero weight raises (true) or ends the
+  // run with log_evidence() = -infinity (false: PMMH and SMC², where Ẑ(θ) = 0
+  // is a valid likelihood estimate that the MH ratio rejects).
+  bool zero_weight_is_error = true;
+};
+
+// The driver one step at a time. A step advances every running particle to
+// its next suspension (or end), weighs the population and, unless every
+// particle is now Done, resamples when the ESS rule says so (then calls
+// after_resample). Owns its streams, threads, contexts and handlers.
+class SmcRun {
+ public:
+  SmcRun(rt::Model& model, const SmcSettings& settings, uint64_t seed, int threads = 1,
+         Diagnostics* diagnostics = nullptr);
+  ~SmcRun();
+  SmcRun(const SmcRun&) = delete;
+  SmcRun& operator=(const SmcRun&) = delete;
+
+  void step();
+  // Every particle Done (or, with zero_weight_is_error off, all weights zero).
+  bool done() const;
+  int64_t steps() const;
+  Population& population();
+  const Population& population() const;
+  // The running estimate of log Z up to the current step (Population.h).
+  double log_evidence() const;
+  // Takes over `other`'s particles, weights, evidence and step count
+  // (continuations shared, O(N)); keeps this run's own streams, so a copy and
+  // its original draw different futures. Same number of particles.
+  void copy_state(const SmcRun& other);
+  // Records the run's wall time in the diagnostics and hands out the population.
+  Population finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Runs SMC on `model` with `threads` threads (<= 0: all hardware threads).

@@ -1,0 +1,253 @@
+// Smc2.cpp — SMC² (see Smc2.h): the outer SMC over θ composes inner SmcRuns,
+// PMMH proposals (Pmmh.h) and a resampling scheme.
+#include "inference/Smc2.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "inference/Contexts.h"
+#include "inference/Errors.h"
+#include "inference/Parallel.h"
+#include "inference/Pmmh.h"
+#include "inference/Progress.h"
+#include "inference/Smc.h"
+#include "inference/Streams.h"
+
+namespace borel::inference {
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// A θ-particle: the parameter values, the trace of the parameter choices
+// (addresses, distributions, densities), log p(θ) and the inner filter.
+struct ThetaParticle {
+  std::unique_ptr<ParamValues> theta;  // heap-stable: the inner handlers point into it
+  Trace trace;
+  int64_t n_params = 0;
+  double log_prior = kNegInf;
+  std::unique_ptr<SmcRun> run;
+};
+
+// An inner filter imposing `theta`, on seed `seed`.
+std::unique_ptr<SmcRun> inner_run(rt::Model& model, const Smc2Settings& s, const ParamValues& theta, uint64_t seed) {
+  return std::make_unique<SmcRun>(
+      model, param_smc_settings(s.inner_particles, theta.data(), static_cast<int64_t>(theta.size()), s.method), seed,
+      1);
+}
+
+// Steps `run` until it has made `steps` steps or is done.
+void run_to(SmcRun& run, int64_t steps) {
+  while (!run.done() && run.steps() < steps) run.step();
+}
+
+}  // namespace
+
+Population smc2(rt::Model& model, const Smc2Settings& s, uint64_t seed, int threads, Diagnostics* diagnostics) {
+  auto at_least = [&](const char* what, int64_t v, int64_t lo) {
+    if (v < lo)
+      throw method_error(s.method, std::string(what) + " is " + std::to_string(v) + ", but must be " +
+                                       (lo == 0 ? "non-negative" : "positive"));
+  };
+  at_least("particles", s.particles, 1);
+  at_least("inner_particles", s.inner_particles, 1);
+  at_least("moves", s.moves, 0);
+  at_least("params", s.params, 0);
+  if (!(s.ess_threshold >= 0))
+    throw method_error(s.method, "ess_threshold is " + std::to_string(s.ess_threshold) + ", but must be a number >= 0");
+  rt::gc_init();
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t n = s.particles;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  WorkerPool pool(static_cast<int>(std::min<int64_t>(threads, n)));
+  Contexts ctxs(pool.size());
+  std::vector<TraceHandler> handlers(static_cast<size_t>(pool.size()));
+  for (TraceHandler& h : handlers) {
+    h.method = s.method;
+    h.model = &model;
+  }
+  std::vector<rt::Rng> rngs;
+  rngs.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) rngs.push_back(particle_stream(seed, i));
+  rt::Rng resampling_rng = resampling_stream(seed);
+  std::vector<int64_t> accepted(static_cast<size_t>(n), 0), proposed(static_cast<size_t>(n), 0);
+
+  // Outer weights and evidence: a Population whose slots receive the results.
+  Population outer(n);
+  double* lw = outer.log_weights();
+  std::vector<ThetaParticle> parts(static_cast<size_t>(n));
+
+  // θ-particles from the prior, each with a fresh inner filter.
+  pool.for_chunks(n, [&](int k, int64_t b, int64_t e) {
+    rt::Ctx& ctx = ctxs[k];
+    for (int64_t i = b; i < e; ++i) {
+      ThetaParticle& p = parts[static_cast<size_t>(i)];
+      rt::Rng& rng = rngs[static_cast<size_t>(i)];
+      ctx.rng = &rng;
+      p.n_params = parameter_choices(model, ctx, handlers[static_cast<size_t>(k)], p.trace, s.params, nullptr);
+      p.theta = std::make_unique<ParamValues>();
+      p.log_prior = 0.0;
+      for (int64_t j = 0; j < p.n_params; ++j) {
+        p.theta->push_back(p.trace.choices[static_cast<size_t>(j)].value);
+        p.log_prior += p.trace.choices[static_cast<size_t>(j)].log_density;
+      }
+      p.run = inner_run(model, s, *p.theta, rng.next_u64());
+      if (!(p.log_prior > kNegInf)) lw[i] = kNegInf;
+    }
+  });
+
+  Diagnostics local;
+  Diagnostics& d = diagnostics ? *diagnostics : local;
+  d = Diagnostics{};
+  d.method = s.method;
+  d.particles = n;
+  Progress progress(s.method, s.progress);
+  std::vector<double> w(static_cast<size_t>(n)), sd;
+  std::vector<int64_t> ancestors(static_cast<size_t>(n));
+  std::vector<int64_t> running(static_cast<size_t>(pool.size()));
+
+  for (;;) {
+    // Advance every inner filter one step; weight by its evidence increment.
+    pool.for_chunks(n, [&](int k, int64_t b, int64_t e) {
+      int64_t r = 0;
+      for (int64_t i = b; i < e; ++i) {
+        SmcRun& run = *parts[static_cast<size_t>(i)].run;
+        if (run.done() || !(lw[i] > kNegInf)) continue;
+        const double before = run.log_evidence();
+        run.step();
+        const double after = run.log_evidence();
+        lw[i] = after > kNegInf ? lw[i] + (after - before) : kNegInf;
+        r += !run.done() && lw[i] > kNegInf;
+      }
+      running[static_cast<size_t>(k)] = r;
+    });
+    ++d.steps;
+    const WeightStats ws = outer.weigh(w);
+    if (std::isnan(ws.log_sum))
+      throw method_error(s.method, "θ-particle " + std::to_string(outer.first_nan()) + " has a NaN log-weight");
+    if (ws.log_sum == kNegInf)
+      throw method_error(s.method, "every one of the " + std::to_string(n) +
+                                       " θ-particles has a zero likelihood estimate (no parameter value is "
+                                       "consistent with the observations)");
+    d.ess.push_back(ws.ess);
+    progress.update(d.steps, ws.ess, n);
+    int64_t still = 0;
+    for (int64_t r : running) still += r;
+    if (still == 0) break;
+    if (!(s.ess_threshold >= 1.0 || ws.ess < s.ess_threshold * static_cast<double>(n))) continue;
+
+    // Resample the θ-particles: the first copy of an ancestor takes it over,
+    // further copies clone its inner population with streams of their own.
+    resample(s.resampling, w, resampling_rng, ancestors, ws.total);
+    outer.resample(ancestors, ws.log_sum);
+    ++d.resamplings;
+    std::vector<ThetaParticle> next(static_cast<size_t>(n));
+    std::vector<char> taken(static_cast<size_t>(n), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      const auto a = static_cast<size_t>(ancestors[static_cast<size_t>(i)]);
+      ThetaParticle& q = next[static_cast<size_t>(i)];
+      if (!taken[a]) {
+        taken[a] = 1;
+        continue;  // moved below, once every clone has been made
+      }
+      const ThetaParticle& p = parts[a];
+      q.theta = std::make_unique<ParamValues>(*p.theta);
+      q.trace = p.trace;
+      q.n_params = p.n_params;
+      q.log_prior = p.log_prior;
+      q.run = inner_run(model, s, *q.theta, rngs[static_cast<size_t>(i)].next_u64());
+      q.run->copy_state(*p.run);
+    }
+    std::fill(taken.begin(), taken.end(), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      const auto a = static_cast<size_t>(ancestors[static_cast<size_t>(i)]);
+      if (!taken[a]) {
+        taken[a] = 1;
+        next[static_cast<size_t>(i)] = std::move(parts[a]);
+      }
+    }
+    parts.swap(next);
+
+    // Random-walk scale of each real parameter: its sd across the θ-particles.
+    sd.clear();
+    for (int64_t i = 0; i < n; ++i) {
+      const ThetaParticle& p = parts[static_cast<size_t>(i)];
+      if (static_cast<int64_t>(sd.size()) < p.n_params) sd.resize(static_cast<size_t>(p.n_params), 0.0);
+    }
+    for (size_t j = 0; j < sd.size(); ++j) {
+      double m1 = 0.0, m2 = 0.0, c = 0.0;
+      for (const ThetaParticle& p : parts) {
+        if (static_cast<int64_t>(j) >= p.n_params) continue;
+        const Choice& ch = p.trace.choices[j];
+        if (ch.dist.ops->value_kind != rt::Kind::Real) continue;
+        const double x = rt::to_real(ch.value);
+        c += 1;
+        m1 += x;
+        m2 += x * x;
+      }
+      sd[j] = c > 1 ? std::sqrt(std::max(0.0, m2 / c - (m1 / c) * (m1 / c))) : 0.0;
+    }
+
+    // PMMH moves targeting p(θ) Ẑ_t(θ), t = the steps made so far.
+    const int64_t t = d.steps;
+    pool.for_chunks(n, [&](int k, int64_t b, int64_t e) {
+      rt::Ctx& ctx = ctxs[k];
+      TraceHandler& h = handlers[static_cast<size_t>(k)];
+      Trace prop;
+      for (int64_t i = b; i < e; ++i) {
+        ThetaParticle& p = parts[static_cast<size_t>(i)];
+        rt::Rng& rng = rngs[static_cast<size_t>(i)];
+        ctx.rng = &rng;
+        for (int64_t m = 0; m < s.moves; ++m) {
+          for (int64_t j = 0; j < p.n_params; ++j) {
+            const Choice& ch = p.trace.choices[static_cast<size_t>(j)];
+            const double step = sd[static_cast<size_t>(j)] > 0 ? sd[static_cast<size_t>(j)] : ch.scale;
+            auto theta2 = std::make_unique<ParamValues>();
+            double lp2 = 0.0, log_q = 0.0;
+            ++proposed[static_cast<size_t>(i)];
+            if (!propose_parameter(model, ctx, h, p.trace, p.n_params, s.params, *p.theta, j, step, rng, prop,
+                                   *theta2, lp2, log_q))
+              continue;
+            auto run2 = inner_run(model, s, *theta2, rng.next_u64());
+            run_to(*run2, t);
+            const double ll2 = run2->log_evidence(), ll = p.run->log_evidence();
+            const double la = lp2 + ll2 - p.log_prior - ll + log_q;
+            if (ll2 > kNegInf && (la >= 0 || std::log(rng.uniform()) < la)) {
+              p.theta = std::move(theta2);
+              std::swap(p.trace, prop);
+              p.log_prior = lp2;
+              p.run = std::move(run2);
+              ++accepted[static_cast<size_t>(i)];
+            }
+          }
+        }
+      }
+    });
+  }
+
+  // One result per θ-particle: an inner particle drawn by weight.
+  int64_t live = -1;
+  for (int64_t i = 0; i < n && live < 0; ++i)
+    if (lw[i] > kNegInf) live = i;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t from = lw[i] > kNegInf ? i : live;  // a zero-weight θ-particle repeats a live value
+    outer.slots()[i] = draw_result(parts[static_cast<size_t>(from)].run->population(), rngs[static_cast<size_t>(i)]);
+    outer.status()[i] = Status::Done;
+  }
+  int64_t a = 0, p = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    a += accepted[static_cast<size_t>(i)];
+    p += proposed[static_cast<size_t>(i)];
+  }
+  if (p > 0) d.acceptance.emplace_back("pmmh", static_cast<double>(a) / static_cast<double>(p));
+  d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return outer;
+}
+
+}  // namespace borel::inference
