@@ -2,6 +2,7 @@
 //
 //   borel run FILE [--seed N] [--threads N] [--output FILE.csv|.json] [--time]
 //   borel check FILE
+//   borel repl [--seed N]
 //   borel --emit=tokens|ast|typed|ir|llvm FILE
 //   borel lm generate|score ...
 //
@@ -27,6 +28,7 @@
 #include "inference/Output.h"
 #include "runtime/Model.h"
 #include "runtime/Value.h"
+#include "tools/Repl.h"
 
 #ifdef BOREL_HAVE_LM
 #include "tools/lm/LmCommand.h"
@@ -194,6 +196,9 @@ int main(int argc, char** argv) {
   std::string check_file;
   CLI::App* check = app.add_subcommand("check", "type-check a program without running it");
   check->add_option("file", check_file, "the .brl program")->required();
+  uint64_t repl_seed = 0;
+  CLI::App* repl = app.add_subcommand("repl", "an interactive session: definitions and expressions");
+  repl->add_option("--seed", repl_seed, "seed of the first evaluation (each evaluation uses the next)");
   app.footer("lm: `borel lm --help` for the language-model engine.");
 
   try {
@@ -205,6 +210,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return run_file(file, borel::Emit::None, seed, threads, output, time, program_args);
     if (*check) return run_file(check_file, borel::Emit::Check, 0, 1, "", false);
+    if (*repl) return borel::tools::run_repl(std::cin, std::cout, std::cerr, isatty(0), repl_seed);
     if (!emit_s.empty()) {
       if (emit_file.empty()) {
         std::cerr << "error: --emit needs a file\n";

@@ -70,5 +70,13 @@ check "stack overflow exits 1" test $code -eq 1
 grep -q "ran out of stack" "$tmp/err"; check "stack overflow is reported" test $? -eq 0
 grep -q "1.4973" "$tmp/out"; check "output before the overflow is kept" test $? -eq 0
 
+# The REPL: definitions accumulate, expressions print, errors do not end it.
+printf 'fn sq(x: real) -> real { x * x }\nsq(3.0)\n:type sq\nlet xs = [1.0,\n 2.0]\nmap(xs, sq)\n1 + true\n[1][3]\nlen(xs)\n' |
+  "$borel" repl >"$tmp/repl.out" 2>"$tmp/repl.err"
+check "repl exits 0" test $? -eq 0
+printf '9.0\nfn(real) -> real\n[1.0, 4.0]\n2\n' | cmp -s - "$tmp/repl.out"; check "repl prints values and types" test $? -eq 0
+grep -q "needs numbers" "$tmp/repl.err"; check "repl reports a type error and goes on" test $? -eq 0
+grep -q "out of range" "$tmp/repl.err"; check "repl reports a runtime error and goes on" test $? -eq 0
+
 echo "cli: $passes passed, $failures failed"
 test $failures -eq 0
