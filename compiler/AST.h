@@ -3,7 +3,8 @@
 // One node type per syntactic category (TypeExpr, Expr, Stmt, FnDecl,
 // Module), each a tagged struct: passes switch on `kind`. Every node has the
 // `Loc` of its first token (for binary operators: of the operator). The type
-// checker fills `Expr::type`; nothing else mutates the tree after parsing.
+// checker fills `Expr::type` and rewrites calls with named or defaulted
+// arguments into positional form; nothing else mutates the tree after parsing.
 #pragma once
 
 #include <memory>

@@ -149,17 +149,6 @@ std::vector<Builtin> build() {
   v.push_back(make("len", K::Runtime, [](TA& a, int l) { return a.func({a.array(a.var(l))}, a.integer()); }));
   v.push_back(make("str_len", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.integer()); }));
 
-  // Prelude-only primitives for building arrays.
-  v.push_back(make("__array_new", K::Internal, [](TA& a, int l) { return a.func({a.integer()}, a.array(a.var(l))); }));
-  v.push_back(make("__array_set", K::Internal, [](TA& a, int l) {
-    Type* t = a.var(l);
-    return a.func({a.array(t), a.integer(), t}, a.unit());
-  }));
-  v.push_back(make("__array_truncate", K::Internal, [](TA& a, int l) {
-    Type* t = a.var(l);
-    return a.func({a.array(t), a.integer()}, a.array(t));
-  }));
-
   // Distributions, from the registry.
   for (int i = 0; i < rt::distribution_count(); ++i) {
     const rt::DistOps* ops = rt::distribution_at(i);
