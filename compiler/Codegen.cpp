@@ -504,6 +504,14 @@ class Gen {
       }
       case Pr::Math: return math(in);
       case Pr::Runtime: {
+        // Top-level lets live in the program's own table (IrModule::globals).
+        if (in.name == "global_get" || in.name == "global_set") {
+          if (!ir_.globals) throw InternalError("codegen: globals table missing");
+          Value* slot = b_.CreateConstGEP1_64(W, as_ptr(ptr_const(ir_.globals)), in.args[0].i);
+          if (in.name == "global_get") return b_.CreateLoad(W, slot);
+          b_.CreateStore(load(in.args[1]), slot);
+          return word_const(0);
+        }
         std::vector<Value*> ws;
         for (auto& a : in.args) ws.push_back(load(a));
         return call_rt(in.name, ws, in);

@@ -144,6 +144,10 @@ struct IrModule {
   std::vector<IrFunction*> exports;  // top-level functions an embedding host looks up (`NAME.closure`)
   std::vector<std::unique_ptr<rt::TypeDesc>> type_descs;
   int64_t global_count = 0;
+  // The program's top-level lets: collector-scanned memory owned by the
+  // compiled program (one table per program, so programs in one process
+  // never share globals). Set by the pipeline before code generation.
+  int64_t* globals = nullptr;
 };
 
 // Renders the IR for `borel --emit=ir`.

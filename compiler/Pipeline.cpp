@@ -1,6 +1,7 @@
 // Pipeline.cpp — runs the stages in order and stops at the first stage with errors.
 #include "compiler/Pipeline.h"
 
+#include <gc/gc.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
@@ -86,6 +87,10 @@ void load(Loaded& l, std::unique_ptr<SourceFile> file, Diagnostics& diags, std::
 }
 
 }  // namespace
+
+CompiledProgram::~CompiledProgram() {
+  if (ir.globals) GC_FREE(ir.globals);
+}
 
 rt::Word CompiledProgram::closure(const std::string& name) {
   return reinterpret_cast<rt::Word>(jit->lookup((name + ".closure").c_str()));
@@ -181,6 +186,9 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
     return r;
   }
 
+  rt::gc_init();
+  program->ir.globals = static_cast<int64_t*>(
+      GC_MALLOC_UNCOLLECTABLE(sizeof(int64_t) * static_cast<size_t>(std::max<int64_t>(1, program->ir.global_count))));
   auto ctx = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> mod = generate_llvm(program->ir, *ctx);
   timer.lap("codegen");

@@ -30,6 +30,10 @@ struct StageTime {
 
 // A compiled, runnable program. Keep it alive while its values are in use.
 struct CompiledProgram {
+  CompiledProgram() = default;
+  CompiledProgram(const CompiledProgram&) = delete;
+  CompiledProgram& operator=(const CompiledProgram&) = delete;
+  ~CompiledProgram();
   std::unique_ptr<Jit> jit;
   IrModule ir;               // owns the runtime type descriptions
   rt::Word entry = 0;        // closure of `__main`

@@ -77,8 +77,6 @@ Word* last_result_root() {
   }();
   return root;
 }
-Word* g_globals = nullptr;
-int64_t g_global_cap = 0;
 
 // Thrown by runtime functions to unwind generated code back to the innermost
 // start/resume; generated functions carry unwind tables and hold no
@@ -678,20 +676,6 @@ double rt_math_sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std:
 double rt_math_logit(double x) { return std::log(x / (1 - x)); }
 double rt_math_atan2(double y, double x) { return std::atan2(y, x); }
 
-// Globals (top-level lets), scanned by the collector.
-Word rt_global_get(Ctx*, int64_t, Word i) { return g_globals && i < g_global_cap ? g_globals[i] : 0; }
-Word rt_global_set(Ctx*, int64_t, Word i, Word v) {
-  if (i >= g_global_cap) {
-    int64_t cap = std::max<int64_t>(16, (i + 1) * 2);
-    auto* n = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(cap)));
-    if (g_globals) std::memcpy(n, g_globals, sizeof(Word) * static_cast<size_t>(g_global_cap));
-    g_globals = n;
-    g_global_cap = cap;
-  }
-  g_globals[i] = v;
-  return 0;
-}
-
 // Output and data.
 Word rt_print(Ctx*, int64_t site, Word v, Word type) {
   return guarded(site, [&] {
@@ -877,8 +861,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),
       SYM(rt_softmax),      SYM(rt_math_log1p),       SYM(rt_math_expm1),     SYM(rt_math_tan),
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
-      SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),     SYM(rt_global_get),
-      SYM(rt_global_set),   SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
+      SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),        SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
       SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_trace_real), SYM(rt_trace_int), SYM(rt_trace_bool), SYM(rt_parse_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
       SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };

@@ -872,20 +872,27 @@ CheckedProgram Checker::run(std::vector<Module*> modules) {
       if (n != "_") bind(n, Scheme{{}, v});
     }
 
-  // Strongly connected components of the call graph (Tarjan), dependencies first.
+  // Strongly connected components (Tarjan) of the graph of top-level
+  // functions and lets, dependencies first: a let is checked before the
+  // functions that use it (so `data.n` sees data's record type), and after
+  // the functions its value calls.
+  const size_t nf = fns.size(), nl = prog.globals.size();
   std::map<std::string, size_t> index_of;
-  for (size_t i = 0; i < fns.size(); ++i) index_of[fns[i]->name] = i;
-  std::vector<std::vector<size_t>> edges(fns.size());
-  for (size_t i = 0; i < fns.size(); ++i) {
+  for (size_t i = 0; i < nf; ++i) index_of[fns[i]->name] = i;
+  for (size_t j = 0; j < nl; ++j)
+    for (auto& n : prog.globals[j]->names)
+      if (n != "_") index_of[n] = nf + j;
+  std::vector<std::vector<size_t>> edges(nf + nl);
+  for (size_t i = 0; i < nf + nl; ++i) {
     std::set<std::string> m;
-    mentions(fns[i]->body.get(), m);
+    mentions(i < nf ? fns[i]->body.get() : prog.globals[i - nf]->value.get(), m);
     for (auto& n : m) {
       auto it = index_of.find(n);
       if (it != index_of.end()) edges[i].push_back(it->second);
     }
   }
-  std::vector<int> idx(fns.size(), -1), low(fns.size(), 0);
-  std::vector<bool> on(fns.size(), false);
+  std::vector<int> idx(nf + nl, -1), low(nf + nl, 0);
+  std::vector<bool> on(nf + nl, false);
   std::vector<size_t> stack;
   std::vector<std::vector<size_t>> sccs;
   int counter = 0;
@@ -913,26 +920,35 @@ CheckedProgram Checker::run(std::vector<Module*> modules) {
       sccs.push_back(comp);
     }
   };
-  for (size_t i = 0; i < fns.size(); ++i)
+  for (size_t i = 0; i < nf + nl; ++i)
     if (idx[i] < 0) strong(i);
   std::set<FnDecl*> prelude_fns;
   for (auto& f : modules[0]->fns) prelude_fns.insert(f.get());
   for (auto& comp : sccs) {
     std::vector<FnDecl*> group;
-    for (size_t i : comp) group.push_back(fns[i]);
-    in_prelude_ = prelude_fns.count(group[0]) > 0;
-    check_fn_group(group, true);
-  }
-  in_prelude_ = false;
-  // Top-level lets, in order.
-  for (Stmt* s : prog.globals) {
-    std::vector<Type*>& vs = global_types[s];
-    Type* t = infer(s->value.get());
-    if (s->kind == Stmt::Kind::Let) {
-      if (s->type) expect(from_annotation(s->type.get()), t, s->value->loc, "the value of `" + s->names[0] + "`");
-      expect(vs[0], t, s->value->loc);
-    } else {
-      expect(a_.tuple(vs), t, s->value->loc, "destructuring");
+    std::vector<size_t> lets;
+    for (size_t i : comp) {
+      if (i < nf) group.push_back(fns[i]);
+      else lets.push_back(i - nf);
+    }
+    if (!group.empty()) {
+      in_prelude_ = prelude_fns.count(group[0]) > 0;
+      check_fn_group(group, true);
+      in_prelude_ = false;
+    }
+    // Lets of one component in source order; their types stay monomorphic
+    // and undecided parts (read_json's record) are decided at the very end.
+    std::sort(lets.begin(), lets.end());
+    for (size_t j : lets) {
+      Stmt* st = prog.globals[j];
+      std::vector<Type*>& vs = global_types[st];
+      Type* t = infer(st->value.get());
+      if (st->kind == Stmt::Kind::Let) {
+        if (st->type) expect(from_annotation(st->type.get()), t, st->value->loc, "the value of `" + st->names[0] + "`");
+        expect(vs[0], t, st->value->loc);
+      } else {
+        expect(a_.tuple(vs), t, st->value->loc, "destructuring");
+      }
     }
   }
   apply_defaults(0);
