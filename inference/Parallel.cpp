@@ -6,6 +6,8 @@
 
 #include <gc/gc.h>
 
+#include <signal.h>
+
 #include <algorithm>
 
 #include "runtime/Value.h"
@@ -45,6 +47,14 @@ void WorkerPool::worker(int k) {
   GC_stack_base sb;
   GC_get_stack_base(&sb);
   GC_register_my_thread(&sb);
+  // An alternate signal stack, so that a model that overflows this thread's
+  // stack reaches the process's fault handler (tools/borel.cpp reports it)
+  // instead of being killed without a word.
+  static thread_local char alt_stack[1 << 16];
+  stack_t ss{};
+  ss.ss_sp = alt_stack;
+  ss.ss_size = sizeof alt_stack;
+  sigaltstack(&ss, nullptr);
   uint64_t seen = 0;
   for (;;) {
     const std::function<void(int, int64_t, int64_t)>* fn;

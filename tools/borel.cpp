@@ -13,6 +13,7 @@
 #include <gc/gc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <ucontext.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -56,10 +57,16 @@ constexpr size_t kProgramStack = size_t{1} << 30;  // reserved, not committed
 constexpr size_t kGuard = 1 << 16;
 char* g_stack_low = nullptr;
 
-void on_fault(int sig, siginfo_t* info, void*) {
+void on_fault(int sig, siginfo_t* info, void* context) {
   std::fflush(stdout);
   auto* addr = static_cast<char*>(info->si_addr);
   bool overflow = g_stack_low && addr >= g_stack_low - kGuard && addr < g_stack_low + 2 * kGuard;
+#if defined(__x86_64__)
+  // Any thread (inference workers too): a fault just below the stack pointer
+  // is running off the end of that thread's stack.
+  auto* sp = reinterpret_cast<char*>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_RSP]);
+  if (addr <= sp + 256 && addr + kGuard >= sp) overflow = true;
+#endif
   const char* msg = overflow ? "error: the program ran out of stack: recursion too deep\n"
                              : "internal error (a bug in Borel): the program crashed\n";
   ssize_t ignored = write(2, msg, std::strlen(msg));
