@@ -115,7 +115,18 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   if (!std::isnan(e->log_evidence)) out += "log evidence: " + fmt("%.4f", e->log_evidence) + "\n";
   if (e->chains == 0 && e->ess && e->ess->len > 0) {
     const double ess = rt::array_real(e->ess, e->ess->len - 1);
-    out += "final ESS: " + fmt("%.1f", ess) + " (" + fmt("%.1f", 100.0 * ess / static_cast<double>(n)) + "%)\n";
+    out += "final ESS: " + fmt("%.1f", ess) + " (" + fmt("%.1f", 100.0 * ess / static_cast<double>(n)) + "%)";
+    // After resampling the final weights are equal whatever happened before:
+    // the smallest ESS over the steps says how hard the run was.
+    if (e->ess->len > 1) {
+      int64_t worst = 0;
+      for (int64_t i = 1; i < e->ess->len; ++i)
+        if (rt::array_real(e->ess, i) < rt::array_real(e->ess, worst)) worst = i;
+      const double w = rt::array_real(e->ess, worst);
+      out += ", lowest " + fmt("%.1f", w) + " (" + fmt("%.1f", 100.0 * w / static_cast<double>(n)) + "%) at step " +
+             std::to_string(worst + 1);
+    }
+    out += "\n";
   }
 
   bool truncated = false;
