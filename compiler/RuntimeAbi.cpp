@@ -432,10 +432,11 @@ using namespace borel::abi;
 
 extern "C" {
 
-// Frames.
+// Frames. A frame is [variables..., site << 32 | count, resume function]:
+// two header words, the variable count and the site packed into one.
 Word* rt_push_frame(Ctx*, void* resume_fn, int64_t site, int64_t nvars) {
   RunState& s = state();
-  int64_t need = s.len + nvars + 3;
+  int64_t need = s.len + nvars + 2;
   if (need > s.cap) {
     int64_t cap = std::max(need, s.cap * 2);
     auto* n = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(cap)));
@@ -445,18 +446,18 @@ Word* rt_push_frame(Ctx*, void* resume_fn, int64_t site, int64_t nvars) {
     s.cap = cap;
   }
   Word* vars = s.scratch + s.len;
-  s.scratch[s.len + nvars] = nvars;
-  s.scratch[s.len + nvars + 1] = site;
-  s.scratch[s.len + nvars + 2] = reinterpret_cast<Word>(resume_fn);
+  s.scratch[s.len + nvars] = site << 32 | nvars;
+  s.scratch[s.len + nvars + 1] = reinterpret_cast<Word>(resume_fn);
   s.len = need;
   return vars;
 }
 
 const Word* rt_pop_frame(Ctx*, int64_t* site) {
   RunState& s = state();
-  int64_t n = s.cont[s.pos - 3];
-  *site = s.cont[s.pos - 2];
-  s.pos -= n + 3;
+  const Word header = s.cont[s.pos - 2];
+  const int64_t n = header & 0xffffffff;
+  *site = header >> 32;
+  s.pos -= n + 2;
   return s.cont + s.pos;
 }
 
