@@ -72,6 +72,15 @@ Type* TypeArena::func(std::vector<Type*> params, Type* result) {
 }
 
 namespace {
+// "a" + s + "b", built by appending (GCC 12 warns falsely about the
+// temporaries of operator+ here: -Wrestrict).
+std::string wrap(const char* a, const std::string& s, const char* b) {
+  std::string out(a);
+  out += s;
+  out += b;
+  return out;
+}
+
 struct Printer {
   std::map<Type*, std::string> names;
   std::string name_of(Type* v) {
@@ -94,8 +103,8 @@ struct Printer {
       case Type::Tag::Real: return "real";
       case Type::Tag::String: return "string";
       case Type::Tag::Opaque: return t->names[0];
-      case Type::Tag::Array: return "[" + print(t->args[0]) + "]";
-      case Type::Tag::Dist: return "Dist[" + print(t->args[0]) + "]";
+      case Type::Tag::Array: return wrap("[", print(t->args[0]), "]");
+      case Type::Tag::Dist: return wrap("Dist[", print(t->args[0]), "]");
       case Type::Tag::Tuple: {
         std::string s = "(";
         for (size_t i = 0; i < t->args.size(); ++i) s += (i ? ", " : "") + print(t->args[i]);

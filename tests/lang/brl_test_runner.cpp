@@ -12,6 +12,7 @@
 // A first-line comment `// skip-unless-shared` skips (exit 77) when the
 // shared benchmark data is absent and CI is not set.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -98,7 +99,14 @@ int main(int argc, char** argv) {
     }
   }
   std::string out, err;
-  std::string errfile = std::tmpnam(nullptr);
+  char errname[] = "/tmp/brl_test_XXXXXX";
+  int fd = mkstemp(errname);
+  if (fd < 0) {
+    std::cerr << "cannot make a temporary file\n";
+    return 2;
+  }
+  close(fd);
+  std::string errfile = errname;
   int code = run(quote(borel) + " run " + quote(file) + " " + args + " 2>" + quote(errfile), out);
   {
     std::ifstream e(errfile);

@@ -65,7 +65,7 @@ TEST_CASE("mutated programs end in diagnostics or success, never an internal err
   for (int i = 0; i < kMutants; ++i) {
     const std::string& base = programs[static_cast<size_t>(i) % programs.size()];
     std::string src = mutate(base, rng);
-    if (src.empty()) src = " ";
+    if (src.empty()) src.push_back(' ');
     borel::CompileResult r;
     try {
       r = borel::compile("mutant.brl", src, borel::Emit::Check);
