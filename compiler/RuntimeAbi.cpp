@@ -288,12 +288,12 @@ class TopLevelHandler final : public rt::Handler {
 using Entry = Word (*)(Ctx*, Word);
 using ResumeFn = Word (*)(Ctx*);
 
-// Calls into generated code; returns false (with state().error set) when a
-// runtime error unwound it.
-bool enter(Ctx* ctx, Word closure, Word* out) {
+// Calls into generated code; returns false (the error recorded) when a
+// runtime error unwound it, leaving the frame stack and flags clean.
+template <class Call>
+bool call_generated(Ctx* ctx, Call call, Word* out) {
   try {
-    auto code = *rt::to_ptr<Entry>(closure);
-    *out = code(ctx, closure);
+    *out = call();
     return true;
   } catch (const Unwind&) {
     state().len = 0;
@@ -303,16 +303,12 @@ bool enter(Ctx* ctx, Word closure, Word* out) {
   }
 }
 
+bool enter(Ctx* ctx, Word closure, Word* out) {
+  return call_generated(ctx, [&] { return (*rt::to_ptr<Entry>(closure))(ctx, closure); }, out);
+}
+
 bool reenter(Ctx* ctx, ResumeFn fn, Word* out) {
-  try {
-    *out = fn(ctx);
-    return true;
-  } catch (const Unwind&) {
-    state().len = 0;
-    ctx->suspending = 0;
-    ctx->resuming = 0;
-    return false;
-  }
+  return call_generated(ctx, [&] { return fn(ctx); }, out);
 }
 
 [[noreturn]] void rethrow_error() {
