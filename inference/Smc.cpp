@@ -26,6 +26,10 @@ namespace {
 // reserve more than 512 MiB on this account.
 constexpr uint64_t kStepsPerCollection = 8;
 constexpr uint64_t kHeapCap = uint64_t{512} << 20;
+// Small populations allocate little per step; below this heap size the
+// collector's fixed cost per collection (waking its marker threads) would
+// dominate, so the heap is never sized smaller.
+constexpr uint64_t kHeapFloor = uint64_t{8} << 20;
 
 void check(const SmcSettings& s) {
   if (s.particles < 1)
@@ -132,7 +136,7 @@ void SmcRun::step() {
     // Size the heap from what one step allocated, so that the collector
     // runs about every kStepsPerCollection steps (see reserve_heap).
     const uint64_t per_step = gc_allocated_bytes() - allocated;
-    reserve_heap(std::min<uint64_t>(kHeapCap, 3 * kStepsPerCollection * per_step));
+    reserve_heap(std::min<uint64_t>(kHeapCap, std::max<uint64_t>(kHeapFloor, 3 * kStepsPerCollection * per_step)));
   }
   const WeightStats ws = pop.weigh(im.w);
   if (std::isnan(ws.log_sum)) {
