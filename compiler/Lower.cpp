@@ -13,7 +13,7 @@
 
 namespace borel {
 
-const rt::TypeDesc* type_desc(IrModule& m, Type* t) {
+const rt::TypeDesc* type_desc(IrModule& m, Type* t, bool undecided_as_unit) {
   t = prune(t);
   auto make = [&](rt::TypeDesc::Tag tag) {
     m.type_descs.push_back(std::make_unique<rt::TypeDesc>());
@@ -22,7 +22,7 @@ const rt::TypeDesc* type_desc(IrModule& m, Type* t) {
   };
   using Tag = rt::TypeDesc::Tag;
   switch (t->tag) {
-    case Type::Tag::Var: return nullptr;
+    case Type::Tag::Var: return undecided_as_unit ? make(Tag::Unit) : nullptr;
     case Type::Tag::Unit: return make(Tag::Unit);
     case Type::Tag::Bool: return make(Tag::Bool);
     case Type::Tag::Int: return make(Tag::Int);
@@ -32,7 +32,7 @@ const rt::TypeDesc* type_desc(IrModule& m, Type* t) {
     case Type::Tag::Func: return make(Tag::Function);
     case Type::Tag::Array:
     case Type::Tag::Dist: {
-      const rt::TypeDesc* e = type_desc(m, t->args[0]);
+      const rt::TypeDesc* e = type_desc(m, t->args[0], undecided_as_unit);
       if (!e) return nullptr;
       rt::TypeDesc* d = make(t->tag == Type::Tag::Array ? Tag::Array : Tag::Dist);
       d->elem = e;
@@ -42,7 +42,7 @@ const rt::TypeDesc* type_desc(IrModule& m, Type* t) {
     case Type::Tag::Record: {
       std::vector<const rt::TypeDesc*> fs;
       for (Type* a : t->args) {
-        const rt::TypeDesc* f = type_desc(m, a);
+        const rt::TypeDesc* f = type_desc(m, a, undecided_as_unit);
         if (!f) return nullptr;
         fs.push_back(f);
       }
@@ -128,7 +128,8 @@ class Lowerer {
     if (o.kind == Operand::Kind::Int) return Operand::real(static_cast<double>(o.i));
     return prim(Prim::IntToReal, {o}, loc);
   }
-  Operand td(Type* t) { return Operand::type_desc(type_desc(mod_, t)); }
+  // For printing and summaries; data readers use type_desc(.., false).
+  Operand td(Type* t) { return Operand::type_desc(type_desc(mod_, t, true)); }
 
   // Name resolution: locals, captures, globals.
   std::optional<Operand> lookup_local(FnState* s, const std::string& name) {
@@ -659,7 +660,7 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
   if (n == "sum") return runtime(is_int(result) ? "sum_int" : "sum_real", {args[0]}, loc);
   if (n == "print" || n == "to_string") return runtime(n, {args[0], td(types[0])}, loc);
   if (n == "read_json" || n == "read_csv")
-    return runtime(n, {args[0], td(result), Operand::string(st_->dir)}, loc);
+    return runtime(n, {args[0], Operand::type_desc(type_desc(mod_, result)), Operand::string(st_->dir)}, loc);
   if (n == "infer") {
     Type* t = prune(result)->args[0];
     return runtime("infer", {args[0], args[1], td(t)}, loc);

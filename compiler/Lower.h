@@ -17,7 +17,10 @@ namespace borel {
 
 IrModule lower(const CheckedProgram& program, Diagnostics& diags);
 
-// The runtime description of a (fully decided) type; nullptr if undecided.
-const rt::TypeDesc* type_desc(IrModule& m, Type* t);
+// The runtime description of a type. A variable left undecided after type
+// checking constrains nothing, so its values are never inspected: it is
+// described as unit when `undecided_as_unit` (printing `[]` shows `[]`), and
+// otherwise the result is nullptr (reading data needs the real type).
+const rt::TypeDesc* type_desc(IrModule& m, Type* t, bool undecided_as_unit = false);
 
 }  // namespace borel
