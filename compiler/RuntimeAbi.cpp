@@ -752,6 +752,11 @@ Word rt_method(Ctx*, int64_t site, Word name, Word args) {
     const borel::MethodSpec* spec = borel::find_method(std::string(rt::view(rt::to_ptr<rt::String>(name))));
     if (!spec) throw rt::RuntimeError{"", "unknown inference method"};
     auto* o = new (rt::gc_alloc(sizeof(borel::MethodOptions))) borel::MethodOptions();
+    // Its maps own malloc memory: destroy it when the collector frees the
+    // method value (a nested infer makes one per particle).
+    GC_register_finalizer_ignore_self(
+        o, [](void* p, void*) { static_cast<borel::MethodOptions*>(p)->~MethodOptions(); }, nullptr, nullptr,
+        nullptr);
     o->name = spec->name;
     const Word* a = rt::to_ptr<rt::Tuple>(args)->fields;
     size_t k = 0;
