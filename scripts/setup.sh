@@ -17,7 +17,13 @@ done
 
 if ((${#missing[@]})); then
   SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup: installing packages needs root: run this as root, or install sudo" >&2
+      exit 1
+    fi
+    SUDO="sudo"
+  fi
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
