@@ -3,6 +3,8 @@
 #include "Llm.h"
 
 #include <CLI/CLI.hpp>
+
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -202,7 +204,15 @@ int run_lm_command(int argc, char** argv) {
   add_common(gen);
   gen->add_option("--prompt,-p", prompt, "Prompt text")->required();
   gen->add_option("--max-tokens,-n", max_tokens, "Tokens to generate");
-  gen->add_option("--temperature", temperature, "Softmax temperature (0 = greedy)")->check(CLI::NonNegativeNumber);
+  // (CLI::NonNegativeNumber would print DBL_MAX in full in its message.)
+  const CLI::Validator non_negative(
+      [](std::string& text) {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        return (end != text.c_str() && *end == '\0' && v >= 0) ? std::string() : "must be a number >= 0, got " + text;
+      },
+      "NUMBER >= 0");
+  gen->add_option("--temperature", temperature, "Softmax temperature (0 = greedy)")->check(non_negative);
   gen->add_option("--top-k", top_k, "Keep the k most probable tokens (0 = all)");
   gen->add_option("--top-p", top_p, "Nucleus sampling mass in (0, 1]");
   gen->add_option("--seed,-s", seed, "Random seed");
