@@ -43,26 +43,44 @@ struct LgssmData {
   double exact_log_z = 0.0;  // Kalman filter, from the data file
 };
 
-// The path of ../shared/bench/data/lgssm_T<T>.json (env BOREL_SHARED_DIR, else
-// the CMake cache variable).
-inline std::string lgssm_data_path(int T) {
+// The shared benchmark folder: env BOREL_SHARED_DIR, else the CMake cache
+// variable of that name (../shared next to the repository).
+inline std::string shared_dir() {
   std::string dir;
   if (const char* e = std::getenv("BOREL_SHARED_DIR")) dir = e;
 #ifdef BOREL_SHARED_DIR
   if (dir.empty()) dir = BOREL_SHARED_DIR;
 #endif
-  return dir + "/bench/data/lgssm_T" + std::to_string(T) + ".json";
+  return dir;
 }
 
-// Reads ../shared/bench/data/lgssm_T<T>.json (env BOREL_SHARED_DIR, else the
-// CMake cache variable); throws std::runtime_error when it is missing.
+// lgssm (examples/lgssm.brl) in Borel, reading ../shared's lgssm_T<T>.json,
+// with `fn model()` to export: the compiled model the benchmarks time.
+inline std::string lgssm_borel_source(const std::string& data_path) {
+  return R"(
+let ys: [real] = read_json(")" + data_path + R"(").y;
+fn lgssm(ys: [real]) -> real {
+  let x1 = sample(normal(0.0, 1.0));
+  observe(normal(x1, 0.5), ys[0]);
+  fold(ys[1..], x1, fn(x, y) {
+    let x2 = sample(normal(0.9 * x, 1.0));
+    observe(normal(x2, 0.5), y);
+    x2
+  })
+}
+fn model() -> real { lgssm(ys) }
+)";
+}
+
+// The path of ../shared/bench/data/lgssm_T<T>.json.
+inline std::string lgssm_data_path(int T) {
+  return shared_dir() + "/bench/data/lgssm_T" + std::to_string(T) + ".json";
+}
+
+// Reads ../shared/bench/data/lgssm_T<T>.json; throws std::runtime_error when
+// it is missing.
 inline LgssmData load_lgssm(int T = 100) {
-  std::string dir;
-  if (const char* e = std::getenv("BOREL_SHARED_DIR")) dir = e;
-#ifdef BOREL_SHARED_DIR
-  if (dir.empty()) dir = BOREL_SHARED_DIR;
-#endif
-  const std::string path = dir + "/bench/data/lgssm_T" + std::to_string(T) + ".json";
+  const std::string path = lgssm_data_path(T);
   std::ifstream f(path);
   if (!f) throw std::runtime_error("cannot read " + path + " (set BOREL_SHARED_DIR)");
   std::stringstream ss;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "SmcBench.h"
 #include "borel/Borel.h"
 #include "inference/Empirical.h"
 #include "inference/Infer.h"
@@ -32,12 +33,7 @@ using namespace borel;
 namespace {
 
 std::string data_path() {
-  std::string dir;
-  if (const char* e = std::getenv("BOREL_SHARED_DIR")) dir = e;
-#ifdef BOREL_SHARED_DIR
-  if (dir.empty()) dir = BOREL_SHARED_DIR;
-#endif
-  return dir + "/bench/data/gmm_unknown_k.json";
+  return bench::shared_dir() + "/bench/data/gmm_unknown_k.json";
 }
 
 // The reference p(K | y), K = 0..14.

@@ -43,11 +43,7 @@ struct Linreg {
 };
 
 Linreg load_linreg() {
-  std::string dir;
-  if (const char* e = std::getenv("BOREL_SHARED_DIR")) dir = e;
-#ifdef BOREL_SHARED_DIR
-  if (dir.empty()) dir = BOREL_SHARED_DIR;
-#endif
+  const std::string dir = shared_dir();
   std::ifstream f(dir + "/bench/data/linreg.json");
   std::stringstream ss;
   ss << f.rdbuf();
@@ -68,28 +64,12 @@ Linreg load_linreg() {
 int main(int argc, char** argv) {
   rt::gc_init();
   const LgssmData data = load_lgssm(1000);
-  const std::string lgssm_src = R"(
-let ys: [real] = read_json(")" + lgssm_data_path(1000) + R"(").y;
-fn lgssm(ys: [real]) -> real {
-  let x1 = sample(normal(0.0, 1.0));
-  observe(normal(x1, 0.5), ys[0]);
-  fold(ys[1..], x1, fn(x, y) {
-    let x2 = sample(normal(0.9 * x, 1.0));
-    observe(normal(x2, 0.5), y);
-    x2
-  })
-}
-fn model() -> real { lgssm(ys) }
-)";
+  const std::string lgssm_src = lgssm_borel_source(lgssm_data_path(1000));
   static borel::Program lgssm = borel::Program::from_source("lgssm_T1000.brl", lgssm_src, {"model"});
   lgssm.run_main();
   static std::unique_ptr<rt::Model> lgssm_model = lgssm.model("model");
 
-  std::string dir;
-  if (const char* e = std::getenv("BOREL_SHARED_DIR")) dir = e;
-#ifdef BOREL_SHARED_DIR
-  if (dir.empty()) dir = BOREL_SHARED_DIR;
-#endif
+  const std::string dir = shared_dir();
   static const Linreg lr = load_linreg();
   const std::string linreg_src = R"(
 let d = read_json(")" + dir + R"(/bench/data/linreg.json");

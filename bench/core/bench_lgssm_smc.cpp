@@ -112,19 +112,7 @@ int main(int argc, char** argv) {
 
   // The same model written in Borel, compiled through LLVM (examples/lgssm.brl).
   const std::string data_path = lgssm_data_path(100);
-  const std::string source = R"(
-let ys: [real] = read_json(")" + data_path + R"(").y;
-fn lgssm(ys: [real]) -> real {
-  let x1 = sample(normal(0.0, 1.0));
-  observe(normal(x1, 0.5), ys[0]);
-  fold(ys[1..], x1, fn(x, y) {
-    let x2 = sample(normal(0.9 * x, 1.0));
-    observe(normal(x2, 0.5), y);
-    x2
-  })
-}
-fn model() -> real { lgssm(ys) }
-)";
+  const std::string source = lgssm_borel_source(data_path);
   static borel::Program program = borel::Program::from_source("lgssm_bench.brl", source, {"model"});
   program.run_main();
   static std::unique_ptr<rt::Model> compiled = program.model("model");
