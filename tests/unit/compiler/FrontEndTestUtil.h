@@ -12,6 +12,28 @@
 
 namespace borel::test {
 
+// The program sketched in the foundation issue: every construct in a few lines.
+inline const char* const kIssueSketch = R"(import "lib/util.brl";
+fn lgssm(ys: [real]) -> real {
+  let x1 = sample(normal(0.0, 1.0));
+  observe(normal(x1, 0.5), ys[0]);
+  fold(ys[1..], x1, fn(x, y) {
+    let x2 = sample(normal(0.9 * x, 1.0));
+    observe(normal(x2, 0.5), y);
+    x2
+  })
+}
+fn main() {
+  let ys: [real] = read_json("data/lgssm_T100.json")["y"];
+  let post = infer(smc(particles = 1000), fn() { lgssm(ys) });
+  for i in 0..3 { print(i); }
+  let (a, _) = (1, 2.5);
+  let r = {mu: 1.0, k: 2};
+  print(summary(post));
+  print(-r.mu ** 2 + [x * 2 for x in 0..10 if x % 2 == 0][1]);
+}
+)";
+
 // "line:col: message", one error per line (notes and warnings left out).
 inline std::string errors_of(const Diagnostics& d) {
   std::string out;

@@ -48,26 +48,7 @@ std::string prec(const std::string& src, std::string* errors = nullptr) {
 }  // namespace
 
 TEST_CASE("parser: the example program") {
-  auto r = parse_text(R"(import "lib/util.brl";
-fn lgssm(ys: [real]) -> real {
-  let x1 = sample(normal(0.0, 1.0));
-  observe(normal(x1, 0.5), ys[0]);
-  fold(ys[1..], x1, fn(x, y) {
-    let x2 = sample(normal(0.9 * x, 1.0));
-    observe(normal(x2, 0.5), y);
-    x2
-  })
-}
-fn main() {
-  let ys: [real] = read_json("data/lgssm_T100.json")["y"];
-  let post = infer(smc(particles = 1000), fn() { lgssm(ys) });
-  for i in 0..3 { print(i); }
-  let (a, _) = (1, 2.5);
-  let r = {mu: 1.0, k: 2};
-  print(summary(post));
-  print(-r.mu ** 2 + [x * 2 for x in 0..10 if x % 2 == 0][1]);
-}
-)");
+  auto r = parse_text(borel::test::kIssueSketch);
   CHECK(r.errors == "");
   CHECK(r.text == R"(Module
   Import "lib/util.brl"
