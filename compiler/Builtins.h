@@ -36,7 +36,6 @@ struct Builtin {
     Dist,        // distribution constructor; `dist` is set
     Method,      // inference method constructor: smc, importance, prior
     Runtime,     // implemented by a runtime function or an inline instruction
-    Internal,    // prelude-only helpers (names start with "__")
   };
   std::string name;
   Kind kind;

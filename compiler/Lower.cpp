@@ -632,7 +632,6 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
       Operand tuple = prim(Prim::TupleNew, std::move(args), loc);
       return runtime("method", {Operand::string(n), tuple}, loc);
     }
-    case Builtin::Kind::Internal:
     case Builtin::Kind::Runtime: break;
   }
   if (kMathNames.count(n)) {

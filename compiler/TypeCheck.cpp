@@ -50,7 +50,6 @@ class Checker {
   std::vector<std::unordered_map<std::string, Binding>> scopes_;
   std::vector<Deferred> deferred_;
   int level_ = 0;
-  bool in_prelude_ = false;
   std::unordered_map<std::string, Type*> tyvars_;  // 'a names within one top-level function
 
   // --- environment
@@ -555,7 +554,7 @@ Type* Checker::infer(Expr* e) {
         break;
       }
       const Builtin* bi = find_builtin(e->name);
-      if (bi && (bi->kind != Builtin::Kind::Internal || in_prelude_)) {
+      if (bi) {
         t = bi->type(a_, level_);
         break;
       }
@@ -922,8 +921,6 @@ CheckedProgram Checker::run(std::vector<Module*> modules) {
   };
   for (size_t i = 0; i < nf + nl; ++i)
     if (idx[i] < 0) strong(i);
-  std::set<FnDecl*> prelude_fns;
-  for (auto& f : modules[0]->fns) prelude_fns.insert(f.get());
   for (auto& comp : sccs) {
     std::vector<FnDecl*> group;
     std::vector<size_t> lets;
@@ -931,11 +928,7 @@ CheckedProgram Checker::run(std::vector<Module*> modules) {
       if (i < nf) group.push_back(fns[i]);
       else lets.push_back(i - nf);
     }
-    if (!group.empty()) {
-      in_prelude_ = prelude_fns.count(group[0]) > 0;
-      check_fn_group(group, true);
-      in_prelude_ = false;
-    }
+    if (!group.empty()) check_fn_group(group, true);
     // Lets of one component in source order; their types stay monomorphic
     // and undecided parts (read_json's record) are decided at the very end.
     std::sort(lets.begin(), lets.end());

@@ -35,7 +35,7 @@ struct CheckedProgram {
   bool has_main = false;
 };
 
-// `modules[0]` must be the prelude (it may use "__" builtins).
+// `modules[0]` must be the prelude.
 CheckedProgram type_check(std::vector<Module*> modules, TypeArena& arena, Diagnostics& diags);
 
 // Renders the typed program for `borel --emit=typed`.
