@@ -16,6 +16,8 @@
 #include "compiler/Diagnostics.h"
 #include "compiler/RuntimeAbi.h"
 #include "runtime/Dist.h"
+#include "stdlib/distributions/Distributions.h"
+#include "stdlib/distributions/Special.h"
 
 namespace borel {
 namespace {
@@ -135,6 +137,87 @@ class Gen {
   }
   BasicBlock* block(const std::string& name) { return BasicBlock::Create(c_, name, llfn_); }
 
+  Value* ctx_field(int64_t offset) { return b_.CreateConstGEP1_64(llvm::Type::getInt8Ty(c_), ctx_, offset); }
+
+  // --- inline effects (rt::InlineEffect): a normal's sample and observe
+  // under a handler that lets compiled code do them, with a call to the
+  // runtime for anything unusual. Returns the effect's value (a word).
+
+  // Whether the current handler allows `bit`.
+  Value* handler_allows(uint8_t bit) {
+    Value* h = b_.CreateLoad(P, ctx_field(abi::ctx_offset::handler));
+    Value* bits = b_.CreateLoad(llvm::Type::getInt8Ty(c_),
+                                b_.CreateConstGEP1_64(llvm::Type::getInt8Ty(c_), h, abi::handler_inline_effects_offset()));
+    return b_.CreateICmpNE(b_.CreateAnd(bits, llvm::ConstantInt::get(bits->getType(), bit)),
+                           llvm::ConstantInt::get(bits->getType(), 0));
+  }
+  Value* is_finite(Value* x) {
+    return b_.CreateFCmpOLT(intrinsic(llvm::Intrinsic::fabs, {x}), llvm::ConstantFP::getInfinity(D));
+  }
+  // normal(mu, sigma)'s parameter check (stdlib/distributions/Normal.cpp).
+  Value* normal_valid(Value* mu, Value* sigma) {
+    return b_.CreateAnd(is_finite(mu), b_.CreateAnd(is_finite(sigma), b_.CreateFCmpOGT(sigma, llvm::ConstantFP::get(D, 0.0))));
+  }
+  // Branches to `fast` when `cond` holds (expected), else to `slow`.
+  void branch_likely(Value* cond, BasicBlock* fast, BasicBlock* slow) {
+    b_.CreateCondBr(cond, fast, slow, llvm::MDBuilder(c_).createBranchWeights(1000, 1));
+  }
+
+  // `slow` emits the runtime call; the result merges the two paths.
+  template <class Slow>
+  Value* inline_normal_sample(Value* mu, Value* sigma, Slow slow) {
+    BasicBlock* fast = block("sample_inline");
+    BasicBlock* call = block("sample_call");
+    BasicBlock* join = block("sample_done");
+    branch_likely(b_.CreateAnd(handler_allows(rt::kInlineSample), normal_valid(mu, sigma)), fast, call);
+    b_.SetInsertPoint(fast);
+    Value* rng = b_.CreateLoad(P, ctx_field(abi::ctx_offset::rng));
+    Value* x = to_w(b_.CreateCall(rt("rt_normal_draw", D, {P, D, D}), {rng, mu, sigma}));
+    b_.CreateBr(join);
+    b_.SetInsertPoint(call);
+    Value* y = slow();
+    BasicBlock* call_end = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* v = b_.CreatePHI(W, 2);
+    v->addIncoming(x, fast);
+    v->addIncoming(y, call_end);
+    return v;
+  }
+
+  // The log-density is normal_log_density's formula (stdlib/distributions/
+  // Kernels.h), in the same order, so both give the same bits (tested:
+  // tests/unit/compiler/InlineEffectsTest.cpp); a non-finite value or
+  // log-density takes the call, where the handler records the zero weight.
+  template <class Slow>
+  Value* inline_normal_observe(Value* mu, Value* sigma, Value* value, Slow slow) {
+    BasicBlock* compute = block("observe_inline");
+    BasicBlock* weigh = block("observe_weigh");
+    BasicBlock* call = block("observe_call");
+    BasicBlock* join = block("observe_done");
+    Value* x = to_d(value);
+    branch_likely(b_.CreateAnd(handler_allows(rt::kInlineObserve), b_.CreateAnd(normal_valid(mu, sigma), is_finite(x))),
+                  compute, call);
+    b_.SetInsertPoint(compute);
+    Value* z = b_.CreateFDiv(b_.CreateFSub(x, mu), sigma);
+    Value* lw = b_.CreateFSub(
+        b_.CreateFSub(b_.CreateFMul(b_.CreateFMul(llvm::ConstantFP::get(D, -0.5), z), z),
+                      intrinsic(llvm::Intrinsic::log, {sigma})),
+        llvm::ConstantFP::get(D, dist::kHalfLog2Pi));
+    branch_likely(is_finite(lw), weigh, call);
+    b_.SetInsertPoint(weigh);
+    Value* acc = ctx_field(abi::ctx_offset::log_weight);
+    b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(D, acc), lw), acc);
+    Value* susp = b_.CreateZExt(handler_allows(rt::kInlineSuspend), I32);
+    b_.CreateStore(susp, ctx_field(abi::ctx_offset::suspending));
+    b_.CreateBr(join);
+    b_.SetInsertPoint(call);
+    slow();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    return word_const(0);
+  }
+
   // --- suspension sites
   // Emits the check after a site whose normal-path value is `v`, and the
   // resume path for that site.
@@ -158,7 +241,7 @@ class Gen {
     }
     // The check: one load and a rarely taken branch on the fast path.
     b_.SetInsertPoint(check);
-    Value* susp = b_.CreateLoad(I32, ctx_);
+    Value* susp = b_.CreateLoad(I32, ctx_field(abi::ctx_offset::suspending));
     BasicBlock* save = block("save");
     BasicBlock* cont = block("cont");
     b_.CreateCondBr(b_.CreateICmpNE(susp, llvm::ConstantInt::get(I32, 0)), save, cont,
@@ -221,7 +304,7 @@ class Gen {
     BasicBlock* dispatch = nullptr;
     if (f->may_suspend) {
       dispatch = block("dispatch");
-      Value* resuming = b_.CreateLoad(I32, b_.CreateConstGEP1_64(llvm::Type::getInt8Ty(c_), ctx_, 4));
+      Value* resuming = b_.CreateLoad(I32, ctx_field(abi::ctx_offset::resuming));
       b_.CreateCondBr(b_.CreateICmpNE(resuming, llvm::ConstantInt::get(I32, 0)), dispatch, normal,
                       llvm::MDBuilder(c_).createBranchWeights(1, 1000));
     } else {
@@ -349,7 +432,8 @@ class Gen {
           std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
           dist_args(in.dist, in.args, in.args.size(), args);
           args.push_back(word_const(in.index));
-          v = b_.CreateCall(rt("rt_sample_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args);
+          auto call = [&] { return b_.CreateCall(rt("rt_sample_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args); };
+          v = in.dist == &dist::normal_ops ? inline_normal_sample(args[3], args[4], call) : call();
         } else {
           v = b_.CreateCall(rt("rt_sample", W, {P, W, W, W}),
                             {ctx_, load(in.args[0]), word_const(in.site), word_const(in.index)});
@@ -363,7 +447,8 @@ class Gen {
           std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
           dist_args(in.dist, in.args, in.args.size() - 1, args);
           args.push_back(load(in.args.back()));
-          v = b_.CreateCall(rt("rt_observe_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args);
+          auto call = [&] { return b_.CreateCall(rt("rt_observe_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args); };
+          v = in.dist == &dist::normal_ops ? inline_normal_observe(args[3], args[4], args[9], call) : call();
         } else {
           v = b_.CreateCall(rt("rt_observe", W, {P, W, W, W}),
                             {ctx_, load(in.args[0]), load(in.args[1]), word_const(in.site)});

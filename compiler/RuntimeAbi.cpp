@@ -17,7 +17,6 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
-#include <typeinfo>
 #include <sstream>
 #include <unordered_map>
 #include <filesystem>
@@ -28,6 +27,7 @@
 #include "inference/Proposal.h"
 #include "inference/Infer.h"
 #include "inference/Summary.h"
+#include "runtime/ContinuationSpace.h"
 #include "runtime/Dist.h"
 #include "stdlib/distributions/Distributions.h"
 #include "stdlib/distributions/Kernels.h"
@@ -44,10 +44,19 @@ namespace {
 
 // Per-thread state of the suspension protocol and of error unwinding. Plain
 // data, so that compiled code's hot path reaches it without a TLS guard.
+//
+// While a program unwinds to suspend, its frames are written straight into
+// the thread's continuation space (runtime/ContinuationSpace.h), after a word
+// left for the length: bump allocation inside large blocks, no copy, one
+// allocation call per few hundred suspensions.
 struct RunState {
-  Word* scratch;    // frames being pushed while unwinding (GC-scanned, uncollectable)
+  // The continuation being written: base[0] (the length) and len words of
+  // frames after it, room for cap words from base, inside `space`'s block;
+  // base is null between suspensions.
+  Word* base;
   int64_t len;
   int64_t cap;
+  rt::ContinuationSpace* space;
   const Word* cont; // continuation being resumed: its words after the length
   int64_t pos;
   Word value;
@@ -58,14 +67,40 @@ thread_local constinit RunState tls_state{};
 thread_local std::string tls_error;  // only touched when a run fails
 thread_local std::string tls_where;  // the location an inner error named itself (error_site -2)
 
-RunState& state() {
-  RunState& s = tls_state;
-  if (!s.scratch) [[unlikely]] {
-    rt::gc_init();
-    s.cap = 256;
-    s.scratch = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(s.cap)));
+RunState& state() { return tls_state; }
+
+// Makes room for `need` words from the start of the continuation being
+// written (starting one if none is), moving what is written so far.
+[[gnu::noinline]] void grow_continuation(RunState& s, int64_t need) {
+  if (!s.base) s.space = &rt::continuation_space();
+  rt::ContinuationSpace& sp = *s.space;
+  if (s.base || sp.size - sp.used < need) {
+    const Word* old = s.base;
+    // Long continuations (deep recursion) grow geometrically.
+    sp.refill(need > rt::ContinuationSpace::kBlockWords / 4 ? 2 * need : need);
+    if (old) std::memcpy(sp.block, old, sizeof(Word) * static_cast<size_t>(1 + s.len));
   }
-  return s;
+  s.base = sp.block + sp.used;
+  s.cap = sp.size - sp.used;
+}
+
+// Ends the continuation being written and returns it.
+const Word* take_continuation(RunState& s) {
+  if (!s.base) grow_continuation(s, 1);  // suspended in tail position: no frames
+  Word* cont = s.base;
+  cont[0] = s.len;
+  s.space->used += 1 + s.len;
+  s.base = nullptr;
+  s.len = 0;
+  s.cap = 0;
+  return cont;
+}
+
+// A runtime error unwound the program: drops a half-written continuation.
+void abandon_continuation(RunState& s) {
+  s.base = nullptr;
+  s.len = 0;
+  s.cap = 0;
 }
 
 RunOptions g_options;
@@ -296,7 +331,7 @@ bool call_generated(Ctx* ctx, Call call, Word* out) {
     *out = call();
     return true;
   } catch (const Unwind&) {
-    state().len = 0;
+    abandon_continuation(state());
     ctx->suspending = 0;
     ctx->resuming = 0;
     return false;
@@ -320,37 +355,11 @@ bool reenter(Ctx* ctx, ResumeFn fn, Word* out) {
   throw e;
 }
 
-// Continuations are bump-allocated inside 64 KiB collected chunks: one
-// allocation call per few hundred suspensions instead of one each (the
-// collector's allocation lock was a tenth of an SMC step). A chunk lives while
-// any continuation in it is referenced (interior pointers), so the memory
-// kept beyond the live continuations is at most the chunks of the latest
-// generation. The chunk in use is a GC root, held in scanned memory.
-Word* alloc_cont(int64_t words) {
-  constexpr int64_t kChunkWords = 8192;
-  static thread_local Word** chunk_root = nullptr;  // [current chunk] in uncollectable memory
-  static thread_local int64_t used = kChunkWords;
-  if (words > kChunkWords / 4) return static_cast<Word*>(GC_MALLOC(sizeof(Word) * static_cast<size_t>(words)));
-  if (!chunk_root) chunk_root = static_cast<Word**>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word*)));
-  if (used + words > kChunkWords) {
-    *chunk_root = static_cast<Word*>(GC_MALLOC(sizeof(Word) * kChunkWords));
-    used = 0;
-  }
-  Word* p = *chunk_root + used;
-  used += words;
-  return p;
-}
-
 rt::Step finish(Ctx& ctx, Word value) {
   RunState& s = state();
   if (!ctx.suspending) return rt::Step{rt::Step::Kind::Done, value, nullptr};
   ctx.suspending = 0;
-  auto* cont = alloc_cont(s.len + 1);
-  cont[0] = s.len;
-  // Frames are a few words: a plain loop beats a call to memcpy.
-  for (int64_t i = 0; i < s.len; ++i) cont[i + 1] = s.scratch[i];
-  s.len = 0;
-  return rt::Step{rt::Step::Kind::Suspended, 0, cont};
+  return rt::Step{rt::Step::Kind::Suspended, 0, take_continuation(s)};
 }
 
 }  // namespace
@@ -381,6 +390,15 @@ rt::Step CompiledModel::resume(Ctx& ctx, rt::Cont* cont, Word value) {
 }
 
 std::string CompiledModel::site_location(rt::SiteId site) const { return rt::site_location(site); }
+
+int64_t handler_inline_effects_offset() {
+  static const int64_t offset = [] {
+    TopLevelHandler h;
+    const rt::Handler& base = h;
+    return reinterpret_cast<const char*>(&base.inline_effects) - reinterpret_cast<const char*>(&base);
+  }();
+  return offset;
+}
 
 void set_run_options(const RunOptions& o) { g_options = o; }
 
@@ -432,19 +450,12 @@ extern "C" {
 // two header words, the variable count and the site packed into one.
 Word* rt_push_frame(Ctx*, void* resume_fn, int64_t site, int64_t nvars) {
   RunState& s = state();
-  int64_t need = s.len + nvars + 2;
-  if (need > s.cap) {
-    int64_t cap = std::max(need, s.cap * 2);
-    auto* n = static_cast<Word*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(cap)));
-    std::memcpy(n, s.scratch, sizeof(Word) * static_cast<size_t>(s.len));
-    GC_FREE(s.scratch);
-    s.scratch = n;
-    s.cap = cap;
-  }
-  Word* vars = s.scratch + s.len;
-  s.scratch[s.len + nvars] = site << 32 | nvars;
-  s.scratch[s.len + nvars + 1] = reinterpret_cast<Word>(resume_fn);
-  s.len = need;
+  const int64_t need = 1 + s.len + nvars + 2;
+  if (need > s.cap) [[unlikely]] grow_continuation(s, need);
+  Word* vars = s.base + 1 + s.len;
+  vars[nvars] = site << 32 | nvars;
+  vars[nvars + 1] = reinterpret_cast<Word>(resume_fn);
+  s.len += nvars + 2;
   return vars;
 }
 
@@ -472,18 +483,8 @@ Word rt_resume_value(Ctx* ctx) {
   return state().value;
 }
 
-// Effects.
-//
-// The unboxed entry points have a fast path for the commonest case of SMC and
-// importance sampling: a normal distribution under the prior handler. It
-// computes exactly what the generic path computes — the family's own kernel
-// (Kernels.h) and the handler's own weighting (PriorHandler.h) — without the
-// virtual and indirect calls, which were a third of an SMC step.
-inline inf::PriorHandler* prior_handler(rt::Handler* h) {
-  return typeid(*h) == typeid(inf::PriorHandler) ? static_cast<inf::PriorHandler*>(h) : nullptr;
-}
-inline bool normal_valid(double mu, double sigma) { return std::isfinite(mu) && std::isfinite(sigma) && sigma > 0; }
-
+// Effects. Compiled code carries out the handler's inline effects itself
+// (rt::InlineEffect, Codegen.cpp); these are the calls for everything else.
 // The handler's sample/observe, with its errors located and its suspension
 // request honoured. `address` names the choice (sample(d, "name")) or is -1.
 Word handle_sample(Ctx* ctx, const rt::Dist& d, int64_t site, int64_t address) {
@@ -504,8 +505,6 @@ Word handle_observe(Ctx* ctx, const rt::Dist& d, Word value, int64_t site) {
 
 Word rt_sample_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
                        Word a0, Word a1, int64_t address) {
-  if (ops == &borel::dist::normal_ops && normal_valid(p0, p1) && prior_handler(ctx->handler)) [[likely]]
-    return rt::from_real(borel::dist::normal_sample(*ctx->rng, p0, p1));
   rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
   check_dist(d, site);
   return handle_sample(ctx, d, site, address);
@@ -513,21 +512,13 @@ Word rt_sample_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0
 
 Word rt_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
                         Word a0, Word a1, Word value) {
-  if (ops == &borel::dist::normal_ops && normal_valid(p0, p1)) [[likely]] {
-    if (inf::PriorHandler* h = prior_handler(ctx->handler)) {
-      double lw = borel::dist::normal_log_density(rt::to_real(value), p0, p1);
-      guarded(site, [&] {
-        h->observe_log_density(*ctx, lw, site);
-        return Word{0};
-      });
-      suspend_if_requested(ctx);
-      return 0;
-    }
-  }
   rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
   check_dist(d, site);
   return handle_observe(ctx, d, value, site);
 }
+
+// The inline sample of a normal (kInlineSample): the family's own sampler.
+double rt_normal_draw(rt::Rng* rng, double mu, double sigma) { return borel::dist::normal_sample(*rng, mu, sigma); }
 
 Word rt_sample(Ctx* ctx, Word dist, int64_t site, int64_t address) {
   return handle_sample(ctx, dist_of(dist, site), site, address);
@@ -855,7 +846,7 @@ const std::map<std::string, void*>& runtime_symbols() {
 #define SYM(name) {#name, reinterpret_cast<void*>(&name)}
   static const std::map<std::string, void*> table = {
       SYM(rt_push_frame),   SYM(rt_pop_frame),        SYM(rt_resume_inner),   SYM(rt_resume_value),
-      SYM(rt_sample_unboxed), SYM(rt_observe_unboxed), SYM(rt_sample),       SYM(rt_observe),
+      SYM(rt_sample_unboxed), SYM(rt_observe_unboxed), SYM(rt_normal_draw), SYM(rt_sample),       SYM(rt_observe),
       SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
       SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),
       SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),

@@ -13,6 +13,7 @@
 // nearest start/resume, which throws rt::RuntimeError with the location.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -27,6 +28,17 @@ namespace abi {
 
 // A GC-uncollectable String for a literal (interned: one per distinct text).
 const rt::String* intern_string(const std::string& s);
+
+// Where compiled code finds what it reads directly (Codegen.cpp): fields of
+// rt::Ctx, and the current handler's rt::InlineEffect bits.
+namespace ctx_offset {
+inline constexpr int64_t suspending = offsetof(rt::Ctx, suspending);
+inline constexpr int64_t resuming = offsetof(rt::Ctx, resuming);
+inline constexpr int64_t handler = offsetof(rt::Ctx, handler);
+inline constexpr int64_t rng = offsetof(rt::Ctx, rng);
+inline constexpr int64_t log_weight = offsetof(rt::Ctx, log_weight);
+}  // namespace ctx_offset
+int64_t handler_inline_effects_offset();  // from the start of an rt::Handler
 
 // Symbols the JIT must bind: name -> address of every rt_* function.
 const std::map<std::string, void*>& runtime_symbols();

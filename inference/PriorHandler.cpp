@@ -21,7 +21,7 @@ void PriorHandler::not_finite(double log_w, rt::SiteId site, const char* what) {
 
 void PriorHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {
   if (!condition) return;
-  observe_log_density(ctx, d.ops->log_density(d, v), site);
+  add(ctx, d.ops->log_density(d, v), site, "the log-density of the observed value");
 }
 
 void PriorHandler::factor(rt::Ctx& ctx, double log_w, rt::SiteId site) {

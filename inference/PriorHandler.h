@@ -39,20 +39,20 @@ class InferenceHandler : public rt::Handler {
 
 class PriorHandler final : public InferenceHandler {
  public:
-  // Settings (fixed for a run):
-  bool condition = true;  // add observe/factor weights (false: forward sampling)
-  bool suspend = false;   // suspend after each observe/factor (true: SMC)
+  // condition: add observe/factor weights (false: forward sampling);
+  // suspend: suspend after each observe/factor (true: SMC). Compiled code
+  // performs this handler's sample and observe of a normal itself
+  // (rt::InlineEffect): the same kernel, the same weighting, no calls.
+  PriorHandler(bool condition, bool suspend) : condition(condition), suspend(suspend) {
+    inline_effects = rt::kInlineSample | (condition ? rt::kInlineObserve : 0) |
+                     (condition && suspend ? rt::kInlineSuspend : 0);
+  }
+  const bool condition;
+  const bool suspend;
 
   rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override;
   void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;
   void factor(rt::Ctx& ctx, double log_w, rt::SiteId site) override;
-
-  // observe(d, v) once d's log-density at v is known: compiled code computes
-  // it inline for the common families and calls this directly (no virtual
-  // calls on SMC's hot path); observe() itself is this plus the density.
-  void observe_log_density(rt::Ctx& ctx, double log_density, rt::SiteId site) {
-    if (condition) add(ctx, log_density, site, "the log-density of the observed value");
-  }
 
  private:
   void add(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what) {

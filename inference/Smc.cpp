@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <new>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "inference/Progress.h"
 #include "inference/Sequential.h"
 #include "inference/Streams.h"
+#include "runtime/ContinuationSpace.h"
 
 namespace borel::inference {
 
@@ -62,6 +65,9 @@ struct SmcRun::Impl {
   std::vector<int64_t> ancestors, running;
   Progress progress;
   bool done = false;
+  // Continuations recycled by generation (runtime/ContinuationSpace.h), one
+  // arena per chunk of particles; empty when someone else may hold them.
+  std::vector<std::unique_ptr<rt::ContinuationArena>> arenas;
 
   Impl(rt::Model& m, const SmcSettings& settings, uint64_t seed, int threads, Diagnostics* diagnostics)
       : model(m), s(settings), pop(settings.particles), resampling_rng(resampling_stream(seed)),
@@ -76,10 +82,7 @@ struct SmcRun::Impl {
       if (s.make_handler) {
         handlers.push_back(s.make_handler());
       } else {
-        auto h = std::make_unique<PriorHandler>();
-        h->condition = s.condition;
-        h->suspend = s.suspend;
-        handlers.push_back(std::move(h));
+        handlers.push_back(std::make_unique<PriorHandler>(s.condition, s.suspend));
       }
       handlers.back()->method = s.method;
       handlers.back()->model = &model;
@@ -87,7 +90,24 @@ struct SmcRun::Impl {
     d = Diagnostics{};
     d.method = s.method;
     d.particles = n;
+    if (owns_continuations(s))
+      for (int k = 0; k < pool.size(); ++k) arenas.push_back(std::make_unique<rt::ContinuationArena>());
     if (s.on_start) s.on_start(pop);
+  }
+
+  // Whether the population's slots are the only holders of the particles'
+  // continuations, so that a step's continuations are dead two steps later:
+  // none of the extension points can keep or read one, and a run never ends
+  // with particles still suspended (which zero weights can do otherwise).
+  int64_t arena_bytes() const {
+    int64_t b = 0;
+    for (const auto& a : arenas) b += a->bytes();
+    return b;
+  }
+
+  static bool owns_continuations(const SmcSettings& s) {
+    return !s.shared_continuations && !s.make_handler && !s.after_resample && !s.aux && !s.conditional &&
+           !s.on_start && s.zero_weight_is_error;
   }
 };
 
@@ -107,6 +127,8 @@ double SmcRun::log_evidence() const { return impl_->pop.log_evidence(); }
 
 void SmcRun::copy_state(const SmcRun& other) {
   Impl& im = *impl_;
+  if (!im.arenas.empty() || !other.impl_->arenas.empty())
+    throw std::logic_error("SmcRun::copy_state: set SmcSettings::shared_continuations on both runs");
   im.pop.assign(other.impl_->pop);
   im.done = other.impl_->done;
   im.d.steps = other.impl_->d.steps;
@@ -128,15 +150,21 @@ void SmcRun::step() {
   Diagnostics& d = im.d;
   const int64_t n = s.particles;
   const uint64_t allocated = gc_allocated_bytes();
+  const int64_t arena_bytes = im.arena_bytes();
+  for (auto& a : im.arenas) a->next_generation();
   im.pool.for_chunks(n, [&im](int k, int64_t b, int64_t e) {
+    std::optional<rt::UseContinuationSpace> arena;
+    if (!im.arenas.empty()) arena.emplace(*im.arenas[k]);
     im.running[k] = advance_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
   });
   ++d.steps;
   if (d.steps == 1) {
-    // Size the heap from what one step allocated, so that the collector
-    // runs about every kStepsPerCollection steps (see reserve_heap).
-    const uint64_t per_step = gc_allocated_bytes() - allocated;
-    reserve_heap(std::min<uint64_t>(kHeapCap, std::max<uint64_t>(kHeapFloor, 3 * kStepsPerCollection * per_step)));
+    // Size the heap from what one step allocated in it (continuations in
+    // arenas aside: they are not collected), so that the collector runs
+    // about every kStepsPerCollection steps (see reserve_heap).
+    const uint64_t per_step = gc_allocated_bytes() - allocated - static_cast<uint64_t>(im.arena_bytes() - arena_bytes);
+    if (per_step > 0 || im.arenas.empty())
+      reserve_heap(std::min<uint64_t>(kHeapCap, std::max<uint64_t>(kHeapFloor, 3 * kStepsPerCollection * per_step)));
   }
   const WeightStats ws = pop.weigh(im.w);
   if (std::isnan(ws.log_sum)) {

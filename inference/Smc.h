@@ -77,6 +77,11 @@ struct SmcSettings {
   bool conditional = false;
   // Called once the population exists, before the first step.
   std::function<void(Population&)> on_start;
+  // The particles' continuations may outlive the step after the one that
+  // made them: shared with another run (SmcRun::copy_state) or kept from
+  // population() by the caller. Otherwise a plain run (none of the extension
+  // points above) recycles them by generation (runtime/ContinuationSpace.h).
+  bool shared_continuations = false;
   // A step where every particle has zero weight raises (true) or ends the
   // run with log_evidence() = -infinity (false: PMMH and SMC², where Ẑ(θ) = 0
   // is a valid likelihood estimate that the MH ratio rejects).
@@ -105,7 +110,8 @@ class SmcRun {
   double log_evidence() const;
   // Takes over `other`'s particles, weights, evidence and step count
   // (continuations shared, O(N)); keeps this run's own streams, so a copy and
-  // its original draw different futures. Same number of particles.
+  // its original draw different futures. Same number of particles; both runs
+  // need shared_continuations unless they have an extension point set.
   void copy_state(const SmcRun& other);
   // Records the run's wall time in the diagnostics and hands out the population.
   Population finish();

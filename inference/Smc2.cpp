@@ -37,9 +37,9 @@ struct ThetaParticle {
 
 // An inner filter imposing `theta`, on seed `seed`.
 std::unique_ptr<SmcRun> inner_run(rt::Model& model, const Smc2Settings& s, const ParamValues& theta, uint64_t seed) {
-  return std::make_unique<SmcRun>(
-      model, param_smc_settings(s.inner_particles, theta.data(), static_cast<int64_t>(theta.size()), s.method), seed,
-      1);
+  SmcSettings inner = param_smc_settings(s.inner_particles, theta.data(), static_cast<int64_t>(theta.size()), s.method);
+  inner.shared_continuations = true;  // copied between parameter particles (copy_state)
+  return std::make_unique<SmcRun>(model, inner, seed, 1);
 }
 
 // Steps `run` until it has made `steps` steps or is done.

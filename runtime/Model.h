@@ -27,9 +27,24 @@ using Cont = const void;
 // location table); also the static part of a random choice's address.
 using SiteId = int64_t;
 
+// Effects compiled code may carry out itself instead of calling the handler,
+// for the distribution families it knows inline (today: normal). A handler
+// sets only the bits whose inline version does exactly what its own method
+// would do; the compiled code falls back to the method for anything unusual
+// (invalid parameters, a non-finite observed value or log-density), so the
+// handler still sees every error and every zero weight.
+enum InlineEffect : uint8_t {
+  kInlineSample = 1,   // sample(d): draw from d with ctx.rng (the prior)
+  kInlineObserve = 2,  // observe(d, v): ctx.log_weight += d's log-density at v
+  kInlineSuspend = 4,  // ... and then suspend (ctx.suspending = 1)
+};
+
 class Handler {
  public:
   virtual ~Handler() = default;
+  // InlineEffect bits, read by compiled code at a fixed offset (RuntimeAbi.h);
+  // 0 (the default): every effect is a call to the methods below.
+  uint8_t inline_effects = 0;
   // `sample(d)`: return a value in d's support. To suspend here instead (e.g.
   // exact enumeration branching), set ctx.suspend_requested; the value the
   // program sees is then the one later passed to Model::resume.

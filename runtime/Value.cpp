@@ -8,9 +8,18 @@
 
 namespace borel::rt {
 
+namespace {
+// Borel's own code is linked into the executable; shared libraries (LLVM,
+// the C++ library, ...) never hold pointers into the collected heap, so
+// their writable segments — megabytes for libLLVM — are not scanned as roots
+// at every collection. The executable itself (empty name) is.
+int only_the_executable_is_a_root(const char* name, void*, size_t) { return name == nullptr || name[0] == 0; }
+}  // namespace
+
 void gc_init() {
   static std::once_flag once;
   std::call_once(once, [] {
+    GC_register_has_static_roots_callback(only_the_executable_is_a_root);
     GC_INIT();
     GC_allow_register_threads();
   });

@@ -40,6 +40,7 @@ TEST_CASE("SmcRun::copy_state continues from the copied population") {
   LgssmModel model({0.5, -0.2, 1.0, 0.3});
   SmcSettings s;
   s.particles = 32;
+  s.shared_continuations = true;
   SmcRun a(model, s, 1), b(model, s, 2);
   a.step();
   a.step();
