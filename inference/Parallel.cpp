@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "runtime/Value.h"
 
@@ -27,11 +28,31 @@ WorkerPool::WorkerPool(int threads) {
 WorkerPool::~WorkerPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_release);
   }
   start_cv_.notify_all();
   for (auto& t : threads_) t.join();
 }
+
+namespace {
+
+// How long a thread spins before it blocks (see Parallel.h).
+constexpr auto kSpin = std::chrono::microseconds(50);
+
+// Spins until `ready()` or kSpin has passed; returns ready().
+template <class Ready>
+bool spin_until(Ready ready) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (ready()) return true;
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > until) return ready();
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
+}  // namespace
 
 static void run_chunk(const std::function<void(int, int64_t, int64_t)>& fn, int k, int size,
                       int64_t n, std::exception_ptr& error) {
@@ -57,20 +78,17 @@ void WorkerPool::worker(int k) {
   sigaltstack(&ss, nullptr);
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int, int64_t, int64_t)>* fn;
-    int64_t n;
-    {
+    auto started = [&] { return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(started)) {
       std::unique_lock<std::mutex> lock(mu_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) break;
-      seen = generation_;
-      fn = fn_;
-      n = n_;
+      start_cv_.wait(lock, started);
     }
-    run_chunk(*fn, k, size_, n, errors_[k]);
-    {
+    if (stop_.load(std::memory_order_acquire)) break;
+    seen = generation_.load(std::memory_order_acquire);
+    run_chunk(*fn_, k, size_, n_, errors_[k]);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      done_cv_.notify_one();
     }
   }
   GC_unregister_my_thread();
@@ -79,17 +97,23 @@ void WorkerPool::worker(int k) {
 void WorkerPool::for_chunks(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn) {
   for (auto& e : errors_) e = nullptr;
   if (size_ > 1) {
-    std::lock_guard<std::mutex> lock(mu_);
     fn_ = &fn;
     n_ = n;
-    pending_ = size_ - 1;
-    ++generation_;
+    pending_.store(size_ - 1, std::memory_order_relaxed);
+    {
+      // Under the lock, so a worker that is about to block sees the change.
+      std::lock_guard<std::mutex> lock(mu_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    start_cv_.notify_all();
   }
-  if (size_ > 1) start_cv_.notify_all();
   run_chunk(fn, 0, size_, n, errors_[0]);
   if (size_ > 1) {
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return pending_ == 0; });
+    auto finished = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+    if (!spin_until(finished)) {
+      std::unique_lock<std::mutex> lock(mu_);
+      done_cv_.wait(lock, finished);
+    }
   }
   for (auto& e : errors_)
     if (e) std::rethrow_exception(e);

@@ -12,8 +12,14 @@
 // rethrown by for_chunks, the one from the lowest-numbered chunk when several
 // throw, so the error reported does not depend on timing. With threads <= 1
 // no thread is started and fn runs inline.
+//
+// SMC calls for_chunks once per step, a few microseconds apart at small N;
+// a sleep and a wake-up through the kernel cost more than that. So both
+// sides first spin for a short while (kSpin) on atomics and only then block
+// on the condition variables.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -42,9 +48,9 @@ class WorkerPool {
   std::vector<std::thread> threads_;
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
   int64_t n_ = 0;
   const std::function<void(int, int64_t, int64_t)>* fn_ = nullptr;
   std::vector<std::exception_ptr> errors_;
