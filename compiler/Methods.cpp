@@ -35,6 +35,7 @@ MethodSpec basic(std::string name, std::string summary, std::vector<MethodParam>
     if (o.ints.count("chains")) method.chains = o.get_int("chains");
     if (o.ints.count("thin")) method.thin = o.get_int("thin");
     if (o.ints.count("moves")) method.moves = o.get_int("moves");
+    if (o.ints.count("lag")) method.lag = o.get_int("lag");
     if (o.ints.count("inner_particles")) method.inner_particles = o.get_int("inner_particles");
     if (o.ints.count("params")) method.params = o.get_int("params");
     if (o.strings.count("kernel")) method.kernel = o.get_string("kernel");
@@ -82,9 +83,10 @@ std::vector<MethodSpec> build() {
                     {{"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("rw")}}));
   v.push_back(basic("rmsmc",
                     "resample-move SMC: SMC with `moves` MH transitions of `kernel` on every particle after each "
-                    "resampling",
+                    "resampling; `lag` > 0 moves only the choices of the last `lag` steps or so, restarting from a "
+                    "saved continuation (O(T) instead of O(T^2))",
                     {{"particles", i(1000)}, {"moves", i(1)}, {"kernel", s("rw")}, {"resampling", s("systematic")},
-                     {"ess_threshold", r(0.5)}}));
+                     {"ess_threshold", r(0.5)}, {"lag", i(0)}}));
   v.push_back(basic("pgibbs", "particle Gibbs: conditional SMC sweeps with a reference path",
                     {{"particles", i(100)}, {"samples", i(1000)}, {"warmup", i(100)}, {"chains", i(4)}}));
   v.push_back(basic("pmmh",

@@ -63,6 +63,7 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     s.smc.method = "rmsmc";
     s.moves = m.moves;
     s.kernel = m.kernel;
+    s.lag = m.lag;
     Population pop = resample_move(model, s, seed, threads, &diag);
     return make_empirical(pop, &value_type, diag, pop.log_evidence());
   }

@@ -52,6 +52,7 @@ struct Method {
   std::string kernel = "rw";
   // rmsmc, smc2: MCMC iterations after each resampling.
   int64_t moves = 1;
+  int64_t lag = 0;  // rmsmc: fixed-lag moves (ResampleMove.h)
   // pmmh, smc2: particles of the inner SMC; pmmh, smc2: parameters are the
   // first `params` random choices (0: those before the first observe/factor).
   int64_t inner_particles = 100;

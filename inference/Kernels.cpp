@@ -25,7 +25,7 @@ double ChainState::replay(const Address& redraw,
   h.proposed = proposed;
   h.suspend_at = suspend_at;
   ctx->rng = rng;
-  run_traced(*model, *ctx, h, prop);
+  run(prop);
   const double jp = prop.log_joint();
   if (!(jp > kNegInf)) return kNegInf;
   return jp - cur.log_joint() + h.log_stale() - h.log_fresh;
@@ -40,6 +40,11 @@ bool ChainState::accept(double log_alpha, KernelStats& stats) {
   return true;
 }
 
+void ChainState::run(Trace& t) {
+  handler->start_counts = from_counts;
+  run_traced(*model, *ctx, *handler, t, from);
+}
+
 void ChainState::init_from_prior() {
   TraceHandler& h = *handler;
   ctx->rng = rng;
@@ -48,7 +53,7 @@ void ChainState::init_from_prior() {
     h.redraw = kNone;
     h.proposed = nullptr;
     h.suspend_at = suspend_at;
-    run_traced(*model, *ctx, h, cur);
+    run(cur);
     if (cur.log_joint() > kNegInf) return;
   }
   throw method_error(h.method, "no run of the program with positive weight in 10000 draws from the prior");
@@ -153,7 +158,7 @@ class IndependentKernel final : public Kernel {
       h.proposed = nullptr;
       h.suspend_at = c.suspend_at;
       c.ctx->rng = c.rng;
-      run_traced(*c.model, *c.ctx, h, c.prop);
+      c.run(c.prop);
       c.accept(c.prop.log_likelihood - c.cur.log_likelihood, s_);
     }
   }

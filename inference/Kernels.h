@@ -57,6 +57,12 @@ class ChainState {
   bool warmup = false;            // adaptation allowed
   int64_t suspend_at = -1;        // replays stop after this many observes/factors (resample-move)
   bool sweep = true;              // single-site kernels: |T| moves per iteration (false: one)
+  // Runs start here instead of the program's start (resample-move with a
+  // lag): a saved continuation and the address counters at that point. The
+  // traces then hold only the choices after it, whose densities and
+  // observations are all that differ between two runs that share it.
+  rt::Cont* from = nullptr;
+  const SiteCounts* from_counts = nullptr;
 
   // Replays the program into `prop` reusing `cur`, with `redraw` drawn fresh
   // and `proposed` values imposed; returns the base log acceptance ratio (see
@@ -67,6 +73,9 @@ class ChainState {
   bool accept(double log_alpha, KernelStats& stats);
   // Runs the program from the prior into `cur` (up to suspend_at).
   void init_from_prior();
+  // Runs the program (from `from`, up to suspend_at) with the handler as
+  // configured, recording into `t`.
+  void run(Trace& t);
 };
 
 class Kernel {

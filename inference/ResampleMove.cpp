@@ -1,6 +1,7 @@
 // ResampleMove.cpp — SMC with MCMC rejuvenation (see ResampleMove.h).
 #include "inference/ResampleMove.h"
 
+#include <algorithm>
 #include <atomic>
 #include <limits>
 #include <memory>
@@ -19,6 +20,7 @@ namespace borel::inference {
 struct Rejuvenator::Impl {
   rt::Model* model;
   int64_t moves;
+  int64_t lag = 0;
   std::string kernel;
   const char* method;
   WorkerPool pool;
@@ -45,8 +47,10 @@ struct Rejuvenator::Impl {
 };
 
 Rejuvenator::Rejuvenator(rt::Model& model, int64_t particles, int64_t moves, std::string kernel, uint64_t seed,
-                         int threads, const char* method)
-    : impl_(new Impl(model, particles, moves, std::move(kernel), seed, threads, method)) {}
+                         int threads, const char* method, int64_t lag)
+    : impl_(new Impl(model, particles, moves, std::move(kernel), seed, threads, method)) {
+  impl_->lag = lag;
+}
 Rejuvenator::~Rejuvenator() { delete impl_; }
 
 double Rejuvenator::acceptance() const {
@@ -58,36 +62,126 @@ double Rejuvenator::acceptance() const {
   return p ? static_cast<double>(a) / static_cast<double>(p) : std::numeric_limits<double>::quiet_NaN();
 }
 
+namespace {
+
+// Where a particle's moves restart (lag > 0): the newest checkpoint in its
+// list at least `lag` steps old, the choices recorded after it (execution
+// order, with their whole-run addresses) and the counters there.
+struct Window {
+  const TraceNode* base = nullptr;      // the checkpoint's node; null: the program's start
+  const Checkpoint* checkpoint = nullptr;
+  SiteCounts counts;
+  std::vector<std::pair<Address, rt::Word>> choices;
+};
+
+void find_window(const TraceNode* head, int64_t step, int64_t lag, Window& w) {
+  w.base = nullptr;
+  w.checkpoint = nullptr;
+  w.counts.clear();
+  w.choices.clear();
+  const TraceNode* n = head;
+  for (; n; n = n->prev) {
+    const Checkpoint* c = checkpoint_of(n);
+    if (c && c->step <= step - lag) break;
+    if (!c) w.choices.push_back({Address{n->site, 0}, n->value});
+  }
+  std::reverse(w.choices.begin(), w.choices.end());
+  std::unordered_map<rt::SiteId, int64_t> counts;
+  if (n) {
+    w.base = n;
+    w.checkpoint = checkpoint_of(n);
+    for (int64_t j = 0; j < w.checkpoint->ncounts; ++j) {
+      w.counts.push_back(w.checkpoint->counts[j]);
+      counts[w.checkpoint->counts[j].first] = w.checkpoint->counts[j].second;
+    }
+  }
+  for (auto& [a, v] : w.choices) a.k = counts[a.site]++;
+}
+
+// The counters after `t`'s choices, starting from `base`.
+SiteCounts counts_after(const SiteCounts& base, const Trace& t) {
+  std::unordered_map<rt::SiteId, int64_t> m(base.begin(), base.end());
+  for (const Choice& c : t.choices) m[c.addr.site] = c.addr.k + 1;
+  SiteCounts out(m.begin(), m.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A particle's record after fixed-lag moves: its base checkpoint, then the
+// accepted window replayed once more one observe/factor at a time, with a
+// fresh checkpoint after each (the moves made the old ones stale), so that
+// the next window can start `lag` steps back. Nothing before the base is
+// kept: later windows start at this base or after it, so the record, and
+// what it keeps alive, stays O(lag) per particle. Returns the record; the
+// particle's new continuation (or result) is the last run's, in `last`.
+const TraceNode* lagged_record(ChainState& st, const Window& w, int64_t step, Trace& last) {
+  const TraceNode* list = nullptr;
+  if (w.base) {
+    auto* n = static_cast<TraceNode*>(rt::gc_alloc(sizeof(TraceNode)));
+    *n = TraceNode{nullptr, kCheckpoint, w.base->value};
+    list = n;
+  }
+  ValueMap values;
+  for (const Choice& c : st.cur.choices) values[c.addr] = c.value;
+  TraceHandler& h = *st.handler;
+  SiteCounts counts = w.counts;
+  rt::Cont* from = st.from;
+  for (int64_t s = (w.checkpoint ? w.checkpoint->step : 0) + 1; s <= step; ++s) {
+    h.old = nullptr;
+    h.redraw = Address{};
+    h.proposed = &values;
+    h.suspend_at = 1;
+    h.start_counts = &counts;
+    run_traced(*st.model, *st.ctx, h, last, from);
+    list = list_of(last, list);
+    if (last.done) break;
+    counts = counts_after(counts, last);
+    from = rt::to_ptr<rt::Cont>(last.result[0]);
+    list = push_checkpoint(list, s, last.result[0], counts);
+  }
+  return list;
+}
+
+}  // namespace
+
 void Rejuvenator::operator()(Population& pop, int64_t step) {
   Impl& im = *impl_;
   im.pool.for_chunks(pop.size(), [&](int k, int64_t b, int64_t e) {
     TraceHandler& h = im.handlers[static_cast<size_t>(k)];
     auto& kernels = im.kernels[static_cast<size_t>(k)];
-    std::vector<std::pair<Address, rt::Word>> choices;
+    Window w;
     ValueMap values;
     ChainState st;
     st.model = im.model;
     st.ctx = &im.ctx[k];
     st.handler = &h;
-    st.suspend_at = step;
     st.sweep = false;
     for (int64_t i = b; i < e; ++i) {
-      // The particle's trace: replay its recorded values up to the same point.
-      list_choices(rt::to_ptr<const TraceNode>(pop.aux()[i]), choices);
+      // The particle's trace from where moves restart: replay its recorded
+      // values up to the same point.
+      find_window(rt::to_ptr<const TraceNode>(pop.aux()[i]), step, im.lag > 0 ? im.lag : step + 1, w);
       values.clear();
-      for (const auto& [a, v] : choices) values[a] = v;
+      for (const auto& [a, v] : w.choices) values[a] = v;
+      st.from = w.checkpoint ? rt::to_ptr<rt::Cont>(w.checkpoint->cont) : nullptr;
+      st.from_counts = &w.counts;
+      st.suspend_at = step - (w.checkpoint ? w.checkpoint->step : 0);
       st.rng = &im.rngs[static_cast<size_t>(i)];
       h.old = nullptr;
       h.redraw = Address{};
       h.proposed = &values;
-      h.suspend_at = step;
+      h.suspend_at = st.suspend_at;
       st.ctx->rng = st.rng;
-      run_traced(*im.model, *st.ctx, h, st.cur);
+      st.run(st.cur);
       for (int64_t m = 0; m < im.moves; ++m)
         for (auto& kern : kernels) kern->iterate(st);
+      if (im.lag > 0) {
+        pop.aux()[i] = rt::from_ptr(lagged_record(st, w, step, st.prop));
+        std::swap(st.cur, st.prop);
+      } else {
+        pop.aux()[i] = rt::from_ptr(list_of(st.cur));
+      }
       pop.slots()[i] = st.cur.result[0];
       pop.status()[i] = st.cur.done ? Status::Done : Status::Suspended;
-      pop.aux()[i] = rt::from_ptr(list_of(st.cur));
     }
     int64_t a = 0, p = 0;
     for (auto& kern : kernels)
@@ -103,8 +197,9 @@ void Rejuvenator::operator()(Population& pop, int64_t step) {
 Population resample_move(rt::Model& model, const ResampleMoveSettings& rs, uint64_t seed, int threads,
                          Diagnostics* diagnostics) {
   if (rs.moves < 0) throw method_error(rs.smc.method, "moves is " + std::to_string(rs.moves) + ", but must be non-negative");
+  if (rs.lag < 0) throw method_error(rs.smc.method, "lag is " + std::to_string(rs.lag) + ", but must be non-negative");
   make_kernels(rs.kernel, rs.smc.method);
-  Rejuvenator rejuvenate(model, rs.smc.particles, rs.moves, rs.kernel, seed, threads, rs.smc.method);
+  Rejuvenator rejuvenate(model, rs.smc.particles, rs.moves, rs.kernel, seed, threads, rs.smc.method, rs.lag);
   SmcSettings s = rs.smc;
   s.aux = true;
   const char* method = s.method;

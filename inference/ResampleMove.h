@@ -4,13 +4,22 @@
 // keeps its list of choices) and, after every resampling at step t, `moves`
 // MH transitions (Kernels.h; single-site kernels make one move per
 // transition) on each particle, targeting the program run up to its t-th
-// observe/factor (or its end): p(x_{1:t}) Π_{s≤t} g_s. Each move replays
-// the particle's program from the start to that point (a replay of length
-// O(t)), so a run costs O(T² N · moves) sample calls for T observes; the
-// moves keep the weights (all equal after resampling) and the evidence
-// estimate unbiased. Moves run in parallel over particles, particle i on its
-// own stream (seeded from the run's seed and i): reproducible for any
-// number of threads.
+// observe/factor (or its end): p(x_{1:t}) Π_{s≤t} g_s. The moves keep the
+// weights (all equal after resampling) and the evidence estimate unbiased.
+// Moves run in parallel over particles, particle i on its own stream (seeded
+// from the run's seed and i): reproducible for any number of threads.
+//
+// Scope and cost. With lag = 0 the moves may change every choice: each
+// replays the particle's program from the start (length O(t)), so a run
+// costs O(T² N · moves) for T observes. With lag = L > 0 they change only
+// the choices made after the particle's newest checkpoint at least L steps
+// old, and restart from the continuation saved there (Traced.h), with the
+// earlier choices fixed — MH on a block of the variables given the others,
+// which leaves the same target invariant: O(T N L · moves). A checkpoint is
+// saved at every rejuvenation, so the window spans L to 2L − 1 steps when
+// every step resamples. The usual choice for long state-space models; it
+// never moves choices older than the window (a static parameter drawn at
+// the start is only rejuvenated during the first L steps).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +37,7 @@ struct ResampleMoveSettings {
   SmcSettings smc;           // particles, resampling, ess_threshold
   int64_t moves = 1;         // MH transitions per particle after each resampling
   std::string kernel = "rw"; // Kernels.h
+  int64_t lag = 0;           // 0: moves over every choice; L > 0: fixed-lag (see above)
 };
 
 Population resample_move(rt::Model& model, const ResampleMoveSettings& settings, uint64_t seed, int threads = 1,
@@ -41,7 +51,7 @@ Population resample_move(rt::Model& model, const ResampleMoveSettings& settings,
 class Rejuvenator {
  public:
   Rejuvenator(rt::Model& model, int64_t particles, int64_t moves, std::string kernel, uint64_t seed, int threads,
-              const char* method);
+              const char* method, int64_t lag = 0);
   ~Rejuvenator();
   void operator()(Population& pop, int64_t step);
   // Acceptance rate of the moves so far (NaN when none).

@@ -31,6 +31,8 @@ void TraceHandler::begin_run(Trace* t) {
   log_fresh = 0.0;
   impossible_ = false;
   counts_.clear();
+  if (start_counts)
+    for (const auto& [key, n] : *start_counts) counts_[key] = n;
   used_.assign(old ? old->choices.size() : 0, 0);
 }
 
@@ -44,7 +46,7 @@ double TraceHandler::log_stale() const {
 
 rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
   // A named choice's address is its name (counted like a site), else its site.
-  const rt::SiteId key = ctx.address >= 0 ? ctx.address : site;
+  const rt::SiteId key = choice_key(ctx, site);
   const Address a{key, counts_[key]++};
   rt::Word v = 0;
   bool have = false;
@@ -112,13 +114,13 @@ void TraceHandler::factor(rt::Ctx& ctx, double log_w, rt::SiteId site) {
   add(ctx, log_w, site, "the factor's log-weight");
 }
 
-void run_traced(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t) {
+void run_traced(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t, rt::Cont* from) {
   h.begin_run(&t);
   h.begin();
   ctx.handler = &h;
   ctx.log_weight = 0.0;
   ctx.suspend_requested = false;
-  const rt::Step s = model.start(ctx);
+  const rt::Step s = from ? model.resume(ctx, from, 0) : model.start(ctx);
   if (s.done()) {
     t.done = true;
     t.result[0] = s.value;

@@ -36,6 +36,7 @@
 
 #include <cstdint>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "inference/PriorHandler.h"
@@ -54,6 +55,13 @@ struct AddressHash {
     return std::hash<uint64_t>()(static_cast<uint64_t>(a.site) * 0x9E3779B97F4A7C15ull ^ static_cast<uint64_t>(a.k));
   }
 };
+
+// The key under which a choice is counted: its name for `sample(d, "name")`
+// (ctx.address), else its site.
+inline rt::SiteId choice_key(const rt::Ctx& ctx, rt::SiteId site) { return ctx.address >= 0 ? ctx.address : site; }
+
+// Per-key occurrence counters, (key, how many choices so far).
+using SiteCounts = std::vector<std::pair<rt::SiteId, int64_t>>;
 
 struct Choice {
   Address addr;
@@ -100,8 +108,12 @@ class TraceHandler final : public InferenceHandler {
   const Trace* old = nullptr;
   Address redraw;                  // draw this address fresh even if `old` has it
   const std::unordered_map<Address, rt::Word, AddressHash>* proposed = nullptr;
-  // Suspend after the `suspend_at`-th observe/factor (-1: run to the end).
+  // Suspend after the `suspend_at`-th observe/factor of this run (-1: run to the end).
   int64_t suspend_at = -1;
+  // The address counters where the run starts: empty for a run from the
+  // program's start; a run resumed from a saved continuation starts from the
+  // counters at that point, so addresses stay those of a whole run.
+  const SiteCounts* start_counts = nullptr;
   // Output.
   Trace* out = nullptr;
   double log_fresh = 0.0;
@@ -122,10 +134,12 @@ class TraceHandler final : public InferenceHandler {
   bool impossible_ = false;  // a choice of this run has density zero
 };
 
-// Runs `model` from the start with `h` (already configured) recording into
-// `t`; the trace's result is the value (or continuation when h.suspend_at
-// stopped it). Uses ctx.rng for fresh draws.
-void run_traced(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t);
+// Runs `model` with `h` (already configured) recording into `t`: from the
+// start, or resumed from the continuation `from` (after an observe/factor;
+// then h.start_counts should hold the counters at that point). The trace's
+// result is the value (or continuation when h.suspend_at stopped it). Uses
+// ctx.rng for fresh draws.
+void run_traced(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t, rt::Cont* from = nullptr);
 
 // The prior sd of a scalar real distribution, or 1 when not finite.
 double proposal_scale(const rt::Dist& d);

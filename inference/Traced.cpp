@@ -11,14 +11,31 @@ namespace borel::inference {
 
 void list_choices(const TraceNode* head, std::vector<std::pair<Address, rt::Word>>& out) {
   out.clear();
-  for (const TraceNode* n = head; n; n = n->prev) out.push_back({Address{n->site, 0}, n->value});
+  for (const TraceNode* n = head; n; n = n->prev)
+    if (n->site != kCheckpoint) out.push_back({Address{n->site, 0}, n->value});
   std::reverse(out.begin(), out.end());
   std::unordered_map<rt::SiteId, int64_t> counts;
   for (auto& [a, v] : out) a.k = counts[a.site]++;
 }
 
-const TraceNode* list_of(const Trace& t) {
-  const TraceNode* head = nullptr;
+const Checkpoint* checkpoint_of(const TraceNode* n) {
+  return n && n->site == kCheckpoint ? rt::to_ptr<const Checkpoint>(n->value) : nullptr;
+}
+
+const TraceNode* push_checkpoint(const TraceNode* prev, int64_t step, rt::Word cont, const SiteCounts& counts) {
+  const size_t bytes = sizeof(Checkpoint) + sizeof(Checkpoint::counts[0]) * (counts.empty() ? 0 : counts.size() - 1);
+  auto* c = static_cast<Checkpoint*>(rt::gc_alloc(bytes));
+  c->step = step;
+  c->cont = cont;
+  c->ncounts = static_cast<int64_t>(counts.size());
+  std::copy(counts.begin(), counts.end(), c->counts);
+  auto* n = static_cast<TraceNode*>(rt::gc_alloc(sizeof(TraceNode)));
+  *n = TraceNode{prev, kCheckpoint, rt::from_ptr(c)};
+  return n;
+}
+
+const TraceNode* list_of(const Trace& t, const TraceNode* prev) {
+  const TraceNode* head = prev;
   for (const Choice& c : t.choices) {
     auto* n = static_cast<TraceNode*>(rt::gc_alloc(sizeof(TraceNode)));
     *n = TraceNode{head, c.addr.site, c.value};
@@ -35,7 +52,8 @@ rt::Word RecordingHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId si
       ref_counts_.clear();
       starting = false;
     }
-    const auto it = reference->find(Address{site, ref_counts_[site]++});
+    const rt::SiteId key = choice_key(ctx, site);
+    const auto it = reference->find(Address{key, ref_counts_[key]++});
     if (it != reference->end()) {
       v = it->second;
       have = true;
@@ -44,7 +62,7 @@ rt::Word RecordingHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId si
   if (!have) v = d.ops->sample(d, *ctx.rng);
   if (aux) {
     auto* n = static_cast<TraceNode*>(rt::gc_alloc(sizeof(TraceNode)));
-    *n = TraceNode{rt::to_ptr<const TraceNode>(*aux), site, v};
+    *n = TraceNode{rt::to_ptr<const TraceNode>(*aux), choice_key(ctx, site), v};
     *aux = rt::from_ptr(n);
   }
   return v;

@@ -2,10 +2,17 @@
 //
 // During SMC a particle's run is spread over many steps and resampling
 // copies particles, so its record must be persistent: an immutable list of
-// GC nodes {prev, site, value}, newest first, whose head is the particle's
+// GC nodes {prev, key, value}, newest first, whose head is the particle's
 // auxiliary word (Population::aux); copying a particle shares its list.
-// Addresses (site, k) are reconstructed from the list in execution order
-// (Trace.h). One node (24 bytes) per sample; nothing per observe.
+// Addresses (key, k) are reconstructed from the list in execution order
+// (Trace.h; the key is the site, or the name of a named choice). One node
+// (24 bytes) per sample; nothing per observe.
+//
+// Resample-move with a lag (ResampleMove.h) also puts checkpoints in the
+// list: nodes with key kCheckpoint whose value is a Checkpoint — the
+// particle's continuation after a given observe/factor and the address
+// counters there — from which later moves restart instead of replaying the
+// whole run. Checkpoints are not choices: list_choices skips them.
 //
 // RecordingHandler is the PriorHandler of SMC (prior draws, weights from
 // observe/factor, suspension after each) that also appends each choice to
@@ -26,16 +33,29 @@ namespace borel::inference {
 
 struct TraceNode {
   const TraceNode* prev;
-  rt::SiteId site;
+  rt::SiteId site;  // the choice's key (Trace.h choice_key), or kCheckpoint
   rt::Word value;
 };
+
+inline constexpr rt::SiteId kCheckpoint = -2;
+
+// GC-allocated, immutable; `counts` holds ncounts (key, count) pairs.
+struct Checkpoint {
+  int64_t step;    // observes/factors passed
+  rt::Word cont;   // the continuation there
+  int64_t ncounts;
+  std::pair<rt::SiteId, int64_t> counts[1];
+};
+const Checkpoint* checkpoint_of(const TraceNode* n);  // null unless n is a checkpoint node
+// A checkpoint node on top of `prev`.
+const TraceNode* push_checkpoint(const TraceNode* prev, int64_t step, rt::Word cont, const SiteCounts& counts);
 
 using ValueMap = std::unordered_map<Address, rt::Word, AddressHash>;
 
 // The (address, value) pairs of a list, in execution order, into `out`.
 void list_choices(const TraceNode* head, std::vector<std::pair<Address, rt::Word>>& out);
-// A list holding t's choices.
-const TraceNode* list_of(const Trace& t);
+// A list holding t's choices, on top of `prev`.
+const TraceNode* list_of(const Trace& t, const TraceNode* prev = nullptr);
 
 class RecordingHandler final : public InferenceHandler {
  public:

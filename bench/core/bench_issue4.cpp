@@ -4,6 +4,7 @@
 //   lgssm_T1000_N1000/handwritten_pf/fast     the hand-written bootstrap filter (HandwrittenPf.h)
 //   lgssm_T1000_N1000/borel_smc/compiled      smc() on the Borel model compiled through LLVM, 1 and 2 threads
 //   lgssm_T1000_N1000/borel_rmsmc/compiled    rmsmc (1 move after each resampling, adaptive resampling)
+//   lgssm_T1000_N1000/borel_rmsmc_lag10/...   the same with fixed-lag moves (lag = 10, ResampleMove.h)
 //   linreg_N1000/borel_mh_rw/chains4          random-walk MH, 4 chains × 1000 draws after 1000 warm-up,
 //                                             1 and 2 threads: bulk ESS per second (McmcStats.h)
 //
@@ -111,20 +112,25 @@ fn model() -> [real] { linreg(xs, ys) }
   register_smc("lgssm_T1000_N1000/borel_smc/compiled", []() -> rt::Model& { return *lgssm_model; }, data, kN);
   register_smc("lgssm_T1000_N1000/borel_smc/compiled/2_threads", []() -> rt::Model& { return *lgssm_model; }, data,
                kN, 2);
-  benchmark::RegisterBenchmark("lgssm_T1000_N1000/borel_rmsmc/compiled", [&](benchmark::State& state) {
-    inference::ResampleMoveSettings s;
-    s.smc.particles = kN;
-    s.smc.method = "rmsmc";
-    uint64_t seed = 12345;
-    for (auto _ : state) {
-      const auto t0 = std::chrono::steady_clock::now();
-      const double lz = inference::resample_move(*lgssm_model, s, seed++, 1).log_evidence();
-      state.counters["seconds"] = seconds_since(t0);
-      state.counters["log_z_error"] = lz - data.exact_log_z;
-      if (!(std::abs(lz - data.exact_log_z) < 5 * lgssm_log_z_sd(kN, data.y.size())))
-        state.SkipWithError("wrong answer");
-    }
-  })->Unit(benchmark::kMillisecond)->Iterations(1);
+  for (int64_t lag : {int64_t{0}, int64_t{10}}) {
+    const std::string name = lag == 0 ? "lgssm_T1000_N1000/borel_rmsmc/compiled"
+                                      : "lgssm_T1000_N1000/borel_rmsmc_lag" + std::to_string(lag) + "/compiled";
+    benchmark::RegisterBenchmark(name.c_str(), [&, lag](benchmark::State& state) {
+      inference::ResampleMoveSettings s;
+      s.smc.particles = kN;
+      s.smc.method = "rmsmc";
+      s.lag = lag;
+      uint64_t seed = 12345;
+      for (auto _ : state) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const double lz = inference::resample_move(*lgssm_model, s, seed++, 1).log_evidence();
+        state.counters["seconds"] = seconds_since(t0);
+        state.counters["log_z_error"] = lz - data.exact_log_z;
+        if (!(std::abs(lz - data.exact_log_z) < 5 * lgssm_log_z_sd(kN, data.y.size())))
+          state.SkipWithError("wrong answer");
+      }
+    })->Unit(benchmark::kMillisecond)->Iterations(1);
+  }
 
   for (int threads : {1, 2}) {
     const std::string name = "linreg_N1000/borel_mh_rw/chains4/" + std::to_string(threads) + "_threads";
