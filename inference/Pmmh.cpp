@@ -92,6 +92,20 @@ rt::Word draw_result(const Population& pop, rt::Rng& rng) {
   return pop.slots()[pop.size() - 1];
 }
 
+bool replay_parameters(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P, int64_t params,
+                       const ParamValues& theta2, Trace& prop, double& lp2) {
+  std::unordered_map<Address, rt::Word, AddressHash> values;
+  for (int64_t i = 0; i < P; ++i) values[cur.choices[static_cast<size_t>(i)].addr] = theta2[static_cast<size_t>(i)];
+  const int64_t P2 = parameter_choices(model, ctx, h, prop, params, &values);
+  if (P2 != P) return false;
+  lp2 = 0.0;
+  for (int64_t i = 0; i < P; ++i) {
+    if (!(prop.choices[static_cast<size_t>(i)].addr == cur.choices[static_cast<size_t>(i)].addr)) return false;
+    lp2 += prop.choices[static_cast<size_t>(i)].log_density;
+  }
+  return lp2 > kNegInf;
+}
+
 bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P,
                        int64_t params, const ParamValues& theta, int64_t j, double sd, rt::Rng& rng, Trace& prop,
                        ParamValues& theta2, double& lp2, double& log_q) {
@@ -105,18 +119,9 @@ bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Tr
     log_q = ch.dist.ops->log_density(ch.dist, ch.value) - ch.dist.ops->log_density(ch.dist, x2);
   }
   if (!ch.dist.ops->in_support(ch.dist, x2) || !(ch.dist.ops->log_density(ch.dist, x2) > kNegInf)) return false;
-  std::unordered_map<Address, rt::Word, AddressHash> values;
   theta2.assign(theta.begin(), theta.end());
   theta2[static_cast<size_t>(j)] = x2;
-  for (int64_t i = 0; i < P; ++i) values[cur.choices[static_cast<size_t>(i)].addr] = theta2[static_cast<size_t>(i)];
-  const int64_t P2 = parameter_choices(model, ctx, h, prop, params, &values);
-  if (P2 != P) return false;
-  lp2 = 0.0;
-  for (int64_t i = 0; i < P; ++i) {
-    if (!(prop.choices[static_cast<size_t>(i)].addr == cur.choices[static_cast<size_t>(i)].addr)) return false;
-    lp2 += prop.choices[static_cast<size_t>(i)].log_density;
-  }
-  return lp2 > kNegInf;
+  return replay_parameters(model, ctx, h, cur, P, params, theta2, prop, lp2);
 }
 
 Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int threads, Diagnostics* diagnostics) {

@@ -87,6 +87,13 @@ bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Tr
                        int64_t params, const ParamValues& theta, int64_t j, double sd, rt::Rng& rng, Trace& prop,
                        ParamValues& theta2, double& lp2, double& log_q);
 
+// Replays the program up to its first observe/factor with all P parameters
+// set to theta2 (which differs from `cur`'s values anywhere) into `prop`.
+// False when θ' is impossible (zero prior density, or the parameters'
+// addresses change); otherwise log p(θ') is in `lp2`.
+bool replay_parameters(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P, int64_t params,
+                       const ParamValues& theta2, Trace& prop, double& lp2);
+
 // The parameter choices of a run: its first `params` choices, or all those
 // before the first observe/factor (params = 0). Runs the program from the
 // prior (or replaying `proposed`) up to its first observe/factor into `t`;

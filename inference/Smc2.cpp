@@ -2,6 +2,10 @@
 // PMMH proposals (Pmmh.h) and a resampling scheme.
 #include "inference/Smc2.h"
 
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -45,6 +49,67 @@ std::unique_ptr<SmcRun> inner_run(rt::Model& model, const Smc2Settings& s, const
 // Steps `run` until it has made `steps` steps or is done.
 void run_to(SmcRun& run, int64_t steps) {
   while (!run.done() && run.steps() < steps) run.step();
+}
+
+// The joint random walk on the real parameters every θ-particle has at the
+// same positions: θ' = θ + (2.38/√d) L z, z ~ N(0, I_d), with L L^T the
+// covariance of those parameters across the θ-particles (equally weighted
+// right after resampling) — the scale that is optimal for a Gaussian target
+// of that covariance (Roberts & Rosenthal). Symmetric, so log q = 0.
+// Correlated parameters move together, which single-site moves cannot do.
+// Empty (single-site moves only) when the covariance is not positive
+// definite, e.g. when every θ-particle holds the same value.
+struct JointWalk {
+  std::vector<int64_t> index;  // parameter positions moved jointly
+  Eigen::MatrixXd scaled_l;    // (2.38/√d) L
+
+  bool covers(int64_t j) const { return std::find(index.begin(), index.end(), j) != index.end(); }
+  // θ' into theta2; false when a moved value leaves its support.
+  bool propose(const ThetaParticle& p, rt::Rng& rng, ParamValues& theta2) const {
+    const auto d = static_cast<Eigen::Index>(index.size());
+    Eigen::VectorXd z(d);
+    for (Eigen::Index a = 0; a < d; ++a) z[a] = rng.normal();
+    const Eigen::VectorXd step = scaled_l * z;
+    theta2.assign(p.theta->begin(), p.theta->end());
+    for (Eigen::Index a = 0; a < d; ++a) {
+      const auto j = static_cast<size_t>(index[static_cast<size_t>(a)]);
+      const Choice& ch = p.trace.choices[j];
+      const rt::Word x2 = rt::from_real(rt::to_real(ch.value) + step[a]);
+      if (!ch.dist.ops->in_support(ch.dist, x2)) return false;
+      theta2[j] = x2;
+    }
+    return true;
+  }
+};
+
+JointWalk joint_walk(const std::vector<ThetaParticle>& parts) {
+  JointWalk w;
+  int64_t common = std::numeric_limits<int64_t>::max();
+  for (const ThetaParticle& p : parts) common = std::min(common, p.n_params);
+  for (int64_t j = 0; j < common; ++j) {
+    bool real = true;
+    for (const ThetaParticle& p : parts) real = real && p.trace.choices[static_cast<size_t>(j)].dist.ops->value_kind == rt::Kind::Real;
+    if (real) w.index.push_back(j);
+  }
+  const auto d = static_cast<Eigen::Index>(w.index.size());
+  if (d == 0 || parts.size() < 2) {
+    w.index.clear();
+    return w;
+  }
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(parts.size()), d);
+  for (size_t i = 0; i < parts.size(); ++i)
+    for (Eigen::Index a = 0; a < d; ++a)
+      x(static_cast<Eigen::Index>(i), a) =
+          rt::to_real(parts[i].trace.choices[static_cast<size_t>(w.index[static_cast<size_t>(a)])].value);
+  const Eigen::MatrixXd centred = x.rowwise() - x.colwise().mean();
+  const Eigen::MatrixXd cov = centred.transpose() * centred / static_cast<double>(parts.size() - 1);
+  const Eigen::LLT<Eigen::MatrixXd> llt(cov);
+  if (llt.info() != Eigen::Success || !(cov.diagonal().minCoeff() > 0)) {
+    w.index.clear();
+    return w;
+  }
+  w.scaled_l = (2.38 / std::sqrt(static_cast<double>(d))) * Eigen::MatrixXd(llt.matrixL());
+  return w;
 }
 
 }  // namespace
@@ -174,12 +239,11 @@ Population smc2(rt::Model& model, const Smc2Settings& s, uint64_t seed, int thre
     }
     parts.swap(next);
 
-    // Random-walk scale of each real parameter: its sd across the θ-particles.
+    const JointWalk walk = joint_walk(parts);
+    // Single-site scale of the other real parameters: their sd across the θ-particles.
     sd.clear();
-    for (int64_t i = 0; i < n; ++i) {
-      const ThetaParticle& p = parts[static_cast<size_t>(i)];
+    for (const ThetaParticle& p : parts)
       if (static_cast<int64_t>(sd.size()) < p.n_params) sd.resize(static_cast<size_t>(p.n_params), 0.0);
-    }
     for (size_t j = 0; j < sd.size(); ++j) {
       double m1 = 0.0, m2 = 0.0, c = 0.0;
       for (const ThetaParticle& p : parts) {
@@ -204,27 +268,39 @@ Population smc2(rt::Model& model, const Smc2Settings& s, uint64_t seed, int thre
         ThetaParticle& p = parts[static_cast<size_t>(i)];
         rt::Rng& rng = rngs[static_cast<size_t>(i)];
         ctx.rng = &rng;
+        // Accepts θ' (in theta2, with its replayed trace in prop) by the PMMH ratio.
+        auto try_move = [&](std::unique_ptr<ParamValues> theta2, double lp2, double log_q) {
+          auto run2 = inner_run(model, s, *theta2, rng.next_u64());
+          run_to(*run2, t);
+          const double ll2 = run2->log_evidence(), ll = p.run->log_evidence();
+          const double la = lp2 + ll2 - p.log_prior - ll + log_q;
+          if (ll2 > kNegInf && (la >= 0 || std::log(rng.uniform()) < la)) {
+            p.theta = std::move(theta2);
+            std::swap(p.trace, prop);
+            p.log_prior = lp2;
+            p.run = std::move(run2);
+            ++accepted[static_cast<size_t>(i)];
+          }
+        };
         for (int64_t m = 0; m < s.moves; ++m) {
+          if (!walk.index.empty()) {
+            ++proposed[static_cast<size_t>(i)];
+            auto theta2 = std::make_unique<ParamValues>();
+            double lp2 = 0.0;
+            if (walk.propose(p, rng, *theta2) &&
+                replay_parameters(model, ctx, h, p.trace, p.n_params, s.params, *theta2, prop, lp2))
+              try_move(std::move(theta2), lp2, 0.0);
+          }
           for (int64_t j = 0; j < p.n_params; ++j) {
+            if (walk.covers(j)) continue;
             const Choice& ch = p.trace.choices[static_cast<size_t>(j)];
             const double step = sd[static_cast<size_t>(j)] > 0 ? sd[static_cast<size_t>(j)] : ch.scale;
             auto theta2 = std::make_unique<ParamValues>();
             double lp2 = 0.0, log_q = 0.0;
             ++proposed[static_cast<size_t>(i)];
-            if (!propose_parameter(model, ctx, h, p.trace, p.n_params, s.params, *p.theta, j, step, rng, prop,
-                                   *theta2, lp2, log_q))
-              continue;
-            auto run2 = inner_run(model, s, *theta2, rng.next_u64());
-            run_to(*run2, t);
-            const double ll2 = run2->log_evidence(), ll = p.run->log_evidence();
-            const double la = lp2 + ll2 - p.log_prior - ll + log_q;
-            if (ll2 > kNegInf && (la >= 0 || std::log(rng.uniform()) < la)) {
-              p.theta = std::move(theta2);
-              std::swap(p.trace, prop);
-              p.log_prior = lp2;
-              p.run = std::move(run2);
-              ++accepted[static_cast<size_t>(i)];
-            }
+            if (propose_parameter(model, ctx, h, p.trace, p.n_params, s.params, *p.theta, j, step, rng, prop,
+                                  *theta2, lp2, log_q))
+              try_move(std::move(theta2), lp2, log_q);
           }
         }
       }

@@ -10,11 +10,13 @@
 // Ẑ_t(θ_m) / Ẑ_{t−1}(θ_m). When the outer ESS falls below
 // ess_threshold · N_θ, the θ-particles are resampled (a copy takes its
 // ancestor's inner population, continuations shared, with streams of its
-// own), then each makes `moves` PMMH iterations targeting p(θ) Ẑ_t(θ): one
-// single-site proposal per parameter (Pmmh.h, propose_parameter), a real
-// parameter by a random walk whose sd is that parameter's sd across the
-// θ-particles (the prior sd when they all agree), accepted with a fresh inner
-// filter run to step t. This keeps the target of every step exact for any
+// own), then each makes `moves` PMMH iterations targeting p(θ) Ẑ_t(θ), each
+// proposal accepted with a fresh inner filter run to step t: one joint
+// random walk on the real parameters, θ' = θ + (2.38/√d) L z with L L^T their
+// covariance across the θ-particles (so correlated parameters move together),
+// then one single-site proposal for each other parameter (Pmmh.h,
+// propose_parameter: a redraw from its distribution; a real one left out of
+// the joint walk moves by its sd across the θ-particles). This keeps the target of every step exact for any
 // N_x, and the product of the outer mean weights is an unbiased estimate of
 // the evidence Z.
 //
@@ -40,8 +42,8 @@ namespace borel::inference {
 struct Smc2Settings {
   int64_t particles = 200;        // θ-particles N_θ (>= 1)
   int64_t inner_particles = 100;  // particles N_x of each inner filter (>= 1)
-  // PMMH iterations (one single-site move per parameter each) on every
-  // θ-particle after each outer resampling (>= 0).
+  // PMMH iterations (a joint move of the real parameters, single-site moves
+  // of the others) on every θ-particle after each outer resampling (>= 0).
   int64_t moves = 1;
   int64_t params = 0;             // parameters: the first `params` choices (0: all before the first observe/factor)
   Resampling resampling = Resampling::Systematic;  // outer resampling scheme
