@@ -16,6 +16,8 @@
 #include "compiler/Diagnostics.h"
 #include "compiler/RuntimeAbi.h"
 #include "runtime/Dist.h"
+#include "runtime/Sites.h"
+#include "runtime/TypeDesc.h"
 #include "stdlib/distributions/Distributions.h"
 #include "stdlib/distributions/Special.h"
 
@@ -28,8 +30,8 @@ using llvm::Value;
 
 class Gen {
  public:
-  Gen(const IrModule& m, llvm::LLVMContext& c)
-      : ir_(m), c_(c), mod_(std::make_unique<llvm::Module>("borel", c)), b_(c) {
+  Gen(const IrModule& m, llvm::LLVMContext& c, bool aot)
+      : ir_(m), c_(c), mod_(std::make_unique<llvm::Module>("borel", c)), b_(c), aot_(aot) {
     W = llvm::Type::getInt64Ty(c);
     I32 = llvm::Type::getInt32Ty(c);
     P = llvm::PointerType::get(c, 0);
@@ -43,6 +45,7 @@ class Gen {
       if (f->reachable) define(f.get());
     if (ir_.main) static_closure(ir_.main);  // the entry point, looked up by name
     for (const IrFunction* f : ir_.exports) static_closure(f);
+    if (aot_) define_aot_init();
     std::string err;
     llvm::raw_string_ostream os(err);
     if (llvm::verifyModule(*mod_, &os)) throw InternalError("generated LLVM IR is invalid: " + os.str());
@@ -55,6 +58,15 @@ class Gen {
   std::unique_ptr<llvm::Module> mod_;
   llvm::IRBuilder<> b_;
   llvm::Type *W, *I32, *P, *D;
+
+  // Ahead-of-time mode (an object file, compiler/Aot.h): the runtime objects
+  // the JIT's code points at directly (distribution families, string
+  // literals, type descriptions, the globals table) become module globals
+  // that borel_aot_init fills in when the executable starts, from text.
+  enum class Host { Dist, String, Type, Globals };
+  bool aot_ = false;
+  std::map<std::pair<Host, std::string>, llvm::GlobalVariable*> host_;
+  std::vector<std::pair<Host, std::string>> host_order_;
 
   std::map<const IrFunction*, Function*> fns_;
   std::map<const IrFunction*, Function*> resumes_;
@@ -115,6 +127,58 @@ class Gen {
 
   Value* word_const(int64_t v) { return llvm::ConstantInt::get(W, static_cast<uint64_t>(v), true); }
   Value* ptr_const(const void* p) { return word_const(reinterpret_cast<int64_t>(p)); }
+
+  // A runtime object as a word: its address (JIT), or a load of the global
+  // that borel_aot_init sets from `text` (AOT).
+  Value* host(Host kind, const std::string& text, const void* jit_address) {
+    if (!aot_) return ptr_const(jit_address);
+    auto key = std::make_pair(kind, text);
+    auto it = host_.find(key);
+    if (it == host_.end()) {
+      auto* g = new llvm::GlobalVariable(*mod_, W, false, llvm::GlobalValue::InternalLinkage, llvm::ConstantInt::get(W, 0),
+                                         "borel.host." + std::to_string(host_order_.size()));
+      it = host_.emplace(key, g).first;
+      host_order_.push_back(key);
+    }
+    return b_.CreateLoad(W, it->second);
+  }
+  Value* dist_ops(const rt::DistOps* ops) { return host(Host::Dist, ops->name, ops); }
+  Value* string_literal(const std::string& s) { return host(Host::String, s, aot_ ? nullptr : abi::intern_string(s)); }
+  Value* type_desc(const rt::TypeDesc* t) { return host(Host::Type, aot_ ? rt::encode_type(*t) : "", t); }
+  Value* globals_table() { return host(Host::Globals, std::to_string(ir_.global_count), ir_.globals); }
+
+  llvm::Constant* c_string(const std::string& s) {
+    return b_.CreateGlobalStringPtr(s, "borel.text", 0, mod_.get());
+  }
+
+  // void borel_aot_init(): registers the program's source locations (site
+  // ids as at compile time) and sets every host global.
+  void define_aot_init() {
+    Function* f = Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(c_), {}, false),
+                                   Function::ExternalLinkage, "borel_aot_init", *mod_);
+    b_.SetInsertPoint(BasicBlock::Create(c_, "entry", f));
+    const int64_t n = rt::site_count();
+    std::vector<llvm::Constant*> sites;
+    for (int64_t i = 0; i < n; ++i) sites.push_back(c_string(rt::site_location(i)));
+    auto* arr_ty = llvm::ArrayType::get(P, static_cast<uint64_t>(n));
+    auto* table = new llvm::GlobalVariable(*mod_, arr_ty, true, llvm::GlobalValue::PrivateLinkage,
+                                           llvm::ConstantArray::get(arr_ty, sites), "borel.sites");
+    b_.CreateCall(rt("rt_aot_sites", llvm::Type::getVoidTy(c_), {P, W}), {table, word_const(n)});
+    for (const auto& key : host_order_) {
+      const std::string& text = key.second;
+      Value* v = nullptr;
+      switch (key.first) {
+        case Host::Dist: v = b_.CreateCall(rt("rt_aot_dist", W, {P}), {c_string(text)}); break;
+        case Host::String:
+          v = b_.CreateCall(rt("rt_aot_string", W, {P, W}), {c_string(text), word_const(static_cast<int64_t>(text.size()))});
+          break;
+        case Host::Type: v = b_.CreateCall(rt("rt_aot_type", W, {P}), {c_string(text)}); break;
+        case Host::Globals: v = b_.CreateCall(rt("rt_aot_globals", W, {W}), {word_const(std::stoll(text))}); break;
+      }
+      b_.CreateStore(v, host_.at(key));
+    }
+    b_.CreateRetVoid();
+  }
   Value* to_d(Value* w) { return b_.CreateBitCast(w, D); }
   Value* to_w(Value* d) { return b_.CreateBitCast(d, W); }
   Value* as_ptr(Value* w) { return b_.CreateIntToPtr(w, P); }
@@ -126,9 +190,9 @@ class Gen {
       case Operand::Kind::Real: return to_w(llvm::ConstantFP::get(D, o.r));
       case Operand::Kind::Bool: return word_const(o.i ? 1 : 0);
       case Operand::Kind::Unit: return word_const(0);
-      case Operand::Kind::String: return ptr_const(abi::intern_string(o.s));
+      case Operand::Kind::String: return string_literal(o.s);
       case Operand::Kind::Fn: return static_closure(o.fn);
-      case Operand::Kind::TypeDesc: return ptr_const(o.type);
+      case Operand::Kind::TypeDesc: return type_desc(o.type);
     }
     return word_const(0);
   }
@@ -429,7 +493,7 @@ class Gen {
       case Inst::Op::Sample: {
         Value* v;
         if (in.dist) {
-          std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
+          std::vector<Value*> args{ctx_, dist_ops(in.dist), word_const(in.site)};
           dist_args(in.dist, in.args, in.args.size(), args);
           args.push_back(word_const(in.index));
           auto call = [&] { return b_.CreateCall(rt("rt_sample_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args); };
@@ -444,7 +508,7 @@ class Gen {
       case Inst::Op::Observe: {
         Value* v;
         if (in.dist) {
-          std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
+          std::vector<Value*> args{ctx_, dist_ops(in.dist), word_const(in.site)};
           dist_args(in.dist, in.args, in.args.size() - 1, args);
           args.push_back(load(in.args.back()));
           auto call = [&] { return b_.CreateCall(rt("rt_observe_unboxed", W, {P, W, W, D, D, D, D, W, W, W}), args); };
@@ -583,7 +647,7 @@ class Gen {
       case Pr::ListPush: return b_.CreateCall(rt("rt_list_push", W, {W, W}), {load(in.args[0]), load(in.args[1])});
       case Pr::ListToArray: return b_.CreateCall(rt("rt_list_to_array", W, {W}), {load(in.args[0])});
       case Pr::DistNew: {
-        std::vector<Value*> args{ctx_, ptr_const(in.dist), word_const(in.site)};
+        std::vector<Value*> args{ctx_, dist_ops(in.dist), word_const(in.site)};
         dist_args(in.dist, in.args, in.args.size(), args);
         return b_.CreateCall(rt("rt_dist_new", W, {P, W, W, D, D, D, D, W, W}), args);
       }
@@ -592,7 +656,7 @@ class Gen {
         // Top-level lets live in the program's own table (IrModule::globals).
         if (in.name == "global_get" || in.name == "global_set") {
           if (!ir_.globals) throw InternalError("codegen: globals table missing");
-          Value* slot = b_.CreateConstGEP1_64(W, as_ptr(ptr_const(ir_.globals)), in.args[0].i);
+          Value* slot = b_.CreateConstGEP1_64(W, as_ptr(globals_table()), in.args[0].i);
           if (in.name == "global_get") return b_.CreateLoad(W, slot);
           b_.CreateStore(load(in.args[1]), slot);
           return word_const(0);
@@ -608,8 +672,8 @@ class Gen {
 
 }  // namespace
 
-std::unique_ptr<llvm::Module> generate_llvm(const IrModule& m, llvm::LLVMContext& ctx) {
-  Gen g(m, ctx);
+std::unique_ptr<llvm::Module> generate_llvm(const IrModule& m, llvm::LLVMContext& ctx, bool aot) {
+  Gen g(m, ctx, aot);
   return g.run();
 }
 

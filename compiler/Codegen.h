@@ -31,7 +31,9 @@ class Module;
 namespace borel {
 
 // Generates the module. The entry point is the static closure `__main.closure`.
-std::unique_ptr<llvm::Module> generate_llvm(const IrModule& m, llvm::LLVMContext& ctx);
+// aot: for an object file (compiler/Aot.h) rather than the JIT: no address
+// of this process is embedded; the module defines borel_aot_init().
+std::unique_ptr<llvm::Module> generate_llvm(const IrModule& m, llvm::LLVMContext& ctx, bool aot = false);
 
 // Runs LLVM's optimisation pipeline (O2) on the module.
 void optimise_llvm(llvm::Module& m);

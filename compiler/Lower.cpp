@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "compiler/Builtins.h"
@@ -164,6 +165,8 @@ class Lowerer {
 
   Operand lower(const Expr* e, bool tail = false);
   Operand lower_call(const Expr* e, bool tail);
+  std::optional<Operand> fold_over_suffix(const std::string& callee, const IrFunction* fn,
+                                          const std::vector<const Expr*>& args);
   Operand lower_builtin(const Builtin& b, const Expr* call, std::vector<Operand> args,
                         const std::vector<Type*>& arg_types, Type* result, Loc loc);
   Operand lower_binary(const Expr* e);
@@ -568,6 +571,7 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
     }
     auto g = globals_.find(callee->name);
     if (!local && g != globals_.end()) {
+      if (auto fused = fold_over_suffix(callee->name, g->second, arg_exprs)) return *fused;
       std::vector<Operand> args;
       for (auto* a : arg_exprs) args.push_back(lower(a));
       if (tail && st_->global_name == callee->name && st_->parent == nullptr) {
@@ -592,6 +596,31 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
   for (auto* a : arg_exprs) args.push_back(lower(a));
   VarId d = tmp("call");
   emit(Inst::Op::CallClosure, d, std::move(args), e->loc);
+  return Operand::v(d);
+}
+
+// The prelude's fold over a suffix, fold(xs[a..], init, f), is lowered as
+// fold_from(xs, a, init, f) after the slice's own bounds check: the same
+// values in the same order, the same error, but no copy of the suffix — in
+// a model that copy is made by every particle (most of an SMC run's memory
+// for lgssm.brl).
+std::optional<Operand> Lowerer::fold_over_suffix(const std::string& callee, const IrFunction* fn,
+                                                 const std::vector<const Expr*>& args) {
+  auto from_prelude = [](const IrFunction* f) { return f->loc.file && f->loc.file->path == "<prelude>"; };
+  if (callee != "fold" || args.size() != 3 || !from_prelude(fn)) return std::nullopt;
+  const Expr* s = args[0];
+  if (s->kind != Expr::Kind::Slice || s->kids.size() < 2 || !s->kids[1] || (s->kids.size() > 2 && s->kids[2]))
+    return std::nullopt;
+  auto ff = globals_.find("fold_from");
+  if (ff == globals_.end() || !from_prelude(ff->second) || lookup_local(st_, "fold_from")) return std::nullopt;
+  Operand xs = lower(s->kids[0].get());
+  Operand lo = lower(s->kids[1].get());
+  runtime("slice_check", {xs, lo}, s->loc);
+  Operand init = lower(args[1]);
+  Operand f = lower(args[2]);
+  VarId d = tmp("call");
+  Inst& i = emit(Inst::Op::CallDirect, d, {xs, lo, init, f}, s->loc);
+  i.fn = ff->second;
   return Operand::v(d);
 }
 

@@ -14,8 +14,10 @@
 #include <sstream>
 
 #include "compiler/Builtins.h"
+#include "compiler/Aot.h"
 #include "compiler/Codegen.h"
 #include "compiler/DeadFunctions.h"
+#include "compiler/DropForwardedParams.h"
 #include "compiler/EffectAnalysis.h"
 #include "compiler/FrameLiveness.h"
 #include "compiler/SpecializeClosures.h"
@@ -97,7 +99,7 @@ rt::Word CompiledProgram::closure(const std::string& name) {
 }
 
 CompileResult compile(const std::string& path, const std::string& source, Emit emit,
-                      const std::vector<std::string>& exports) {
+                      const std::vector<std::string>& exports, const std::string& object_path) {
   CompileResult r;
   Diagnostics diags;
   std::vector<StageTime> times;
@@ -175,6 +177,7 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
   timer.lap("lower");
   if (diags.has_errors()) return fail();
   specialise_closures(program->ir);
+  drop_forwarded_params(program->ir);
   analyse_effects(program->ir);
   mark_reachable(program->ir);
   mark_tail_sites(program->ir);
@@ -183,6 +186,16 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
   if (emit == Emit::Ir) {
     r.emitted = dump_ir(program->ir);
     r.ok = true;
+    return r;
+  }
+
+  if (emit == Emit::Object) {
+    llvm::LLVMContext ctx;
+    std::unique_ptr<llvm::Module> mod = generate_llvm(program->ir, ctx, /*aot=*/true);
+    write_object(*mod, object_path);
+    timer.lap("object");
+    r.ok = true;
+    r.diagnostics = diags.render();
     return r;
   }
 

@@ -21,7 +21,9 @@
 
 namespace borel {
 
-enum class Emit { None, Tokens, Ast, Typed, Ir, Llvm, Check };
+// Object: write a native object file for `borel build` (compiler/Aot.h) to
+// CompileOptions' object path instead of JIT-compiling.
+enum class Emit { None, Tokens, Ast, Typed, Ir, Llvm, Check, Object };
 
 struct StageTime {
   std::string stage;
@@ -53,7 +55,8 @@ struct CompileResult {
 // Compiles the file at `path` (or `source` when non-empty, shown as `path`).
 // `exports` names top-level functions an embedding host will look up as
 // closures (`CompiledProgram::closure`); they must exist.
+// `object_path`: where Emit::Object writes.
 CompileResult compile(const std::string& path, const std::string& source, Emit emit,
-                      const std::vector<std::string>& exports = {});
+                      const std::vector<std::string>& exports = {}, const std::string& object_path = "");
 
 }  // namespace borel

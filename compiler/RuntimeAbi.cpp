@@ -12,7 +12,9 @@
 
 #include <boost/json.hpp>
 #include <boost/math/special_functions/digamma.hpp>
+#include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -545,6 +547,26 @@ Word rt_dist_new(Ctx*, const rt::DistOps* ops, int64_t site, double p0, double p
   return rt::from_ptr(rt::dist_box(d));
 }
 
+// Start-up of an executable made by `borel build` (Codegen.cpp,
+// define_aot_init): the compiled program's source locations, in site-id
+// order, and the runtime objects it refers to, rebuilt from text.
+void rt_aot_sites(const char* const* locations, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) rt::register_site(locations[i]);
+}
+Word rt_aot_dist(const char* name) {
+  const rt::DistOps* ops = rt::find_distribution(name);
+  if (!ops) throw std::runtime_error(std::string("this executable needs the distribution ") + name);
+  return reinterpret_cast<Word>(ops);
+}
+Word rt_aot_string(const char* text, int64_t len) {
+  return rt::from_ptr(intern_string(std::string(text, static_cast<size_t>(len))));
+}
+Word rt_aot_type(const char* text) { return rt::from_ptr(rt::decode_type(text)); }
+Word rt_aot_globals(int64_t n) {
+  rt::gc_init();
+  return reinterpret_cast<Word>(GC_MALLOC_UNCOLLECTABLE(sizeof(Word) * static_cast<size_t>(std::max<int64_t>(1, n))));
+}
+
 // Memory.
 Word rt_closure_new(void* code, int64_t n) {
   auto* c = static_cast<rt::Closure*>(rt::gc_alloc(sizeof(void*) + sizeof(Word) * static_cast<size_t>(n)));
@@ -605,12 +627,24 @@ Word rt_array_concat(Ctx*, int64_t, Word a, Word b) {
   std::memcpy(r->data + x->len, y->data, sizeof(Word) * static_cast<size_t>(y->len));
   return rt::from_ptr(r);
 }
-Word rt_slice(Ctx*, int64_t site, Word a, Word lo, Word hi) {
+// a[lo..hi]'s bounds (hi = INT64_MIN: open).
+static const rt::Array* check_slice(int64_t site, Word a, Word lo, Word& hi) {
   auto* x = rt::to_ptr<rt::Array>(a);
   if (hi == INT64_MIN) hi = x->len;
   if (lo < 0 || hi > x->len || lo > hi)
     fail(site, "slice " + std::to_string(lo) + ".." + std::to_string(hi) + " is out of range for an array of length " +
                    std::to_string(x->len));
+  return x;
+}
+// The check of a[lo..] alone, for a fold over it that reads `a` from `lo`
+// instead of copying (Lower.cpp, fold_over_suffix).
+Word rt_slice_check(Ctx*, int64_t site, Word a, Word lo) {
+  Word hi = INT64_MIN;
+  check_slice(site, a, lo, hi);
+  return 0;
+}
+Word rt_slice(Ctx*, int64_t site, Word a, Word lo, Word hi) {
+  const rt::Array* x = check_slice(site, a, lo, hi);
   rt::Array* r = rt::array_new(hi - lo);
   std::memcpy(r->data, x->data + lo, sizeof(Word) * static_cast<size_t>(hi - lo));
   return rt::from_ptr(r);
@@ -850,7 +884,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
       SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),
       SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),
-      SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice),
+      SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice), SYM(rt_slice_check),
       SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),
       SYM(rt_softmax),      SYM(rt_math_log1p),       SYM(rt_math_expm1),     SYM(rt_math_tan),
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),

@@ -31,6 +31,11 @@ int64_t name_site(const std::string& name) {
   return id;
 }
 
+int64_t site_count() {
+  std::lock_guard<std::mutex> lock(mu);
+  return static_cast<int64_t>(table().size());
+}
+
 std::string site_location(int64_t id) {
   std::lock_guard<std::mutex> lock(mu);
   if (id < 0 || id >= static_cast<int64_t>(table().size())) return {};

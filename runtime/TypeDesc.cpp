@@ -171,3 +171,83 @@ std::string format_value(Word v, const TypeDesc& t) {
 }
 
 }  // namespace borel::rt
+
+namespace borel::rt {
+
+// u b i r s f: scalars, string, function; A<t>: array; D<t> or D-: Dist;
+// T<n>,<t...>: tuple; R<n>,<len>:<name><t>...: record.
+std::string encode_type(const TypeDesc& t) {
+  switch (t.tag) {
+    case TypeDesc::Tag::Unit: return "u";
+    case TypeDesc::Tag::Bool: return "b";
+    case TypeDesc::Tag::Int: return "i";
+    case TypeDesc::Tag::Real: return "r";
+    case TypeDesc::Tag::String: return "s";
+    case TypeDesc::Tag::Function: return "f";
+    case TypeDesc::Tag::Array: return "A" + (t.elem ? encode_type(*t.elem) : std::string("u"));
+    case TypeDesc::Tag::Dist: return t.elem ? "D" + encode_type(*t.elem) : std::string("D-");
+    case TypeDesc::Tag::Tuple:
+    case TypeDesc::Tag::Record: {
+      const bool rec = t.tag == TypeDesc::Tag::Record;
+      std::string s = (rec ? "R" : "T") + std::to_string(t.fields.size()) + ",";
+      for (size_t k = 0; k < t.fields.size(); ++k) {
+        if (rec) s += std::to_string(t.names[k].size()) + ":" + t.names[k];
+        s += encode_type(*t.fields[k]);
+      }
+      return s;
+    }
+  }
+  return "u";
+}
+
+namespace {
+const TypeDesc* decode_at(const std::string& s, size_t& i) {
+  auto number = [&] {
+    size_t n = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') n = n * 10 + static_cast<size_t>(s[i++] - '0');
+    ++i;  // ',' or ':'
+    return n;
+  };
+  auto* t = new TypeDesc{};
+  const char c = i < s.size() ? s[i++] : 'u';
+  switch (c) {
+    case 'b': t->tag = TypeDesc::Tag::Bool; break;
+    case 'i': t->tag = TypeDesc::Tag::Int; break;
+    case 'r': t->tag = TypeDesc::Tag::Real; break;
+    case 's': t->tag = TypeDesc::Tag::String; break;
+    case 'f': t->tag = TypeDesc::Tag::Function; break;
+    case 'A':
+      t->tag = TypeDesc::Tag::Array;
+      t->elem = decode_at(s, i);
+      break;
+    case 'D':
+      t->tag = TypeDesc::Tag::Dist;
+      if (i < s.size() && s[i] == '-') ++i;
+      else t->elem = decode_at(s, i);
+      break;
+    case 'T':
+    case 'R': {
+      t->tag = c == 'R' ? TypeDesc::Tag::Record : TypeDesc::Tag::Tuple;
+      const size_t n = number();
+      for (size_t k = 0; k < n; ++k) {
+        if (c == 'R') {
+          const size_t len = number();
+          t->names.push_back(s.substr(i, len));
+          i += len;
+        }
+        t->fields.push_back(decode_at(s, i));
+      }
+      break;
+    }
+    default: t->tag = TypeDesc::Tag::Unit;
+  }
+  return t;
+}
+}  // namespace
+
+const TypeDesc* decode_type(const std::string& text) {
+  size_t i = 0;
+  return decode_at(text, i);
+}
+
+}  // namespace borel::rt

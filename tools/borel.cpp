@@ -2,6 +2,7 @@
 //
 //   borel run FILE [--seed N] [--threads N] [--output FILE.csv|.json] [--time]
 //   borel check FILE
+//   borel build FILE [-o OUT]      a native executable (no LLVM in it)
 //   borel repl [--seed N]
 //   borel --emit=tokens|ast|typed|ir|llvm FILE
 //   borel lm generate|score ...
@@ -15,11 +16,14 @@
 #include <signal.h>
 #include <ucontext.h>
 #include <sys/mman.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 
@@ -29,6 +33,8 @@
 #include "inference/Output.h"
 #include "runtime/Model.h"
 #include "runtime/Value.h"
+#include "AotLink.h"
+#include "tools/ProgramRunner.h"
 #include "tools/Repl.h"
 
 #ifdef BOREL_HAVE_LM
@@ -37,9 +43,9 @@
 
 namespace {
 
-constexpr int kExitProgramError = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInternal = 70;
+using borel::tools::kExitInternal;
+using borel::tools::kExitProgramError;
+using borel::tools::kExitUsage;
 
 borel::Emit parse_emit(const std::string& s) {
   if (s == "tokens") return borel::Emit::Tokens;
@@ -48,70 +54,6 @@ borel::Emit parse_emit(const std::string& s) {
   if (s == "ir") return borel::Emit::Ir;
   if (s == "llvm") return borel::Emit::Llvm;
   throw CLI::ValidationError("--emit", "must be one of tokens, ast, typed, ir, llvm");
-}
-
-// Programs run on a thread with a large stack (deep recursion is ordinary in
-// a functional language) whose lowest page is a guard: running off the end
-// is reported as an error, not a crash. Any other fault is a bug in Borel.
-constexpr size_t kProgramStack = size_t{1} << 30;  // reserved, not committed
-constexpr size_t kGuard = 1 << 16;
-char* g_stack_low = nullptr;
-
-void on_fault(int sig, siginfo_t* info, void* context) {
-  std::fflush(stdout);
-  auto* addr = static_cast<char*>(info->si_addr);
-  bool overflow = g_stack_low && addr >= g_stack_low - kGuard && addr < g_stack_low + 2 * kGuard;
-#if defined(__x86_64__)
-  // Any thread (inference workers too): a fault just below the stack pointer
-  // is running off the end of that thread's stack.
-  auto* sp = reinterpret_cast<char*>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_RSP]);
-  if (addr <= sp + 256 && addr + kGuard >= sp) overflow = true;
-#endif
-  const char* msg = overflow ? "error: the program ran out of stack: recursion too deep\n"
-                             : "internal error (a bug in Borel): the program crashed\n";
-  ssize_t ignored = write(2, msg, std::strlen(msg));
-  (void)ignored;
-  _exit(overflow ? kExitProgramError : kExitInternal);
-  (void)sig;
-}
-
-void install_fault_handler() {
-  static char alt[1 << 16];
-  stack_t ss{};
-  ss.ss_sp = alt;
-  ss.ss_size = sizeof alt;
-  sigaltstack(&ss, nullptr);
-  struct sigaction sa{};
-  sa.sa_sigaction = on_fault;
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-  sigaction(SIGSEGV, &sa, nullptr);
-  sigaction(SIGBUS, &sa, nullptr);
-}
-
-int run_on_big_stack(const std::function<int()>& body) {
-  void* mem = mmap(nullptr, kProgramStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (mem == MAP_FAILED) return body();
-  mprotect(mem, kGuard, PROT_NONE);
-  g_stack_low = static_cast<char*>(mem) + kGuard;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstack(&attr, mem, kProgramStack);
-  struct Job {
-    const std::function<int()>* body;
-    int result;
-  } job{&body, kExitInternal};
-  pthread_t t;
-  auto entry = [](void* p) -> void* {
-    auto* j = static_cast<Job*>(p);
-    // The alternate signal stack is per thread.
-    install_fault_handler();
-    j->result = (*j->body)();
-    return nullptr;
-  };
-  if (GC_pthread_create(&t, &attr, entry, &job) != 0) return body();
-  GC_pthread_join(t, nullptr);
-  pthread_attr_destroy(&attr);
-  return job.result;
 }
 
 int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threads, const std::string& output,
@@ -137,36 +79,44 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
   opts.threads = threads;
   opts.progress = isatty(2);
   opts.args = program_args;
-  int status = run_on_big_stack([&] {
-    try {
-      borel::abi::run_entry(r.program->entry, opts);
-      return 0;
-    } catch (const borel::rt::RuntimeError& e) {
-      std::fflush(stdout);
-      std::cerr << (e.where.empty() ? std::string(file) : e.where) << ": error: " << e.message << "\n";
-      return kExitProgramError;
-    } catch (const std::exception& e) {
-      std::fflush(stdout);
-      std::cerr << "internal error (a bug in Borel): " << e.what() << "\n";
-      return kExitInternal;
-    }
-  });
-  if (status != 0) return status;
-  std::fflush(stdout);
-  auto t2 = std::chrono::steady_clock::now();
-  if (time) std::fprintf(stderr, "run: %.1f ms\n", std::chrono::duration<double>(t2 - t1).count() * 1e3);
-  if (!output.empty()) {
-    auto res = borel::abi::last_top_level_result();
-    if (!res.dist || !res.type) {
-      std::cerr << "error: --output: the program computed no infer result to write\n";
-      return kExitProgramError;
-    }
-    try {
-      borel::inference::write_samples(*res.dist, *res.type, output);
-    } catch (const borel::rt::RuntimeError& e) {
-      std::cerr << e.what() << "\n";
-      return kExitProgramError;
-    }
+  const int status = borel::tools::run_program(r.program->entry, opts, file, output);
+  if (time) {
+    auto t2 = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "run: %.1f ms\n", std::chrono::duration<double>(t2 - t1).count() * 1e3);
+  }
+  return status;
+}
+
+// `borel build`: the program as an object file (compiler/Aot.h), linked by
+// the C++ compiler driver with the runtime libraries of this build
+// (AotLink.h) into an executable that runs like `borel run FILE`.
+int build_file(const std::string& file, std::string out) {
+  if (out.empty()) out = std::filesystem::path(file).stem().string();
+  const std::string object = out + ".o";
+  // Compiled from its absolute path: the executable may run from any
+  // directory, and the data files the program reads are found next to it.
+  const std::string source = std::filesystem::absolute(file).lexically_normal().string();
+  borel::CompileResult r = borel::compile(source, "", borel::Emit::Object, {}, object);
+  std::cerr << r.diagnostics;
+  if (!r.ok) {
+    std::cerr << (r.diagnostics.empty() ? "error: compilation failed\n" : "");
+    return kExitProgramError;
+  }
+  std::vector<std::string> args{borel::tools::kAotLinker, "-o", out, object};
+  for (const char* in : borel::tools::kAotLinkInputs) args.emplace_back(in);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int status = -1;
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0 || waitpid(pid, &status, 0) < 0) {
+    std::cerr << "error: cannot run the linker " << argv[0] << "\n";
+    return kExitInternal;
+  }
+  std::remove(object.c_str());
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::cerr << "internal error (a bug in Borel): linking " << out << " failed\n";
+    return kExitInternal;
   }
   return 0;
 }
@@ -175,7 +125,7 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
 
 int main(int argc, char** argv) {
   borel::rt::gc_init();
-  install_fault_handler();
+  borel::tools::install_fault_handler();
 #ifdef BOREL_HAVE_LM
   if (argc >= 2 && std::string(argv[1]) == "lm") return borel::tools::run_lm_command(argc - 1, argv + 1);
 #endif
@@ -200,6 +150,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> program_args;
   run->add_option("args", program_args, "arguments after --, for the program");
 
+  std::string build_in, build_out;
+  CLI::App* build = app.add_subcommand("build", "compile a program into a native executable (no LLVM in it)");
+  build->add_option("file", build_in, "the .brl program")->required();
+  build->add_option("-o,--output", build_out, "the executable (default: the file's name without .brl)");
+
   std::string check_file;
   CLI::App* check = app.add_subcommand("check", "type-check a program without running it");
   check->add_option("file", check_file, "the .brl program")->required();
@@ -217,6 +172,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) return run_file(file, borel::Emit::None, seed, threads, output, time, program_args);
     if (*check) return run_file(check_file, borel::Emit::Check, 0, 1, "", false);
+    if (*build) return build_file(build_in, build_out);
     if (*repl) return borel::tools::run_repl(std::cin, std::cout, std::cerr, isatty(0), repl_seed);
     if (!emit_s.empty()) {
       if (emit_file.empty()) {

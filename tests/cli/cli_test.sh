@@ -70,6 +70,29 @@ check "stack overflow exits 1" test $code -eq 1
 grep -q "ran out of stack" "$tmp/err"; check "stack overflow is reported" test $? -eq 0
 grep -q "1.4973" "$tmp/out"; check "output before the overflow is kept" test $? -eq 0
 
+# `borel build`: a native executable without LLVM that runs like `borel run`:
+# the same output for the same seed, the same options, errors and exit codes.
+"$borel" build examples/sprinkler.brl -o "$tmp/sprinkler"; check "build exits 0" test $? -eq 0
+check "build makes an executable" test -x "$tmp/sprinkler"
+"$tmp/sprinkler" --seed 3 --output "$tmp/b.csv" | grep -v " s$" >"$tmp/built.txt"
+cmp -s "$tmp/out1.txt" "$tmp/built.txt"; check "the built program prints what borel run prints" test $? -eq 0
+cmp -s "$tmp/s.csv" "$tmp/b.csv"; check "the built program writes the same --output" test $? -eq 0
+! ldd "$tmp/sprinkler" | grep -qi llvm; check "the built program does not load LLVM" test $? -eq 0
+"$borel" build examples/lgssm.brl -o "$tmp/lgssm" && "$tmp/lgssm" --seed 5 --threads 2 | grep -v " s$" >"$tmp/bt2.txt"
+cmp -s "$tmp/t1.txt" "$tmp/bt2.txt"; check "a built program with --threads 2 gives borel run's result" test $? -eq 0
+"$borel" build "$tmp/deep.brl" -o "$tmp/deep" && "$tmp/deep" >"$tmp/out" 2>"$tmp/err"; code=$?
+check "a built program's stack overflow exits 1" test $code -eq 1
+grep -q "ran out of stack" "$tmp/err"; check "a built program reports a stack overflow" test $? -eq 0
+printf 'fn main() {\n  let xs = [1.0, 2.0];\n  print(fold(xs[3..], 0.0, fn(a, x) { a + x }));\n}\n' >"$tmp/slice.brl"
+"$borel" build "$tmp/slice.brl" -o "$tmp/slice" && "$tmp/slice" 2>"$tmp/err"; code=$?
+check "a built program's runtime error exits 1" test $code -eq 1
+grep -q "slice.brl:3:14: error: slice 3..2 is out of range for an array of length 2" "$tmp/err"
+check "a built program's runtime error names the source location" test $? -eq 0
+"$borel" build "$tmp/bad.brl" -o "$tmp/bad" 2>"$tmp/err"; code=$?
+check "build of an ill-typed program exits 1" test $code -eq 1
+grep -q "bad.brl:2:16: error" "$tmp/err"; check "build reports the type error" test $? -eq 0
+"$tmp/sprinkler" --threads 0 >/dev/null 2>&1; check "a built program's bad --threads is a usage error (2)" test $? -eq 2
+
 # The REPL: definitions accumulate, expressions print, errors do not end it.
 printf 'fn sq(x: real) -> real { x * x }\nsq(3.0)\n:type sq\nlet xs = [1.0,\n 2.0]\nmap(xs, sq)\n1 + true\n[1][3]\nlen(xs)\n' |
   "$borel" repl >"$tmp/repl.out" 2>"$tmp/repl.err"
