@@ -113,22 +113,18 @@ fn zero() -> real {
 )",
                                                  {"model", "zero"});
   p.run_main(1);
-  auto model = p.model("model");
-  try {
-    run(*model, 100, 0);
-    FAIL("expected a runtime error");
-  } catch (const borel::rt::RuntimeError &e) {
-    CHECK(e.where == "bad.brl:4:3");
-    CHECK(e.message.find("sigma") != std::string::npos);
-  }
+  auto fails_at = [&](const char* name, const char* where, const char* fragment) {
+    auto model = p.model(name);
+    try {
+      run(*model, 100, 0);
+      FAIL("expected a runtime error");
+    } catch (const borel::rt::RuntimeError& e) {
+      CHECK(e.where == where);
+      CHECK(e.message.find(fragment) != std::string::npos);
+    }
+  };
+  fails_at("model", "bad.brl:4:3", "sigma");
   // A log-density of -infinity (z overflows): every particle has zero weight,
   // reported at the observe's site as the handler records it.
-  auto zero = p.model("zero");
-  try {
-    run(*zero, 100, 0);
-    FAIL("expected a runtime error");
-  } catch (const borel::rt::RuntimeError &e) {
-    CHECK(e.where == "bad.brl:9:3");
-    CHECK(e.message.find("zero weight") != std::string::npos);
-  }
+  fails_at("zero", "bad.brl:9:3", "zero weight");
 }
