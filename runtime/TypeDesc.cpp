@@ -184,14 +184,30 @@ std::string encode_type(const TypeDesc& t) {
     case TypeDesc::Tag::Real: return "r";
     case TypeDesc::Tag::String: return "s";
     case TypeDesc::Tag::Function: return "f";
-    case TypeDesc::Tag::Array: return "A" + (t.elem ? encode_type(*t.elem) : std::string("u"));
-    case TypeDesc::Tag::Dist: return t.elem ? "D" + encode_type(*t.elem) : std::string("D-");
+    // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive)
+    // about `"A" + std::string`.
+    case TypeDesc::Tag::Array: {
+      std::string s = "A";
+      s += t.elem ? encode_type(*t.elem) : std::string("u");
+      return s;
+    }
+    case TypeDesc::Tag::Dist: {
+      std::string s = "D";
+      s += t.elem ? encode_type(*t.elem) : std::string("-");
+      return s;
+    }
     case TypeDesc::Tag::Tuple:
     case TypeDesc::Tag::Record: {
       const bool rec = t.tag == TypeDesc::Tag::Record;
-      std::string s = (rec ? "R" : "T") + std::to_string(t.fields.size()) + ",";
+      std::string s = rec ? "R" : "T";
+      s += std::to_string(t.fields.size());
+      s += ',';
       for (size_t k = 0; k < t.fields.size(); ++k) {
-        if (rec) s += std::to_string(t.names[k].size()) + ":" + t.names[k];
+        if (rec) {
+          s += std::to_string(t.names[k].size());
+          s += ':';
+          s += t.names[k];
+        }
         s += encode_type(*t.fields[k]);
       }
       return s;
