@@ -92,6 +92,10 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
 // (AotLink.h) into an executable that runs like `borel run FILE`.
 int build_file(const std::string& file, std::string out) {
   if (out.empty()) out = std::filesystem::path(file).stem().string();
+  if (std::filesystem::is_directory(out)) {
+    std::cerr << "error: " << out << " is a directory; name the executable with -o\n";
+    return kExitUsage;
+  }
   const std::string object = out + ".o";
   // Compiled from its absolute path: the executable may run from any
   // directory, and the data files the program reads are found next to it.

@@ -92,6 +92,9 @@ check "a built program's runtime error names the source location" test $? -eq 0
 check "build of an ill-typed program exits 1" test $code -eq 1
 grep -q "bad.brl:2:16: error" "$tmp/err"; check "build reports the type error" test $? -eq 0
 "$tmp/sprinkler" --threads 0 >/dev/null 2>&1; check "a built program's bad --threads is a usage error (2)" test $? -eq 2
+"$borel" build examples/coin.brl -o "$tmp" 2>"$tmp/err"; code=$?
+check "build into a directory is a usage error (2)" test $code -eq 2
+grep -q "is a directory" "$tmp/err"; check "build into a directory says so" test $? -eq 0
 
 # The REPL: definitions accumulate, expressions print, errors do not end it.
 printf 'fn sq(x: real) -> real { x * x }\nsq(3.0)\n:type sq\nlet xs = [1.0,\n 2.0]\nmap(xs, sq)\n1 + true\n[1][3]\nlen(xs)\n' |
