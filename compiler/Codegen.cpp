@@ -157,13 +157,22 @@ class Gen {
     Function* f = Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(c_), {}, false),
                                    Function::ExternalLinkage, "borel_aot_init", *mod_);
     b_.SetInsertPoint(BasicBlock::Create(c_, "entry", f));
+    // Site ids in registration order; a named choice's id is re-created
+    // by name (so that trace_real("mu") finds it at run time), any other by
+    // its location.
     const int64_t n = rt::site_count();
-    std::vector<llvm::Constant*> sites;
-    for (int64_t i = 0; i < n; ++i) sites.push_back(c_string(rt::site_location(i)));
+    std::vector<llvm::Constant*> sites, names;
+    for (int64_t i = 0; i < n; ++i) {
+      sites.push_back(c_string(rt::site_location(i)));
+      names.push_back(c_string(rt::site_name(i)));
+    }
     auto* arr_ty = llvm::ArrayType::get(P, static_cast<uint64_t>(n));
-    auto* table = new llvm::GlobalVariable(*mod_, arr_ty, true, llvm::GlobalValue::PrivateLinkage,
-                                           llvm::ConstantArray::get(arr_ty, sites), "borel.sites");
-    b_.CreateCall(rt("rt_aot_sites", llvm::Type::getVoidTy(c_), {P, W}), {table, word_const(n)});
+    auto table = [&](std::vector<llvm::Constant*>& v, const char* name) {
+      return new llvm::GlobalVariable(*mod_, arr_ty, true, llvm::GlobalValue::PrivateLinkage,
+                                      llvm::ConstantArray::get(arr_ty, v), name);
+    };
+    b_.CreateCall(rt("rt_aot_sites", llvm::Type::getVoidTy(c_), {P, P, W}),
+                  {table(sites, "borel.sites"), table(names, "borel.site_names"), word_const(n)});
     for (const auto& key : host_order_) {
       const std::string& text = key.second;
       Value* v = nullptr;
@@ -655,7 +664,7 @@ class Gen {
       case Pr::Runtime: {
         // Top-level lets live in the program's own table (IrModule::globals).
         if (in.name == "global_get" || in.name == "global_set") {
-          if (!ir_.globals) throw InternalError("codegen: globals table missing");
+          if (!aot_ && !ir_.globals) throw InternalError("codegen: globals table missing");
           Value* slot = b_.CreateConstGEP1_64(W, as_ptr(globals_table()), in.args[0].i);
           if (in.name == "global_get") return b_.CreateLoad(W, slot);
           b_.CreateStore(load(in.args[1]), slot);

@@ -550,8 +550,11 @@ Word rt_dist_new(Ctx*, const rt::DistOps* ops, int64_t site, double p0, double p
 // Start-up of an executable made by `borel build` (Codegen.cpp,
 // define_aot_init): the compiled program's source locations, in site-id
 // order, and the runtime objects it refers to, rebuilt from text.
-void rt_aot_sites(const char* const* locations, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) rt::register_site(locations[i]);
+void rt_aot_sites(const char* const* locations, const char* const* names, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t id = names[i][0] ? rt::name_site(names[i]) : rt::register_site(locations[i]);
+    if (id != i) throw std::runtime_error("the program's source locations were registered out of order");
+  }
 }
 Word rt_aot_dist(const char* name) {
   const rt::DistOps* ops = rt::find_distribution(name);

@@ -16,6 +16,7 @@ std::string site_location(int64_t id);  // "" for unknown ids
 // The site id standing for the user-given name of a random choice
 // (`sample(d, "mu")`): the same for every use of the name in the process.
 int64_t name_site(const std::string& name);
-int64_t site_count();  // ids registered so far: 0 .. site_count() - 1
+int64_t site_count();
+std::string site_name(int64_t id);  // the name of a named choice's id (name_site), else ""  // ids registered so far: 0 .. site_count() - 1
 
 }  // namespace borel::rt
