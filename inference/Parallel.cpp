@@ -7,13 +7,25 @@
 #include <gc/gc.h>
 
 #include <signal.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <chrono>
+#include <system_error>
 
 #include "runtime/Value.h"
 
 namespace borel::inference {
+
+namespace {
+// Workers run models, whose recursion may be as deep as on the program's own
+// stack (tools/ProgramRunner.h): the same 1 GiB, reserved, not committed
+// (pages are touched only as the stack grows), with a guard page at the end
+// so that running off it is reported as a stack overflow.
+constexpr size_t kWorkerStack = size_t{1} << 30;
+constexpr size_t kWorkerGuard = size_t{1} << 16;
+
+}  // namespace
 
 WorkerPool::WorkerPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -22,7 +34,7 @@ WorkerPool::WorkerPool(int threads) {
   if (size_ <= 1) return;
   rt::gc_init();
   threads_.reserve(static_cast<size_t>(size_ - 1));
-  for (int k = 1; k < size_; ++k) threads_.emplace_back([this, k] { worker(k); });
+  for (int k = 1; k < size_; ++k) threads_.push_back(start_worker(k));
 }
 
 WorkerPool::~WorkerPool() {
@@ -31,7 +43,10 @@ WorkerPool::~WorkerPool() {
     stop_.store(true, std::memory_order_release);
   }
   start_cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  for (Thread& t : threads_) {
+    GC_pthread_join(t.id, nullptr);
+    if (t.stack) munmap(t.stack, kWorkerStack);
+  }
 }
 
 namespace {
@@ -64,10 +79,39 @@ static void run_chunk(const std::function<void(int, int64_t, int64_t)>& fn, int 
   }
 }
 
+WorkerPool::Thread WorkerPool::start_worker(int k) {
+  struct Start {
+    WorkerPool* pool;
+    int k;
+  };
+  auto entry = [](void* p) -> void* {
+    const Start start = *static_cast<Start*>(p);
+    delete static_cast<Start*>(p);
+    start.pool->worker(start.k);
+    return nullptr;
+  };
+  Thread t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  void* mem = mmap(nullptr, kWorkerStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem != MAP_FAILED) {  // else the default stack
+    mprotect(mem, kWorkerGuard, PROT_NONE);
+    pthread_attr_setstack(&attr, mem, kWorkerStack);
+    t.stack = mem;
+  }
+  auto* start = new Start{this, k};
+  // The collector's pthread_create registers the thread with it.
+  const int rc = GC_pthread_create(&t.id, &attr, entry, start);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    delete start;
+    if (t.stack) munmap(t.stack, kWorkerStack);
+    throw std::system_error(rc, std::generic_category(), "cannot start an inference thread");
+  }
+  return t;
+}
+
 void WorkerPool::worker(int k) {
-  GC_stack_base sb;
-  GC_get_stack_base(&sb);
-  GC_register_my_thread(&sb);
   // An alternate signal stack, so that a model that overflows this thread's
   // stack reaches the process's fault handler (tools/borel.cpp reports it)
   // instead of being killed without a word.
@@ -91,7 +135,6 @@ void WorkerPool::worker(int k) {
       done_cv_.notify_one();
     }
   }
-  GC_unregister_my_thread();
 }
 
 void WorkerPool::for_chunks(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn) {

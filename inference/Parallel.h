@@ -7,7 +7,9 @@
 // long as fn(k, ...) only touches chunk k's data and per-k state (streams
 // belong to particle slots: Streams.h).
 //
-// Guarantees: every pool thread is registered with the garbage collector
+// Guarantees: every pool thread has a stack as large as the program's own
+// (1 GiB reserved: a model's recursion may be as deep on any thread), and is
+// registered with the garbage collector
 // (it holds continuations on its stack); an exception thrown by fn is
 // rethrown by for_chunks, the one from the lowest-numbered chunk when several
 // throw, so the error reported does not depend on timing. With threads <= 1
@@ -18,6 +20,8 @@
 // sides first spin for a short while (kSpin) on atomics and only then block
 // on the condition variables.
 #pragma once
+
+#include <pthread.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -42,10 +46,15 @@ class WorkerPool {
   void for_chunks(int64_t n, const std::function<void(int, int64_t, int64_t)>& fn);
 
  private:
+  struct Thread {
+    pthread_t id{};
+    void* stack = nullptr;  // mmap'd, or null for a default stack
+  };
+  Thread start_worker(int k);
   void worker(int k);
 
   int size_ = 1;
-  std::vector<std::thread> threads_;
+  std::vector<Thread> threads_;
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
   std::atomic<uint64_t> generation_{0};

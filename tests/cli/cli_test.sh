@@ -69,6 +69,16 @@ printf 'fn f(n: int) -> real { if n == 0 { 0.0 } else { sin(f(n - 1)) + 0.5 } }\
 check "stack overflow exits 1" test $code -eq 1
 grep -q "ran out of stack" "$tmp/err"; check "stack overflow is reported" test $? -eq 0
 grep -q "1.4973" "$tmp/out"; check "output before the overflow is kept" test $? -eq 0
+# Inference threads have stacks as large as the program's: a model's deep
+# recursion runs on --threads 2 as on one thread; too deep is the same error.
+printf 'fn down(n: int) -> real { if n == 0 { sample(normal(0.0, 1.0)) } else { down(n - 1) + 0.0 } }\nfn main() {\n  let d = infer(smc(particles = 4), fn() { let x = down(DEPTH); observe(normal(x, 1.0), 0.5); x });\n  print(len(samples(d)));\n}\n' >"$tmp/deepm.brl"
+sed 's/DEPTH/300000/' "$tmp/deepm.brl" >"$tmp/deep1.brl"
+"$borel" run "$tmp/deep1.brl" --threads 2 >"$tmp/out" 2>"$tmp/err"
+check "deep recursion in a model runs on 2 threads" test $? -eq 0
+sed 's/DEPTH/1000000000/' "$tmp/deepm.brl" >"$tmp/deep2.brl"
+"$borel" run "$tmp/deep2.brl" --threads 2 >"$tmp/out" 2>"$tmp/err"; code=$?
+check "too deep a recursion on an inference thread exits 1" test $code -eq 1
+grep -q "ran out of stack" "$tmp/err"; check "too deep a recursion on an inference thread is reported" test $? -eq 0
 
 # `borel build`: a native executable without LLVM that runs like `borel run`:
 # the same output for the same seed, the same options, errors and exit codes.
