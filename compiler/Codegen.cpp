@@ -430,6 +430,7 @@ class Gen {
       case Inst::Op::Assign: store(in.dest, load(in.args[0])); return;
       case Inst::Op::Prim: store(in.dest, prim(in)); return;
       case Inst::Op::CallDirect: {
+        if (in.site >= 0) b_.CreateStore(word_const(in.site), ctx_field(abi::ctx_offset::user_call_site));
         std::vector<Value*> args{ctx_, word_const(0)};
         for (auto& a : in.args) args.push_back(load(a));
         Value* v = b_.CreateCall(fns_.at(in.fn), args);

@@ -95,7 +95,9 @@ struct Inst {
   std::string name;                   // Math/Runtime function name
   int64_t index = 0;                  // TupleGet / PatchClosure; Sample: the named address or -1
   std::unique_ptr<IrBody> then_body, else_body;
-  int64_t site = -1;                  // runtime site id: source location of effects and checks
+  int64_t site = -1;                  // runtime site id: source location of effects and checks;
+                                      // CallDirect: >= 0 for a call from the user's code into the
+                                      // prelude (Ctx::user_call_site: where prelude errors are reported)
   Loc loc;
   // Suspension sites (effects and calls that may suspend), set by passes:
   std::vector<VarId> saved;           // variables live after the site: what a frame keeps (FrameLiveness.h)

@@ -165,6 +165,12 @@ class Lowerer {
 
   Operand lower(const Expr* e, bool tail = false);
   Operand lower_call(const Expr* e, bool tail);
+  // Whether a direct call of `callee` from the function being lowered goes
+  // from the user's code into the prelude (IR.h: such calls carry a site).
+  bool calls_into_prelude(const IrFunction* callee) const {
+    auto in_prelude = [](const IrFunction* f) { return f->loc.file && f->loc.file->path == "<prelude>"; };
+    return in_prelude(callee) && !in_prelude(st_->fn);
+  }
   std::optional<Operand> fold_over_suffix(const std::string& callee, const IrFunction* fn,
                                           const std::vector<const Expr*>& args);
   Operand lower_builtin(const Builtin& b, const Expr* call, std::vector<Operand> args,
@@ -581,6 +587,7 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
       VarId d = tmp("call");
       Inst& i = emit(Inst::Op::CallDirect, d, std::move(args), e->loc);
       i.fn = g->second;
+      if (calls_into_prelude(g->second)) i.site = site(e->loc);
       return Operand::v(d);
     }
     if (local && tail && st_->local_decl && st_->local_decl->name == callee->name &&
@@ -621,6 +628,7 @@ std::optional<Operand> Lowerer::fold_over_suffix(const std::string& callee, cons
   VarId d = tmp("call");
   Inst& i = emit(Inst::Op::CallDirect, d, {xs, lo, init, f}, s->loc);
   i.fn = ff->second;
+  if (calls_into_prelude(ff->second)) i.site = site(s->loc);
   return Operand::v(d);
 }
 

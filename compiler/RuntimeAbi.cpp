@@ -348,12 +348,20 @@ bool reenter(Ctx* ctx, ResumeFn fn, Word* out) {
   return call_generated(ctx, [&] { return fn(ctx); }, out);
 }
 
-[[noreturn]] void rethrow_error() {
+// The error recorded by `fail` as rt::RuntimeError. One raised inside the
+// prelude is located at the user's call into it (Ctx::user_call_site), with
+// the prelude's own location in the message: "<prelude>:67:21" alone does
+// not tell a user which of their lines went wrong.
+[[noreturn]] void rethrow_error(const Ctx& ctx) {
   RunState& s = state();
   rt::RuntimeError e;
+  e.message = tls_error;
   if (s.error_site >= 0) e.where = rt::site_location(s.error_site);
   if (s.error_site == -2) e.where = tls_where;
-  e.message = tls_error;
+  if (e.where.rfind("<prelude>", 0) == 0 && ctx.user_call_site >= 0) {
+    e.message += " (raised in the prelude, " + e.where + ")";
+    e.where = rt::site_location(ctx.user_call_site);
+  }
   throw e;
 }
 
@@ -372,7 +380,8 @@ rt::Step CompiledModel::start(Ctx& ctx) {
   Word v = 0;
   ctx.suspending = 0;
   ctx.resuming = 0;
-  if (!enter(&ctx, closure_, &v)) rethrow_error();
+  ctx.user_call_site = -1;
+  if (!enter(&ctx, closure_, &v)) rethrow_error(ctx);
   return finish(ctx, v);
 }
 
@@ -387,7 +396,8 @@ rt::Step CompiledModel::resume(Ctx& ctx, rt::Cont* cont, Word value) {
   ctx.resuming = 1;
   auto fn = reinterpret_cast<ResumeFn>(s.cont[s.pos - 1]);
   Word v = 0;
-  if (!reenter(&ctx, fn, &v)) rethrow_error();
+  ctx.user_call_site = -1;
+  if (!reenter(&ctx, fn, &v)) rethrow_error(ctx);
   return finish(ctx, v);
 }
 

@@ -70,6 +70,10 @@ struct Ctx {
   // (runtime/Sites.h name_site), set by the runtime around the handler call;
   // -1 for an unnamed choice, whose address is its site (and occurrence).
   SiteId address = -1;
+  // The site of the latest call from the user's code into the prelude (set
+  // by compiled code; -1 at every start and resume): errors raised inside
+  // the prelude are reported there (compiler/RuntimeAbi.cpp).
+  SiteId user_call_site = -1;
 };
 
 struct Step {

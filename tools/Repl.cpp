@@ -1,7 +1,9 @@
 // Repl.cpp — `borel repl` (see Repl.h).
 #include "tools/Repl.h"
 
+#include <algorithm>
 #include <iostream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -55,6 +57,7 @@ class Session {
   void input(const std::string& text) {
     std::string t = trim(text);
     if (t.empty()) return;
+    ++inputs_;
     if (t[0] == ':') return command(t);
     if (starts_with_word(t, "fn") || starts_with_word(t, "let") || starts_with_word(t, "import")) {
       std::string def = t;
@@ -62,10 +65,10 @@ class Session {
       // Keep the definition only if the program still type-checks.
       CompileResult r = compile("<repl>", program(def, "()"), Emit::Check);
       if (!r.ok) {
-        err_ << r.diagnostics;
+        err_ << relabel(r.diagnostics);
         return;
       }
-      defs_.push_back(def);
+      defs_.push_back({def, inputs_});
       return;
     }
     evaluate(t);
@@ -76,21 +79,68 @@ class Session {
   std::ostream& out_;
   std::ostream& err_;
   uint64_t seed_;
-  std::vector<std::string> defs_;
+  // Each input is numbered; messages name `<input N>:line:col` in what the
+  // user typed, not in the program the session synthesises from them.
+  struct Def {
+    std::string text;
+    int input;
+  };
+  std::vector<Def> defs_;
+  int inputs_ = 0;
+  struct Span {
+    int first_line, lines, input;
+  };
+  std::vector<Span> spans_;  // of the program last synthesised
   bool done_ = false;
 
-  std::string program(const std::string& extra_def, const std::string& expr) const {
+  static int line_count(const std::string& t) { return 1 + static_cast<int>(std::count(t.begin(), t.end(), '\n')); }
+
+  // The definitions so far, then `extra_def` and `expr` (both from the
+  // current input), wrapped in a main that prints the expression.
+  std::string program(const std::string& extra_def, const std::string& expr) {
     std::string src;
-    for (const auto& d : defs_) src += d + "\n";
+    spans_.clear();
+    int line = 1;
+    for (const auto& d : defs_) {
+      spans_.push_back({line, line_count(d.text), d.input});
+      src += d.text + "\n";
+      line += line_count(d.text);
+    }
+    spans_.push_back({line, line_count(extra_def), inputs_});
     src += extra_def + "\n";
-    src += "fn main() {\n  print(\n" + expr + "\n  );\n}\n";
+    line += line_count(extra_def);
+    src += "fn main() {\n  print(\n";
+    spans_.push_back({line + 2, line_count(expr), inputs_});
+    src += expr + "\n  );\n}\n";
     return src;
+  }
+
+  // `<repl>:L:C` in `text` as `<input N>:l:C`.
+  std::string relabel(const std::string& text) const {
+    static const std::regex loc("<repl>:([0-9]+):([0-9]+)");
+    std::string out;
+    auto it = std::sregex_iterator(text.begin(), text.end(), loc);
+    size_t last = 0;
+    for (; it != std::sregex_iterator(); ++it) {
+      const std::smatch& m = *it;
+      out += text.substr(last, static_cast<size_t>(m.position()) - last);
+      const int l = std::stoi(m[1].str());
+      std::string rep = m.str();
+      for (const Span& sp : spans_)
+        if (l >= sp.first_line && l < sp.first_line + sp.lines) {
+          rep = "<input " + std::to_string(sp.input) + ">:" + std::to_string(l - sp.first_line + 1) + ":" + m[2].str();
+          break;
+        }
+      out += rep;
+      last = static_cast<size_t>(m.position() + m.length());
+    }
+    return out + text.substr(last);
   }
 
   void evaluate(const std::string& expr) {
     CompileResult r = compile("<repl>", program("", expr), Emit::None);
     if (!r.ok) {
-      err_ << r.diagnostics;
+      err_ << relabel(r.diagnostics);
       return;
     }
     abi::RunOptions o;
@@ -101,7 +151,7 @@ class Session {
       abi::run_entry(r.program->entry, o);
     } catch (const rt::RuntimeError& e) {
       std::fflush(stdout);
-      err_ << "error: " << e.message << "\n";
+      err_ << relabel((e.where.empty() ? "" : e.where + ": ") + "error: " + e.message) << "\n";
     }
     std::fflush(stdout);
   }
@@ -112,15 +162,16 @@ class Session {
     } else if (t == ":reset") {
       defs_.clear();
     } else if (t == ":defs") {
-      for (const auto& d : defs_) out_ << d << "\n";
+      for (const auto& d : defs_) out_ << d.text << "\n";
     } else if (t.rfind(":type", 0) == 0) {
       std::string expr = trim(t.substr(5));
-      std::string src;
-      for (const auto& d : defs_) src += d + "\n";
+      std::string src = program("", "0");
+      src = src.substr(0, src.rfind("fn main() {"));
+      spans_.back().first_line = 1 + static_cast<int>(std::count(src.begin(), src.end(), '\n')) + 1;
       src += "fn main() {\n  let it = " + expr + ";\n  print(0);\n}\n";
       CompileResult r = compile("<repl>", src, Emit::Typed);
       if (!r.ok) {
-        err_ << r.diagnostics;
+        err_ << relabel(r.diagnostics);
         return;
       }
       std::istringstream lines(r.emitted);

@@ -113,6 +113,8 @@ check "repl exits 0" test $? -eq 0
 printf '9.0\nfn(real) -> real\n[1.0, 4.0]\n2\n' | cmp -s - "$tmp/repl.out"; check "repl prints values and types" test $? -eq 0
 grep -q "needs numbers" "$tmp/repl.err"; check "repl reports a type error and goes on" test $? -eq 0
 grep -q "out of range" "$tmp/repl.err"; check "repl reports a runtime error and goes on" test $? -eq 0
+grep -q "<input 6>:1:3: error: operator + needs numbers" "$tmp/repl.err"; check "repl locates a type error in the input" test $? -eq 0
+grep -q "<input 7>:1:1: error: index 3 is out of range" "$tmp/repl.err"; check "repl locates a runtime error in the input" test $? -eq 0
 
 echo "cli: $passes passed, $failures failed"
 test $failures -eq 0
