@@ -199,7 +199,7 @@ class GmmRjKernel final : public Kernel {
   }
 
   Layout l_;
-  std::unordered_map<Address, rt::Word, AddressHash> prop_;
+  ValueMap prop_;
   KernelStats swap_, birth_, death_, split_, merge_;
 };
 

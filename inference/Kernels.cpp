@@ -18,7 +18,7 @@ const Address kNone{};
 }  // namespace
 
 double ChainState::replay(const Address& redraw,
-                          const std::unordered_map<Address, rt::Word, AddressHash>* proposed) {
+                          const ValueMap* proposed) {
   TraceHandler& h = *handler;
   h.old = &cur;
   h.redraw = redraw;
@@ -142,7 +142,7 @@ class SingleSiteKernel final : public Kernel {
   SweepLength sweep_;
   KernelStats prior_, walk_;
   std::unordered_map<rt::SiteId, Adapt> adapt_;
-  std::unordered_map<Address, rt::Word, AddressHash> proposed_;
+  ValueMap proposed_;
 };
 
 // Independence MH with the prior as proposal.

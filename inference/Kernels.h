@@ -68,7 +68,7 @@ class ChainState {
   // and `proposed` values imposed; returns the base log acceptance ratio (see
   // the header comment). -infinity when T' has zero density.
   double replay(const Address& redraw,
-                const std::unordered_map<Address, rt::Word, AddressHash>* proposed = nullptr);
+                const ValueMap* proposed = nullptr);
   // Accepts `prop` (swapping it into `cur`) with probability min(1, exp(log_alpha)).
   bool accept(double log_alpha, KernelStats& stats);
   // Runs the program from the prior into `cur` (up to suspend_at).

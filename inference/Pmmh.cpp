@@ -53,7 +53,7 @@ void ParamHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::Site
 void ParamHandler::factor(rt::Ctx& ctx, double lw, rt::SiteId site) { add(ctx, lw, site, "the factor's log-weight"); }
 
 int64_t parameter_choices(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t, int64_t params,
-                          const std::unordered_map<Address, rt::Word, AddressHash>* proposed) {
+                          const ValueMap* proposed) {
   h.old = nullptr;
   h.redraw = Address{};
   h.proposed = proposed;
@@ -94,7 +94,7 @@ rt::Word draw_result(const Population& pop, rt::Rng& rng) {
 
 bool replay_parameters(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P, int64_t params,
                        const ParamValues& theta2, Trace& prop, double& lp2) {
-  std::unordered_map<Address, rt::Word, AddressHash> values;
+  ValueMap values;
   for (int64_t i = 0; i < P; ++i) values[cur.choices[static_cast<size_t>(i)].addr] = theta2[static_cast<size_t>(i)];
   const int64_t P2 = parameter_choices(model, ctx, h, prop, params, &values);
   if (P2 != P) return false;

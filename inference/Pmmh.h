@@ -100,6 +100,6 @@ bool replay_parameters(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Tr
 // returns how many choices are parameters. Errors when params is more than
 // the choices made before the first observe/factor.
 int64_t parameter_choices(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace& t, int64_t params,
-                          const std::unordered_map<Address, rt::Word, AddressHash>* proposed);
+                          const ValueMap* proposed);
 
 }  // namespace borel::inference

@@ -26,7 +26,7 @@ struct CurrentTrace {
 class ProposalHandler final : public rt::Handler {
  public:
   const Trace* score_against = nullptr;  // reverse mode: take values from here
-  std::unordered_map<Address, rt::Word, AddressHash> values;
+  ValueMap values;
   double log_q = 0.0;
   bool missing = false;  // reverse: an address the target trace lacks
 

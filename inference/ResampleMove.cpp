@@ -74,6 +74,16 @@ struct Window {
   std::vector<std::pair<Address, rt::Word>> choices;
 };
 
+// The counter of `key` in `counts`, added at 0 when absent. A program has
+// few distinct keys — its sample sites and choice names, both fixed in the
+// source — so a vector beats a map.
+int64_t& counter(SiteCounts& counts, rt::SiteId key) {
+  for (auto& [k, n] : counts)
+    if (k == key) return n;
+  counts.push_back({key, 0});
+  return counts.back().second;
+}
+
 void find_window(const TraceNode* head, int64_t step, int64_t lag, Window& w) {
   w.base = nullptr;
   w.checkpoint = nullptr;
@@ -86,24 +96,19 @@ void find_window(const TraceNode* head, int64_t step, int64_t lag, Window& w) {
     if (!c) w.choices.push_back({Address{n->site, 0}, n->value});
   }
   std::reverse(w.choices.begin(), w.choices.end());
-  std::unordered_map<rt::SiteId, int64_t> counts;
   if (n) {
     w.base = n;
     w.checkpoint = checkpoint_of(n);
-    for (int64_t j = 0; j < w.checkpoint->ncounts; ++j) {
-      w.counts.push_back(w.checkpoint->counts[j]);
-      counts[w.checkpoint->counts[j].first] = w.checkpoint->counts[j].second;
-    }
+    w.counts.assign(w.checkpoint->counts, w.checkpoint->counts + w.checkpoint->ncounts);
   }
-  for (auto& [a, v] : w.choices) a.k = counts[a.site]++;
+  SiteCounts counts = w.counts;
+  for (auto& [a, v] : w.choices) a.k = counter(counts, a.site)++;
 }
 
 // The counters after `t`'s choices, starting from `base`.
 SiteCounts counts_after(const SiteCounts& base, const Trace& t) {
-  std::unordered_map<rt::SiteId, int64_t> m(base.begin(), base.end());
-  for (const Choice& c : t.choices) m[c.addr.site] = c.addr.k + 1;
-  SiteCounts out(m.begin(), m.end());
-  std::sort(out.begin(), out.end());
+  SiteCounts out = base;
+  for (const Choice& c : t.choices) counter(out, c.addr.site) = c.addr.k + 1;
   return out;
 }
 

@@ -16,7 +16,7 @@ double Trace::log_prior() const {
 
 void Trace::index() {
   index_.clear();
-  for (size_t i = 0; i < choices.size(); ++i) index_[choices[i].addr] = static_cast<int64_t>(i);
+  for (size_t i = 0; i < choices.size(); ++i) index_.set(choices[i].addr, static_cast<int64_t>(i));
 }
 
 double proposal_scale(const rt::Dist& d) {
@@ -32,7 +32,7 @@ void TraceHandler::begin_run(Trace* t) {
   impossible_ = false;
   counts_.clear();
   if (start_counts)
-    for (const auto& [key, n] : *start_counts) counts_[key] = n;
+    for (const auto& [key, n] : *start_counts) counts_.set(key, n);
   used_.assign(old ? old->choices.size() : 0, 0);
 }
 
@@ -47,13 +47,12 @@ double TraceHandler::log_stale() const {
 rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
   // A named choice's address is its name (counted like a site), else its site.
   const rt::SiteId key = choice_key(ctx, site);
-  const Address a{key, counts_[key]++};
+  const Address a{key, counts_.get(key)++};
   rt::Word v = 0;
   bool have = false;
   if (proposed) {
-    const auto it = proposed->find(a);
-    if (it != proposed->end()) {
-      v = it->second;
+    if (const rt::Word* w = proposed->find(a)) {
+      v = *w;
       have = true;
       // The old value at this address is replaced, not destroyed: its density
       // is in log p(T) and the kernel accounts for how it proposed the new one.

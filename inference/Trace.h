@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "inference/FlatMap.h"
 #include "inference/PriorHandler.h"
 #include "runtime/Dist.h"
 #include "runtime/Model.h"
@@ -63,6 +64,9 @@ inline rt::SiteId choice_key(const rt::Ctx& ctx, rt::SiteId site) { return ctx.a
 // Per-key occurrence counters, (key, how many choices so far).
 using SiteCounts = std::vector<std::pair<rt::SiteId, int64_t>>;
 
+// Values by address (proposals, references, replays).
+using ValueMap = FlatMap<Address, rt::Word, AddressHash>;
+
 struct Choice {
   Address addr;
   rt::Word value;
@@ -85,8 +89,8 @@ class Trace {
   // Index of the choice at `a`, or -1 (index() must have been called after the
   // last change).
   int64_t find(const Address& a) const {
-    const auto it = index_.find(a);
-    return it == index_.end() ? -1 : it->second;
+    const int64_t* i = index_.find(a);
+    return i ? *i : -1;
   }
   void index();
   void clear() {
@@ -99,7 +103,7 @@ class Trace {
   }
 
  private:
-  std::unordered_map<Address, int64_t, AddressHash> index_;
+  FlatMap<Address, int64_t, AddressHash> index_;
 };
 
 class TraceHandler final : public InferenceHandler {
@@ -107,7 +111,7 @@ class TraceHandler final : public InferenceHandler {
   // Replay inputs (all optional; none: a run from the prior).
   const Trace* old = nullptr;
   Address redraw;                  // draw this address fresh even if `old` has it
-  const std::unordered_map<Address, rt::Word, AddressHash>* proposed = nullptr;
+  const ValueMap* proposed = nullptr;
   // Suspend after the `suspend_at`-th observe/factor of this run (-1: run to the end).
   int64_t suspend_at = -1;
   // The address counters where the run starts: empty for a run from the
@@ -129,7 +133,7 @@ class TraceHandler final : public InferenceHandler {
 
  private:
   void add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what);
-  std::unordered_map<rt::SiteId, int64_t> counts_;
+  FlatMap<rt::SiteId, int64_t, std::hash<rt::SiteId>> counts_;
   std::vector<char> used_;
   bool impossible_ = false;  // a choice of this run has density zero
 };

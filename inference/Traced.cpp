@@ -53,9 +53,8 @@ rt::Word RecordingHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId si
       starting = false;
     }
     const rt::SiteId key = choice_key(ctx, site);
-    const auto it = reference->find(Address{key, ref_counts_[key]++});
-    if (it != reference->end()) {
-      v = it->second;
+    if (const rt::Word* w = reference->find(Address{key, ref_counts_[key]++})) {
+      v = *w;
       have = true;
     }
   }

@@ -50,7 +50,6 @@ const Checkpoint* checkpoint_of(const TraceNode* n);  // null unless n is a chec
 // A checkpoint node on top of `prev`.
 const TraceNode* push_checkpoint(const TraceNode* prev, int64_t step, rt::Word cont, const SiteCounts& counts);
 
-using ValueMap = std::unordered_map<Address, rt::Word, AddressHash>;
 
 // The (address, value) pairs of a list, in execution order, into `out`.
 void list_choices(const TraceNode* head, std::vector<std::pair<Address, rt::Word>>& out);
@@ -68,7 +67,7 @@ class RecordingHandler final : public InferenceHandler {
 
  private:
   void add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what);
-  std::unordered_map<rt::SiteId, int64_t> ref_counts_;  // particle 0's per-site counters
+  FlatMap<rt::SiteId, int64_t, std::hash<rt::SiteId>> ref_counts_;  // particle 0's per-site counters
 };
 
 }  // namespace borel::inference
