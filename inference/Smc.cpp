@@ -95,16 +95,16 @@ struct SmcRun::Impl {
     if (s.on_start) s.on_start(pop);
   }
 
-  // Whether the population's slots are the only holders of the particles'
-  // continuations, so that a step's continuations are dead two steps later:
-  // none of the extension points can keep or read one, and a run never ends
-  // with particles still suspended (which zero weights can do otherwise).
   int64_t arena_bytes() const {
     int64_t b = 0;
     for (const auto& a : arenas) b += a->bytes();
     return b;
   }
 
+  // Whether the population's slots are the only holders of the particles'
+  // continuations, so that a step's continuations are dead two steps later:
+  // none of the extension points can keep or read one, and a run never ends
+  // with particles still suspended (which zero weights can do otherwise).
   static bool owns_continuations(const SmcSettings& s) {
     return !s.shared_continuations && !s.make_handler && !s.after_resample && !s.aux && !s.conditional &&
            !s.on_start && s.zero_weight_is_error;
