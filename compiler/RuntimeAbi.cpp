@@ -515,10 +515,16 @@ Word handle_observe(Ctx* ctx, const rt::Dist& d, Word value, int64_t site) {
   return 0;
 }
 
+// Every family gets the handler's inline effects here (compiled code has its
+// own inline path for normal): the family's sampler or log-density called
+// directly, no virtual handler call — what the handler would do, by the
+// InlineEffect contract (runtime/Model.h); a non-finite log-density still
+// goes to the handler, which raises or records the zero weight.
 Word rt_sample_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p0, double p1, double p2, double p3,
                        Word a0, Word a1, int64_t address) {
   rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
   check_dist(d, site);
+  if (ctx->handler->inline_effects & rt::kInlineSample) return guarded(site, [&] { return ops->sample(d, *ctx->rng); });
   return handle_sample(ctx, d, site, address);
 }
 
@@ -526,6 +532,15 @@ Word rt_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, double p
                         Word a0, Word a1, Word value) {
   rt::Dist d = make_dist(ops, p0, p1, p2, p3, a0, a1);
   check_dist(d, site);
+  const uint8_t inline_effects = ctx->handler->inline_effects;
+  if (inline_effects & rt::kInlineObserve) {
+    const double lw = rt::to_real(guarded(site, [&] { return rt::from_real(ops->log_density(d, value)); }));
+    if (std::isfinite(lw)) {
+      ctx->log_weight += lw;
+      if (inline_effects & rt::kInlineSuspend) ctx->suspending = 1;
+      return 0;
+    }
+  }
   return handle_observe(ctx, d, value, site);
 }
 

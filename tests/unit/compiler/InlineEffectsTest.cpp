@@ -73,6 +73,25 @@ fn model() -> real {
   check_same(*p.model("model"), 500);
 }
 
+TEST_CASE("inline effects of other families (through the runtime's direct calls) give the same bits") {
+  borel::Program p = borel::Program::from_source("coin.brl", R"(
+let flips = [1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0];
+let counts = [3, 1, 4, 1, 5, 9, 2, 6];
+fn model() -> real {
+  let q = sample(beta(2.0, 2.0));
+  for f in flips { observe(bernoulli(q), f == 1); }
+  let rate = sample(gamma(2.0, 1.0));
+  for c in counts { observe(poisson(rate), c); }
+  let k = sample(categorical([q, 1.0 - q]));
+  observe(student_t(3.0, rate, 1.0), 2.5);
+  q + rate + real(k)
+}
+)",
+                                                 {"model"});
+  p.run_main(1);
+  check_same(*p.model("model"), 500);
+}
+
 TEST_CASE("continuations longer than an arena block (deep recursion) survive "
           "recycling") {
   // 3000 nested calls are suspended at each observe: a continuation of
