@@ -165,10 +165,11 @@ class Session {
       for (const auto& d : defs_) out_ << d.text << "\n";
     } else if (t.rfind(":type", 0) == 0) {
       std::string expr = trim(t.substr(5));
+      // The expression on a line of its own, so that columns are the user's.
       std::string src = program("", "0");
       src = src.substr(0, src.rfind("fn main() {"));
-      spans_.back().first_line = 1 + static_cast<int>(std::count(src.begin(), src.end(), '\n')) + 1;
-      src += "fn main() {\n  let it = " + expr + ";\n  print(0);\n}\n";
+      spans_.back().first_line = 1 + static_cast<int>(std::count(src.begin(), src.end(), '\n')) + 2;
+      src += "fn main() {\n  let it =\n" + expr + ";\n  print(0);\n}\n";
       CompileResult r = compile("<repl>", src, Emit::Typed);
       if (!r.ok) {
         err_ << relabel(r.diagnostics);
