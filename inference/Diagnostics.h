@@ -21,4 +21,16 @@ struct Diagnostics {
   std::vector<int64_t> chain_accepted;                      // accepted moves per chain, after warm-up
 };
 
+// The record a method fills: the caller's (`given`) or else `scratch`,
+// reset and labelled with the method, its number of draws and of chains.
+inline Diagnostics& start_diagnostics(Diagnostics* given, Diagnostics& scratch, std::string method, int64_t particles,
+                                      int64_t chains = 0) {
+  Diagnostics& d = given ? *given : scratch;
+  d = Diagnostics{};
+  d.method = std::move(method);
+  d.particles = particles;
+  d.chains = chains;
+  return d;
+}
+
 }  // namespace borel::inference

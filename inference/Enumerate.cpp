@@ -194,10 +194,7 @@ Population enumerate(rt::Model& model, const EnumerateSettings& s, uint64_t seed
     pop.log_weights()[i] = result_lw[static_cast<size_t>(i)];
   }
   Diagnostics local;
-  Diagnostics& d = diagnostics ? *diagnostics : local;
-  d = Diagnostics{};
-  d.method = s.method;
-  d.particles = n;
+  Diagnostics& d = start_diagnostics(diagnostics, local, s.method, n);
   d.steps = 1;
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return pop;

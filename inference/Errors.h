@@ -6,6 +6,7 @@
 //   model.brl:7:3: smc: every one of the 1000 particles has zero weight
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,9 @@ rt::RuntimeError site_error(const rt::Model* model, rt::SiteId site, std::string
 
 // An error that concerns no particular site (bad settings, bad arguments).
 rt::RuntimeError method_error(std::string_view method, std::string_view message);
+
+// Throws method_error("<what> is <value>, but must be positive /
+// non-negative / at least <lo>") when value < lo: a method's integer setting.
+void require_at_least(std::string_view method, std::string_view what, int64_t value, int64_t lo);
 
 }  // namespace borel::inference

@@ -17,15 +17,10 @@ namespace borel::inference {
 
 namespace {
 void check(const McmcSettings& s) {
-  auto positive = [&](const char* what, int64_t v, int64_t lo) {
-    if (v < lo)
-      throw method_error(s.method, std::string(what) + " is " + std::to_string(v) + ", but must be " +
-                                       (lo == 0 ? "non-negative" : "positive"));
-  };
-  positive("samples", s.samples, 1);
-  positive("warmup", s.warmup, 0);
-  positive("chains", s.chains, 1);
-  positive("thin", s.thin, 1);
+  require_at_least(s.method, "samples", s.samples, 1);
+  require_at_least(s.method, "warmup", s.warmup, 0);
+  require_at_least(s.method, "chains", s.chains, 1);
+  require_at_least(s.method, "thin", s.thin, 1);
 }
 }  // namespace
 
@@ -81,11 +76,7 @@ Population mcmc(rt::Model& model, const McmcSettings& s, uint64_t seed, int thre
   });
 
   Diagnostics local;
-  Diagnostics& d = diagnostics ? *diagnostics : local;
-  d = Diagnostics{};
-  d.method = s.method;
-  d.particles = n;
-  d.chains = s.chains;
+  Diagnostics& d = start_diagnostics(diagnostics, local, s.method, n, s.chains);
   d.steps = s.warmup + s.samples * s.thin;
   // Acceptance per kind of move, summed over chains; and per chain, to spot stuck chains.
   std::vector<KernelStats> total;

@@ -16,10 +16,10 @@ namespace borel::inference {
 
 Population particle_gibbs(rt::Model& model, const ParticleGibbsSettings& ps, uint64_t seed, int threads,
                           Diagnostics* diagnostics) {
-  if (ps.particles < 2) throw method_error(ps.method, "particles is " + std::to_string(ps.particles) + ", but must be at least 2");
-  if (ps.samples < 1) throw method_error(ps.method, "samples is " + std::to_string(ps.samples) + ", but must be positive");
-  if (ps.warmup < 0) throw method_error(ps.method, "warmup is " + std::to_string(ps.warmup) + ", but must be non-negative");
-  if (ps.chains < 1) throw method_error(ps.method, "chains is " + std::to_string(ps.chains) + ", but must be positive");
+  require_at_least(ps.method, "particles", ps.particles, 2);
+  require_at_least(ps.method, "samples", ps.samples, 1);
+  require_at_least(ps.method, "warmup", ps.warmup, 0);
+  require_at_least(ps.method, "chains", ps.chains, 1);
   rt::gc_init();
   const auto t0 = std::chrono::steady_clock::now();
   Population out(ps.samples * ps.chains);
@@ -76,11 +76,7 @@ Population particle_gibbs(rt::Model& model, const ParticleGibbsSettings& ps, uin
     }
   });
   Diagnostics local;
-  Diagnostics& d = diagnostics ? *diagnostics : local;
-  d = Diagnostics{};
-  d.method = ps.method;
-  d.particles = out.size();
-  d.chains = ps.chains;
+  Diagnostics& d = start_diagnostics(diagnostics, local, ps.method, out.size(), ps.chains);
   d.steps = ps.warmup + ps.samples;
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

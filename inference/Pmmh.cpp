@@ -125,16 +125,11 @@ bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Tr
 }
 
 Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int threads, Diagnostics* diagnostics) {
-  auto positive = [&](const char* what, int64_t v, int64_t lo) {
-    if (v < lo)
-      throw method_error(ps.method, std::string(what) + " is " + std::to_string(v) + ", but must be " +
-                                        (lo == 0 ? "non-negative" : "positive"));
-  };
-  positive("particles", ps.particles, 1);
-  positive("samples", ps.samples, 1);
-  positive("warmup", ps.warmup, 0);
-  positive("chains", ps.chains, 1);
-  positive("params", ps.params, 0);
+  require_at_least(ps.method, "particles", ps.particles, 1);
+  require_at_least(ps.method, "samples", ps.samples, 1);
+  require_at_least(ps.method, "warmup", ps.warmup, 0);
+  require_at_least(ps.method, "chains", ps.chains, 1);
+  require_at_least(ps.method, "params", ps.params, 0);
   rt::gc_init();
   const auto t0 = std::chrono::steady_clock::now();
   Population out(ps.samples * ps.chains);
@@ -216,11 +211,7 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
     }
   });
   Diagnostics local;
-  Diagnostics& d = diagnostics ? *diagnostics : local;
-  d = Diagnostics{};
-  d.method = ps.method;
-  d.particles = out.size();
-  d.chains = ps.chains;
+  Diagnostics& d = start_diagnostics(diagnostics, local, ps.method, out.size(), ps.chains);
   d.steps = ps.warmup + ps.samples;
   int64_t a = 0, p = 0;
   for (int64_t c = 0; c < ps.chains; ++c) {

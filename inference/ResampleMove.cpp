@@ -201,8 +201,8 @@ void Rejuvenator::operator()(Population& pop, int64_t step) {
 
 Population resample_move(rt::Model& model, const ResampleMoveSettings& rs, uint64_t seed, int threads,
                          Diagnostics* diagnostics) {
-  if (rs.moves < 0) throw method_error(rs.smc.method, "moves is " + std::to_string(rs.moves) + ", but must be non-negative");
-  if (rs.lag < 0) throw method_error(rs.smc.method, "lag is " + std::to_string(rs.lag) + ", but must be non-negative");
+  require_at_least(rs.smc.method, "moves", rs.moves, 0);
+  require_at_least(rs.smc.method, "lag", rs.lag, 0);
   make_kernels(rs.kernel, rs.smc.method);
   Rejuvenator rejuvenate(model, rs.smc.particles, rs.moves, rs.kernel, seed, threads, rs.smc.method, rs.lag);
   SmcSettings s = rs.smc;

@@ -35,8 +35,7 @@ constexpr uint64_t kHeapCap = uint64_t{512} << 20;
 constexpr uint64_t kHeapFloor = uint64_t{8} << 20;
 
 void check(const SmcSettings& s) {
-  if (s.particles < 1)
-    throw method_error(s.method, "particles is " + std::to_string(s.particles) + ", but must be positive");
+  require_at_least(s.method, "particles", s.particles, 1);
   if (!(s.ess_threshold >= 0))
     throw method_error(s.method, "ess_threshold is " + std::to_string(s.ess_threshold) +
                                      ", but must be a number >= 0");
@@ -74,6 +73,7 @@ struct SmcRun::Impl {
         pool(pool_size(threads, settings.particles)), ctx(pool.size()), d(diagnostics ? *diagnostics : local),
         w(static_cast<size_t>(settings.particles)), ancestors(static_cast<size_t>(settings.particles)),
         running(static_cast<size_t>(pool.size())), progress(settings.method, settings.progress) {
+    start_diagnostics(diagnostics, local, s.method, settings.particles);
     const int64_t n = s.particles;
     if (s.aux) pop.enable_aux();
     rngs.reserve(static_cast<size_t>(n));
@@ -87,9 +87,6 @@ struct SmcRun::Impl {
       handlers.back()->method = s.method;
       handlers.back()->model = &model;
     }
-    d = Diagnostics{};
-    d.method = s.method;
-    d.particles = n;
     if (owns_continuations(s))
       for (int k = 0; k < pool.size(); ++k) arenas.push_back(std::make_unique<rt::ContinuationArena>());
     if (s.on_start) s.on_start(pop);

@@ -115,15 +115,10 @@ JointWalk joint_walk(const std::vector<ThetaParticle>& parts) {
 }  // namespace
 
 Population smc2(rt::Model& model, const Smc2Settings& s, uint64_t seed, int threads, Diagnostics* diagnostics) {
-  auto at_least = [&](const char* what, int64_t v, int64_t lo) {
-    if (v < lo)
-      throw method_error(s.method, std::string(what) + " is " + std::to_string(v) + ", but must be " +
-                                       (lo == 0 ? "non-negative" : "positive"));
-  };
-  at_least("particles", s.particles, 1);
-  at_least("inner_particles", s.inner_particles, 1);
-  at_least("moves", s.moves, 0);
-  at_least("params", s.params, 0);
+  require_at_least(s.method, "particles", s.particles, 1);
+  require_at_least(s.method, "inner_particles", s.inner_particles, 1);
+  require_at_least(s.method, "moves", s.moves, 0);
+  require_at_least(s.method, "params", s.params, 0);
   if (!(s.ess_threshold >= 0))
     throw method_error(s.method, "ess_threshold is " + std::to_string(s.ess_threshold) + ", but must be a number >= 0");
   rt::gc_init();
@@ -168,10 +163,7 @@ Population smc2(rt::Model& model, const Smc2Settings& s, uint64_t seed, int thre
   });
 
   Diagnostics local;
-  Diagnostics& d = diagnostics ? *diagnostics : local;
-  d = Diagnostics{};
-  d.method = s.method;
-  d.particles = n;
+  Diagnostics& d = start_diagnostics(diagnostics, local, s.method, n);
   Progress progress(s.method, s.progress);
   std::vector<double> w(static_cast<size_t>(n)), sd;
   std::vector<int64_t> ancestors(static_cast<size_t>(n));
