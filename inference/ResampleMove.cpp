@@ -118,15 +118,16 @@ SiteCounts counts_after(const SiteCounts& base, const Trace& t) {
 // the next window can start `lag` steps back. Nothing before the base is
 // kept: later windows start at this base or after it, so the record, and
 // what it keeps alive, stays O(lag) per particle. Returns the record; the
-// particle's new continuation (or result) is the last run's, in `last`.
-const TraceNode* lagged_record(ChainState& st, const Window& w, int64_t step, Trace& last) {
+// particle's new continuation (or result) is the last run's, in `last`;
+// `values` is scratch.
+const TraceNode* lagged_record(ChainState& st, const Window& w, int64_t step, Trace& last, ValueMap& values) {
   const TraceNode* list = nullptr;
   if (w.base) {
     auto* n = static_cast<TraceNode*>(rt::gc_alloc(sizeof(TraceNode)));
     *n = TraceNode{nullptr, kCheckpoint, w.base->value};
     list = n;
   }
-  ValueMap values;
+  values.clear();
   for (const Choice& c : st.cur.choices) values[c.addr] = c.value;
   TraceHandler& h = *st.handler;
   SiteCounts counts = w.counts;
@@ -180,7 +181,7 @@ void Rejuvenator::operator()(Population& pop, int64_t step) {
       for (int64_t m = 0; m < im.moves; ++m)
         for (auto& kern : kernels) kern->iterate(st);
       if (im.lag > 0) {
-        pop.aux()[i] = rt::from_ptr(lagged_record(st, w, step, st.prop));
+        pop.aux()[i] = rt::from_ptr(lagged_record(st, w, step, st.prop, values));
         std::swap(st.cur, st.prop);
       } else {
         pop.aux()[i] = rt::from_ptr(list_of(st.cur));

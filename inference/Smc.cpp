@@ -146,8 +146,10 @@ void SmcRun::step() {
   Population& pop = im.pop;
   Diagnostics& d = im.d;
   const int64_t n = s.particles;
-  const uint64_t allocated = gc_allocated_bytes();
-  const int64_t arena_bytes = im.arena_bytes();
+  // The first step's allocation sizes the heap (below).
+  const bool first = d.steps == 0;
+  const uint64_t allocated = first ? gc_allocated_bytes() : 0;
+  const int64_t arena_bytes = first ? im.arena_bytes() : 0;
   for (auto& a : im.arenas) a->next_generation();
   im.pool.for_chunks(n, [&im](int k, int64_t b, int64_t e) {
     std::optional<rt::UseContinuationSpace> arena;
@@ -155,7 +157,7 @@ void SmcRun::step() {
     im.running[k] = advance_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
   });
   ++d.steps;
-  if (d.steps == 1) {
+  if (first) {
     // Size the heap from what one step allocated in it (continuations in
     // arenas aside: they are not collected), so that the collector runs
     // about every kStepsPerCollection steps (see reserve_heap).
