@@ -38,6 +38,8 @@ MethodSpec basic(std::string name, std::string summary, std::vector<MethodParam>
     if (o.ints.count("lag")) method.lag = o.get_int("lag");
     if (o.ints.count("inner_particles")) method.inner_particles = o.get_int("inner_particles");
     if (o.ints.count("params")) method.params = o.get_int("params");
+    if (o.ints.count("max_executions")) method.max_executions = o.get_int("max_executions");
+    if (o.ints.count("max_depth")) method.max_depth = o.get_int("max_depth");
     if (o.strings.count("kernel")) method.kernel = o.get_string("kernel");
     method.progress = progress;
     return inference::infer(method, model, type, seed, threads);
@@ -98,7 +100,8 @@ std::vector<MethodSpec> build() {
                     "filter of `inner_particles`; `moves` PMMH iterations on the parameters after each resampling",
                     {{"particles", i(200)}, {"inner_particles", i(100)}, {"moves", i(1)}, {"params", i(0)},
                      {"resampling", s("systematic")}, {"ess_threshold", r(0.5)}}));
-  v.push_back(basic("enumerate", "exact inference by enumerating every execution of a discrete model", {}));
+  v.push_back(basic("enumerate", "exact inference by enumerating every execution of a discrete model",
+                    {{"max_executions", i(1000000)}, {"max_depth", i(1000)}}));
   v.push_back(mh_proposal());
   return v;
 }

@@ -152,15 +152,23 @@ bool values_equal(Word a, Word b, const TypeDesc* t) {
 rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diagnostics& diag,
                          double log_evidence) {
   rt::gc_init();
-  const int64_t n = pop.size();
-  std::vector<double> w(static_cast<size_t>(n));
-  const WeightStats ws = pop.normalise(w);
+  std::vector<double> all(static_cast<size_t>(pop.size()));
+  const WeightStats ws = pop.normalise(all);
   if (!(ws.log_sum > -std::numeric_limits<double>::infinity()))
     throw method_error(diag.method.empty() ? "infer" : diag.method, "no particle has positive weight");
+  // Only the particles of positive weight: one of zero weight stopped where
+  // its weight became zero (Sequential.h), so its slot may hold a
+  // continuation, not a value of the result type.
+  std::vector<int64_t> kept;
+  for (int64_t i = 0; i < pop.size(); ++i)
+    if (all[static_cast<size_t>(i)] > 0) kept.push_back(i);
+  const auto n = static_cast<int64_t>(kept.size());
+  std::vector<double> w(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) w[static_cast<size_t>(i)] = all[static_cast<size_t>(kept[static_cast<size_t>(i)])];
 
   auto* e = static_cast<EmpiricalData*>(rt::gc_alloc(sizeof(EmpiricalData)));
   e->values = rt::array_new(n);
-  for (int64_t i = 0; i < n; ++i) e->values->data[i] = pop.slots()[i];
+  for (int64_t i = 0; i < n; ++i) e->values->data[i] = pop.slots()[kept[static_cast<size_t>(i)]];
   e->weights = rt::array_from_reals(w.data(), n);
   e->cumulative = rt::array_new_atomic(n);
   double c = 0.0;
@@ -174,6 +182,7 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
   e->type = type;
   e->log_evidence = log_evidence;
   e->particles = n;
+  e->zero_weight = pop.size() - n;
   e->steps = diag.steps;
   e->resamplings = diag.resamplings;
   e->seconds = diag.seconds;

@@ -50,7 +50,8 @@ struct EmpiricalData {
   rt::String* method;       // "smc", "importance", "prior", ...
   const rt::TypeDesc* type; // value type (module lifetime), may be null
   double log_evidence;      // NaN when the method gives none
-  int64_t particles;
+  int64_t particles;        // the values held: the particles of positive weight
+  int64_t zero_weight;      // particles of the run left out for their zero weight
   int64_t steps;
   int64_t resamplings;
   double seconds;
@@ -63,8 +64,8 @@ struct EmpiricalData {
   int64_t stuck_chains;
 };
 
-// Builds the empirical distribution of a finished population (every particle
-// Done). `type` may be null (values are then compared as words).
+// Builds the empirical distribution of a finished population: its particles
+// of positive weight (every one Done). `type` may be null (values are then compared as words).
 // `log_evidence` overrides the population's estimate (pass NaN for forward
 // sampling).
 rt::Dist* make_empirical(const Population& pop, const rt::TypeDesc* type,

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -88,17 +89,20 @@ void support(const rt::Dist& d, double tail, Words& vs, std::vector<double>& lps
 class EnumHandler final : public InferenceHandler {
  public:
   double tail = 1e-12;
+  double log_prior = 0.0;  // of the choices that did not branch, since the last start/resume
   Words values;
   std::vector<double> lps;
   rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override {
     support(d, tail, values, lps, model, site, method);
     if (values.empty()) {
-      ctx.log_weight = kNegInf;  // no value has positive probability
+      ctx.log_weight = kNegInf;  // no value has positive probability: the execution stops here
       if (zero_site < 0) zero_site = site;
+      ctx.suspend_requested = true;
       return 0;
     }
     if (values.size() == 1) {  // deterministic: no branching
       ctx.log_weight += lps[0];
+      log_prior += lps[0];
       return values[0];
     }
     ctx.suspend_requested = true;
@@ -115,6 +119,9 @@ class EnumHandler final : public InferenceHandler {
     if (lw == std::numeric_limits<double>::infinity())
       throw site_error(model, site, method, "a log-weight is +infinity");
     ctx.log_weight += lw;
+    // Zero weight: the execution stops here, so code after a failed
+    // condition (an index it guarded, an error(...)) never runs.
+    if (lw == kNegInf) ctx.suspend_requested = true;
   }
 };
 
@@ -123,6 +130,7 @@ struct Frame {
   size_t count;
   size_t next;
   double lw;
+  double log_prior;  // Σ log p of the choices of the path to it
 };
 
 }  // namespace
@@ -140,22 +148,45 @@ Population enumerate(rt::Model& model, const EnumerateSettings& s, uint64_t seed
   ctx.handler = &h;
   ctx.rng = &rng;
 
+  require_at_least(s.method, "max_executions", s.max_executions, 1);
+  require_at_least(s.method, "max_depth", s.max_depth, 1);
   Words conts, branch_values, results;  // scanned by the collector
   std::vector<double> branch_lps, result_lw;
   std::vector<Frame> stack;
   int64_t executions = 0;
+  double cut_mass = 0.0;  // prior probability of the executions cut at max_depth
 
-  auto handle = [&](const rt::Step& st, double lw) {
-    if (!(lw > kNegInf)) return;
+  auto walked = [&] {
+    if (++executions > s.max_executions)
+      throw method_error(s.method, "more than " + std::to_string(s.max_executions) +
+                                       " executions (max_executions); the model is too large to enumerate");
+  };
+  // `lp`: the path's prior log-probability (its choices only).
+  auto handle = [&](const rt::Step& st, double lw, double lp) {
+    if (!(lw > kNegInf)) {
+      walked();
+      return;
+    }
     if (st.done()) {
-      if (++executions > s.max_executions)
-        throw method_error(s.method, "more than " + std::to_string(s.max_executions) +
-                                         " executions with positive probability; the model is too large to enumerate");
+      walked();
       results.push_back(st.value);
       result_lw.push_back(lw);
       return;
     }
-    Frame f{branch_values.size(), h.values.size(), 0, lw};
+    if (static_cast<int64_t>(stack.size()) >= s.max_depth) {
+      walked();
+      cut_mass += std::exp(lp);
+      if (cut_mass > s.tail) {
+        char mass[32];
+        std::snprintf(mass, sizeof mass, "%.3g", cut_mass);
+        throw method_error(s.method, "executions with more than " + std::to_string(s.max_depth) +
+                                         " branching choices (max_depth) have probability " + mass +
+                                         " or more; the model's recursion may be unbounded: raise max_depth, or use "
+                                         "a sampling method");
+      }
+      return;
+    }
+    Frame f{branch_values.size(), h.values.size(), 0, lw, lp};
     branch_values.insert(branch_values.end(), h.values.begin(), h.values.end());
     branch_lps.insert(branch_lps.end(), h.lps.begin(), h.lps.end());
     conts.push_back(rt::from_ptr(st.cont));
@@ -164,8 +195,9 @@ Population enumerate(rt::Model& model, const EnumerateSettings& s, uint64_t seed
 
   ctx.log_weight = 0.0;
   ctx.suspend_requested = false;
+  h.log_prior = 0.0;
   rt::Step st = model.start(ctx);
-  handle(st, ctx.log_weight);
+  handle(st, ctx.log_weight, h.log_prior);
   while (!stack.empty()) {
     Frame& f = stack.back();
     if (f.next == f.count) {
@@ -177,11 +209,13 @@ Population enumerate(rt::Model& model, const EnumerateSettings& s, uint64_t seed
     }
     const size_t i = f.first + f.next++;
     const double lw = f.lw + branch_lps[i];
+    const double lp = f.log_prior + branch_lps[i];
     const rt::Word v = branch_values[i];
     ctx.log_weight = 0.0;
     ctx.suspend_requested = false;
+    h.log_prior = 0.0;
     st = model.resume(ctx, rt::to_ptr<rt::Cont>(conts.back()), v);
-    handle(st, lw + ctx.log_weight);
+    handle(st, lw + ctx.log_weight, lp + h.log_prior);
   }
   if (results.empty())
     throw method_error(s.method, "every execution has zero probability (no execution is consistent with the observations)");

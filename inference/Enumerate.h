@@ -15,8 +15,24 @@
 // inference), and other integer families (poisson, geometric, neg_binomial)
 // from 0 upwards until the remaining probability is below `tail` (1e-12 by
 // default; then the result is exact up to that truncation). A sample from a
-// continuous family is an error. Executions of weight zero are dropped; more
-// than `max_executions` executions is an error (the model is too large).
+// continuous family is an error.
+//
+// Executions are walked one by one, never merged: two paths that reach the
+// same state are walked twice, so the cost is the number of executions, not
+// of states (a hidden Markov model of length T with K states costs K^T).
+// An execution whose weight becomes zero stops there (the handler suspends
+// it; the rest of it could only run code that assumes a failed condition).
+// Bounds, both options of `enumerate(...)`:
+//   * max_depth: an execution that has made max_depth branching choices
+//     (choices with more than one possible value) is cut there, and its
+//     prior probability — the product of its choices' probabilities — is
+//     added to the mass left out. A recursion that ends with probability one
+//     (a geometric number of steps) then gives its most probable part;
+//     if the mass left out exceeds `tail`, the result would not be exact and
+//     enumerate raises an error naming max_depth (an unbounded recursion).
+//   * max_executions: the executions walked (complete, of zero weight, or
+//     cut) in all; more is an error (the model is too large to enumerate).
+#pragma once
 #pragma once
 
 #include <cstdint>
@@ -29,6 +45,7 @@ namespace borel::inference {
 
 struct EnumerateSettings {
   int64_t max_executions = 1000000;
+  int64_t max_depth = 1000;
   double tail = 1e-12;  // mass of an infinite support left out
   const char* method = "enumerate";
 };

@@ -153,8 +153,10 @@ class GmmRjKernel final : public Kernel {
     prop_[maddr(k)] = rt::from_real(mu2);
     double la = c.replay(Address{}, &prop_);
     if (la > kNegInf && has_k(c, k + 1)) {
-      // Every choice of T' is reused or proposed: the ratio is the joint's.
-      la = c.prop.log_joint() - c.cur.log_joint() - log_beta22(u1) - log_std_normal(u2) + log_jacobian(g, g1, g2);
+      // The replay's ratio has the joints and the new component's other
+      // choices (a per-component scale, say), drawn fresh from their prior;
+      // nothing is stale, since the count and the split pair are proposed.
+      la += -log_beta22(u1) - log_std_normal(u2) + log_jacobian(g, g1, g2);
     } else {
       la = kNegInf;
     }
@@ -162,8 +164,7 @@ class GmmRjKernel final : public Kernel {
   }
 
   // Merge component j < K−1 (probability 1/(K−1)) with the last one: the
-  // inverse of split. The last component is folded into j, not destroyed and
-  // redrawn, so the replay's stale term is not part of this ratio.
+  // inverse of split.
   void merge(ChainState& c) {
     const int64_t k = l_.k();
     if (k < 2) {
@@ -180,7 +181,12 @@ class GmmRjKernel final : public Kernel {
     prop_[maddr(j)] = rt::from_real(mu);
     double la = c.replay(Address{}, &prop_);
     if (la > kNegInf && has_k(c, k - 1) && u1 > 0 && u1 < 1) {
-      la = c.prop.log_joint() - c.cur.log_joint() + log_beta22(u1) + log_std_normal(u2) - log_jacobian(g, g1, g2);
+      // The last component's weight and mean are folded into j (the
+      // bijection), not destroyed: their old densities leave the replay's
+      // stale term. Its other choices are destroyed, and stay there: the
+      // reverse split draws them fresh.
+      la += -at(c, l_.weight[static_cast<size_t>(k - 1)]).log_density - at(c, l_.mean[static_cast<size_t>(k - 1)]).log_density;
+      la += log_beta22(u1) + log_std_normal(u2) - log_jacobian(g, g1, g2);
     } else {
       la = kNegInf;
     }

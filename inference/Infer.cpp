@@ -51,6 +51,8 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
   }
   if (m.name == "enumerate") {
     EnumerateSettings s;
+    s.max_executions = m.max_executions;
+    s.max_depth = m.max_depth;
     Population pop = enumerate(model, s, seed, &diag);
     return make_empirical(pop, &value_type, diag, pop.log_evidence() + std::log(static_cast<double>(pop.size())));
   }

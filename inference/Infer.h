@@ -57,6 +57,10 @@ struct Method {
   // first `params` random choices (0: those before the first observe/factor).
   int64_t inner_particles = 100;
   int64_t params = 0;
+  // enumerate: bounds on the executions walked and on the branching choices
+  // of one execution (Enumerate.h).
+  int64_t max_executions = 1000000;
+  int64_t max_depth = 1000;
   // Show a progress line on stderr (only when stderr is a terminal and the
   // run lasts more than a second).
   bool progress = true;

@@ -54,9 +54,11 @@ Population particle_gibbs(rt::Model& model, const ParticleGibbsSettings& ps, uin
         (void)ws;
         // Draw the next reference by final weight.
         double u = rng.uniform(), acc = 0.0;
-        int64_t j = ps.particles - 1;
+        int64_t j = -1;  // rounding may leave u above the total: the last particle of positive weight
         for (int64_t i = 0; i < ps.particles; ++i) {
+          if (!(w[static_cast<size_t>(i)] > 0)) continue;
           acc += w[static_cast<size_t>(i)];
+          j = i;
           if (u < acc) {
             j = i;
             break;

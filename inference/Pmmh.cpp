@@ -85,11 +85,14 @@ rt::Word draw_result(const Population& pop, rt::Rng& rng) {
   std::vector<double> w(static_cast<size_t>(pop.size()));
   pop.normalise(w);
   double u = rng.uniform(), acc = 0.0;
+  int64_t last = -1;  // rounding may leave u above the total: the last particle of positive weight
   for (int64_t i = 0; i < pop.size(); ++i) {
+    if (!(w[static_cast<size_t>(i)] > 0)) continue;
     acc += w[static_cast<size_t>(i)];
+    last = i;
     if (u < acc) return pop.slots()[i];
   }
-  return pop.slots()[pop.size() - 1];
+  return pop.slots()[last];
 }
 
 bool replay_parameters(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P, int64_t params,

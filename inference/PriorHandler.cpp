@@ -12,11 +12,15 @@ rt::Word PriorHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) {
   return d.ops->sample(d, *ctx.rng);
 }
 
-void PriorHandler::not_finite(double log_w, rt::SiteId site, const char* what) {
+void PriorHandler::not_finite(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what) {
   if (std::isnan(log_w)) throw site_error(model, site, method, std::string(what) + " is NaN");
   if (log_w > 0)
     throw site_error(model, site, method, std::string(what) + " is +infinity, so the weights cannot be normalised");
-  if (zero_site < 0) zero_site = site;  // -infinity: this particle now has zero weight
+  // -infinity: this particle now has zero weight. It stops here (Sequential.h
+  // never resumes it), so code after the condition that assumes it held
+  // never runs.
+  if (zero_site < 0) zero_site = site;
+  ctx.suspend_requested = true;
 }
 
 void PriorHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {

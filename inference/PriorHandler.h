@@ -11,7 +11,8 @@
 // Guarantees: it never adds NaN or +infinity to a weight: a NaN or +inf
 // log-density or factor raises rt::RuntimeError at that site, naming the
 // method. It records where the current particle's weight first became zero
-// (zero_site) so that "every particle has zero weight" can name a site.
+// (zero_site) so that "every particle has zero weight" can name a site, and
+// suspends the program there: a particle of zero weight is never resumed.
 #pragma once
 
 #include <cmath>
@@ -57,12 +58,12 @@ class PriorHandler final : public InferenceHandler {
  private:
   void add(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what) {
     // One predictable branch on the fast path: finite weights.
-    if (!std::isfinite(log_w)) [[unlikely]] not_finite(log_w, site, what);
+    if (!std::isfinite(log_w)) [[unlikely]] not_finite(ctx, log_w, site, what);
     ctx.log_weight += log_w;
     if (suspend) ctx.suspend_requested = true;
   }
   // NaN and +inf raise; -inf records where the particle's weight became zero.
-  void not_finite(double log_w, rt::SiteId site, const char* what);
+  void not_finite(rt::Ctx& ctx, double log_w, rt::SiteId site, const char* what);
 };
 
 }  // namespace borel::inference

@@ -72,19 +72,40 @@ bool run_proposal(rt::Model& proposal, const Trace& current, ProposalHandler& h,
   return true;
 }
 
+bool made_all(const Trace& t, const ValueMap& values) {
+  bool all = true;
+  values.for_each([&](const Address& a, const rt::Word&) { all = all && t.find(a) >= 0; });
+  return all;
+}
+
+bool same_addresses(const ValueMap& a, const ValueMap& b) {
+  if (a.size() != b.size()) return false;
+  bool same = true;
+  a.for_each([&](const Address& k, const rt::Word&) { same = same && b.find(k) != nullptr; });
+  return same;
+}
+
 class ProposalKernel final : public Kernel {
  public:
   explicit ProposalKernel(rt::Model& proposal) : proposal_(proposal) { stats_.name = "proposal"; }
 
+  // The move is reversible only when the reverse proposal, run on T',
+  // proposes values at exactly the addresses the forward one did, and T'
+  // has all of them: an address proposed but not made by T' (or proposed
+  // only one way) would leave a value with no counterpart in the reverse
+  // move, and its q-density would bias the ratio. Such moves are rejected.
   void iterate(ChainState& c) override {
     ProposalHandler forward;
     run_proposal(proposal_, c.cur, forward, *c.rng);
     double log_alpha = c.replay(Address{}, &forward.values);
+    if (log_alpha > kNegInf && !made_all(c.prop, forward.values)) log_alpha = kNegInf;
     if (log_alpha > kNegInf) {
       ProposalHandler reverse;
       reverse.score_against = &c.cur;
       run_proposal(proposal_, c.prop, reverse, *c.rng);
-      log_alpha = reverse.missing ? kNegInf : log_alpha + reverse.log_q - forward.log_q;
+      log_alpha = reverse.missing || !same_addresses(forward.values, reverse.values)
+                      ? kNegInf
+                      : log_alpha + reverse.log_q - forward.log_q;
     }
     c.accept(log_alpha, stats_);
   }

@@ -8,7 +8,10 @@
 // meanwhile is added to the particle's log-weight. Done particles are left
 // alone: a population whose particles finish at different times (different
 // numbers of observes) keeps its finished ones, with their weights, until the
-// last one ends.
+// last one ends. A particle whose weight became zero stopped at that effect
+// (its handler suspended it there) and is never resumed: the rest of its run
+// could only be code that assumes a condition that failed (an index it
+// guarded, an `error(...)`), and its weight stays zero whatever it does.
 //
 // `advance_range` does this for particles [begin, end) of a population, each
 // with its own random stream rngs[i] (decision 5: slot i always uses stream i,
@@ -60,13 +63,13 @@ inline int64_t advance_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h
   ctx.handler = &h;
   int64_t running = 0;
   for (int64_t i = begin; i < end; ++i) {
-    if (status[i] == Status::Done) continue;
+    if (status[i] == Status::Done || lw[i] == -INFINITY) continue;
     ctx.rng = &rngs[i];
     h.particle = i;
     h.aux = aux ? aux + i : nullptr;
     lw[i] += advance(model, ctx, h, status[i], slots[i]);
     if (h.zero_site >= 0 && zero_site[i] < 0) [[unlikely]] zero_site[i] = h.zero_site;
-    running += status[i] != Status::Done;
+    running += status[i] != Status::Done && lw[i] != -INFINITY;
   }
   return running;
 }

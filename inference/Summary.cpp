@@ -101,10 +101,11 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
       out += "mean " + fmt("%.4g", d.ops->mean(d)) + ", sd " + fmt("%.4g", std::sqrt(d.ops->variance(d))) + "\n";
     return out;
   }
-  const int64_t n = e->particles;
+  // As many particles as the method ran: those of zero weight are not in the values.
+  const int64_t ran = e->particles + e->zero_weight, n = e->particles;
   char line[256];
   std::snprintf(line, sizeof line, "%s: %lld particles, %lld steps, %lld resampling steps, %.3g s\n",
-                rt::view(e->method).data(), static_cast<long long>(n), static_cast<long long>(e->steps),
+                rt::view(e->method).data(), static_cast<long long>(ran), static_cast<long long>(e->steps),
                 static_cast<long long>(e->resamplings), e->seconds);
   if (e->chains > 0) {
     std::snprintf(line, sizeof line, "%s: %lld chains x %lld draws, %.3g s\n", rt::view(e->method).data(),
@@ -115,7 +116,7 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   if (!std::isnan(e->log_evidence)) out += "log evidence: " + fmt("%.4f", e->log_evidence) + "\n";
   if (e->chains == 0 && e->ess && e->ess->len > 0) {
     const double ess = rt::array_real(e->ess, e->ess->len - 1);
-    out += "final ESS: " + fmt("%.1f", ess) + " (" + fmt("%.1f", 100.0 * ess / static_cast<double>(n)) + "%)";
+    out += "final ESS: " + fmt("%.1f", ess) + " (" + fmt("%.1f", 100.0 * ess / static_cast<double>(ran)) + "%)";
     // After resampling the final weights are equal whatever happened before:
     // the smallest ESS over the steps says how hard the run was.
     if (e->ess->len > 1) {
@@ -123,7 +124,7 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
       for (int64_t i = 1; i < e->ess->len; ++i)
         if (rt::array_real(e->ess, i) < rt::array_real(e->ess, worst)) worst = i;
       const double w = rt::array_real(e->ess, worst);
-      out += ", lowest " + fmt("%.1f", w) + " (" + fmt("%.1f", 100.0 * w / static_cast<double>(n)) + "%) at step " +
+      out += ", lowest " + fmt("%.1f", w) + " (" + fmt("%.1f", 100.0 * w / static_cast<double>(ran)) + "%) at step " +
              std::to_string(worst + 1);
     }
     out += "\n";

@@ -8,6 +8,22 @@
 
 namespace borel::inference {
 
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// Whether the value of old choice `c` can be offered to `d` at `site`: the
+// same kind of value; for kind Any (mixtures, results of infer) whose values
+// may be of any type, the same static site too, since a name may label
+// choices of different types at different sites. Symmetric in the two runs,
+// as reversibility needs.
+bool reusable(const Choice& c, const rt::Dist& d, rt::SiteId site) {
+  if (c.dist.ops->value_kind != d.ops->value_kind) return false;
+  return d.ops->value_kind != rt::Kind::Any || c.site == site;
+}
+
+}  // namespace
+
 double Trace::log_prior() const {
   double s = 0.0;
   for (const Choice& c : choices) s += c.log_density;
@@ -66,7 +82,7 @@ rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) 
     const int64_t i = old->find(a);
     if (i >= 0 && !(a == redraw)) {
       const Choice& c = old->choices[static_cast<size_t>(i)];
-      if (c.dist.ops->value_kind == d.ops->value_kind && d.ops->in_support(d, c.value)) {
+      if (reusable(c, d, site)) {
         v = c.value;
         have = true;
         used_[static_cast<size_t>(i)] = 1;
@@ -75,7 +91,10 @@ rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) 
   }
   double lp;
   if (have) {
-    lp = d.ops->log_density(d, v);
+    // A kept value outside the new support makes this trace impossible; the
+    // support is checked first so that no family sees a value it cannot hold
+    // (a simplex of the wrong length, a negative count).
+    lp = d.ops->in_support(d, v) ? d.ops->log_density(d, v) : kNegInf;
   } else {
     v = d.ops->sample(d, *ctx.rng);
     lp = d.ops->log_density(d, v);
@@ -83,11 +102,17 @@ rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) 
   }
   if (std::isnan(lp)) {
     if (!impossible_) throw site_error(model, site, method, "the log-density of a sampled value is NaN");
-    lp = -std::numeric_limits<double>::infinity();
+    lp = kNegInf;
   }
-  if (lp == -std::numeric_limits<double>::infinity()) impossible_ = true;
-  out->choices.push_back(Choice{a, v, lp, d, proposal_scale(d)});
+  out->choices.push_back(Choice{a, v, lp, d, proposal_scale(d), site});
+  if (lp == kNegInf) stop(ctx);
   return v;
+}
+
+void TraceHandler::stop(rt::Ctx& ctx) {
+  impossible_ = true;
+  out->stopped = true;
+  ctx.suspend_requested = true;
 }
 
 void TraceHandler::add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what) {
@@ -99,10 +124,13 @@ void TraceHandler::add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* wha
   }
   if (lw == std::numeric_limits<double>::infinity())
     throw site_error(model, site, method, std::string(what) + " is +infinity");
-  if (lw == -std::numeric_limits<double>::infinity() && zero_site < 0) zero_site = site;
   ctx.log_weight += lw;
   out->log_likelihood += lw;
   if (++out->events == suspend_at) ctx.suspend_requested = true;
+  if (lw == kNegInf) {
+    if (zero_site < 0) zero_site = site;
+    stop(ctx);
+  }
 }
 
 void TraceHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {

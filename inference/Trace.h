@@ -18,15 +18,28 @@
 // TraceHandler runs (replays) the program against an old trace:
 //   * an address listed in `proposed` takes the proposed value;
 //   * an address in `old` (and not the one to `redraw`) reuses the old value
-//     when it is in the support of the new distribution (same family kind);
+//     whenever the two choices can hold the same values (same value kind, and
+//     for kind Any the same static site) — whether or not the value lies in
+//     the new distribution's support;
 //   * anything else is drawn fresh from its distribution; the sum of the
 //     fresh draws' log-densities is `log_fresh`.
+// Which old choices are reused depends only on the two traces' addresses and
+// kinds, never on the values, so the reverse move reuses exactly the same
+// set and its fresh draws are this move's stale choices: every move is
+// reversible (docs/inference.md, "Why every trace move is reversible"). A
+// reused or proposed value outside its new support has density zero: the
+// move is impossible and is rejected. (Drawing a fresh value there instead,
+// as this handler once did, made moves that shrink a support irreversible —
+// the reverse move would reuse the fresh value and never return to the old
+// one — and biased every kernel on support-dependent models.)
+// A run whose weight becomes zero (a choice of density zero, an observe of
+// density zero, factor(-inf)) stops there: the handler suspends the program
+// at that effect, so code after it that assumes the condition held never
+// runs; the trace's log_joint() is -infinity and `stopped` is set.
 // After the run, `log_stale(old)` is the sum of the old log-densities of the
 // old choices that were neither reused nor replaced by a proposed value
 // (absent now, or redrawn). A proposed value's density under q is the
-// kernel's to account for (before this was fixed, replacing a value also
-// counted its old density as stale, which biased random-walk MH by a factor
-// p(x) — invisible on a flat prior).
+// kernel's to account for.
 // These are the terms of the Metropolis–Hastings–Green ratio (docs/inference.md):
 //   log α = [log p(T') − log p(T)] + [log_stale − log_fresh] + (kernel's terms)
 // where log p(T) = Σ log-densities + log-likelihood.
@@ -73,6 +86,7 @@ struct Choice {
   double log_density;       // under this run's distribution at the site
   rt::Dist dist;            // the distribution it was drawn from in this run
   double scale;             // the prior's sd when finite (RW proposals), else 1
+  rt::SiteId site;          // the static site of the `sample` (addr.site is the name of a named choice)
 };
 
 class Trace {
@@ -83,6 +97,7 @@ class Trace {
   // The program's result (slot 0) or, when it suspended, its continuation.
   std::vector<rt::Word, traceable_allocator<rt::Word>> result = std::vector<rt::Word, traceable_allocator<rt::Word>>(1, 0);
   bool done = true;
+  bool stopped = false;          // the run stopped where its weight became zero
 
   double log_prior() const;
   double log_joint() const { return log_prior() + log_likelihood; }
@@ -99,6 +114,7 @@ class Trace {
     events = 0;
     result[0] = 0;
     done = true;
+    stopped = false;
     index_.clear();
   }
 
@@ -133,6 +149,7 @@ class TraceHandler final : public InferenceHandler {
 
  private:
   void add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what);
+  void stop(rt::Ctx& ctx);
   FlatMap<rt::SiteId, int64_t, std::hash<rt::SiteId>> counts_;
   std::vector<char> used_;
   bool impossible_ = false;  // a choice of this run has density zero

@@ -76,6 +76,7 @@ void RecordingHandler::add(rt::Ctx& ctx, double lw, rt::SiteId site, const char*
     if (std::isnan(lw)) throw site_error(model, site, method, std::string(what) + " is NaN");
     if (lw > 0) throw site_error(model, site, method, std::string(what) + " is +infinity");
     if (zero_site < 0) zero_site = site;
+    ctx.suspend_requested = true;  // zero weight: the particle stops here (Sequential.h)
   }
   ctx.log_weight += lw;
   if (suspend) ctx.suspend_requested = true;

@@ -157,6 +157,42 @@ TEST_CASE("gmm_rj: posterior over the number of components against the exact p(K
   }
 }
 
+namespace {
+// The same layout with a third per-component choice, a scale s_k ~
+// Gamma(1, 1) after the means, and no data: p(K) is the prior's, K − 1 ~
+// Poisson(2). The scale is no part of split/merge's bijection, so a split
+// draws the new one fresh and a merge destroys the last one; a ratio that
+// dropped those terms gave P(K = 1) = 0.201 against e^-2 = 0.135.
+class GmmWithScales final : public rt::Model {
+ public:
+  rt::Step start(rt::Ctx& ctx) override {
+    const int64_t k = 1 + ctx.handler->sample(ctx, {&poisson_ops, {kLambda}, {}}, 0);
+    for (int64_t j = 0; j < k; ++j) ctx.handler->sample(ctx, {&gamma1_ops, {1.0, 1.0}, {}}, 1);
+    for (int64_t j = 0; j < k; ++j) ctx.handler->sample(ctx, normal(0.0, kMuSd), 2);
+    for (int64_t j = 0; j < k; ++j) ctx.handler->sample(ctx, {&gamma1_ops, {1.0, 1.0}, {}}, 3);
+    return done(k);
+  }
+  rt::Step resume(rt::Ctx&, rt::Cont*, Word) override { return done(0); }
+};
+}  // namespace
+
+TEST_CASE("gmm_rj: a per-component choice outside the bijection (prior only: p(K) is Poisson)") {
+  GmmWithScales model;
+  McmcSettings s;
+  s.samples = 20000;
+  s.warmup = 1000;
+  s.chains = 4;
+  s.kernel = "gmm_rj";  // alone: only its jumps change K, so they alone must get p(K) right
+  const Population pop = mcmc(model, s, 3, 2);
+  for (int k = 1; k <= 5; ++k) {
+    double p = 0;
+    const double se = batch_se(pop, s.chains, [k](Word v) { return v == k ? 1.0 : 0.0; }, &p);
+    const double exact = std::exp(poisson_logpdf({&poisson_ops, {kLambda}, {}}, k - 1));
+    INFO("K = " << k << ": exact " << exact << ", chains " << p << " ± " << se);
+    CHECK(std::abs(p - exact) < 4 * se);
+  }
+}
+
 TEST_CASE("gmm_rj: a program without a count and K weights and means is an error") {
   CoinModel model(coin_flips());
   McmcSettings s;
