@@ -61,33 +61,6 @@ void ChainState::init_from_prior() {
 
 namespace {
 
-// How many single-site moves make a sweep. It must not depend on the current
-// state: K^{n(x)} with n(x) = |T| is not π-invariant when |T| varies (a
-// model with a random number of choices would get more moves in its larger
-// states — the bias the gmm_rj exact test exposed: p(K | y) off by 0.08).
-// During warm-up a sweep is |T| moves and the mean |T| is recorded; after
-// warm-up the sweep length is frozen at that mean (or at |T| of the first
-// state after warm-up when there was none).
-class SweepLength {
- public:
-  int64_t moves(const ChainState& c) {
-    const auto n = std::max<int64_t>(1, static_cast<int64_t>(c.cur.choices.size()));
-    if (!c.sweep) return 1;
-    if (c.warmup) {
-      sum_ += static_cast<double>(n);
-      ++count_;
-      return n;
-    }
-    if (frozen_ < 1) frozen_ = count_ > 0 ? std::max<int64_t>(1, std::llround(sum_ / static_cast<double>(count_))) : n;
-    return frozen_;
-  }
-
- private:
-  double sum_ = 0.0;
-  int64_t count_ = 0;
-  int64_t frozen_ = 0;
-};
-
 // Single-site moves: redraw from the prior ("single") or random walk on reals ("rw").
 class SingleSiteKernel final : public Kernel {
  public:
@@ -180,6 +153,22 @@ std::map<std::string, std::function<std::unique_ptr<Kernel>()>>& registry() {
 }
 
 }  // namespace
+
+int64_t SweepLength::moves(const ChainState& c) {
+  if (!c.sweep) return 1;
+  return moves(static_cast<int64_t>(c.cur.choices.size()), c.warmup);
+}
+
+int64_t SweepLength::moves(int64_t size, bool warmup) {
+  const int64_t n = std::max<int64_t>(1, size);
+  if (warmup) {
+    sum_ += static_cast<double>(n);
+    ++count_;
+    return n;
+  }
+  if (frozen_ < 1) frozen_ = count_ > 0 ? std::max<int64_t>(1, std::llround(sum_ / static_cast<double>(count_))) : n;
+  return frozen_;
+}
 
 void register_kernel(const std::string& name, std::function<std::unique_ptr<Kernel>()> factory) {
   std::lock_guard<std::mutex> lock(registry_mutex());

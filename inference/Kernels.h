@@ -78,6 +78,26 @@ class ChainState {
   void run(Trace& t);
 };
 
+// How many single-site moves make a sweep. It must not depend on the current
+// state: K^{n(x)} with n(x) = |T| is not π-invariant when |T| varies (a
+// model with a random number of choices would get more moves in its larger
+// states — the bias the gmm_rj exact test exposed: p(K | y) off by 0.08).
+// During warm-up a sweep is |T| moves and the mean |T| is recorded; after
+// warm-up the sweep length is frozen at that mean (or at |T| of the first
+// state after warm-up when there was none).
+class SweepLength {
+ public:
+  // For chain c (1 when c.sweep is off).
+  int64_t moves(const ChainState& c);
+  // For a state with `size` choices.
+  int64_t moves(int64_t size, bool warmup);
+
+ private:
+  double sum_ = 0.0;
+  int64_t count_ = 0;
+  int64_t frozen_ = 0;
+};
+
 class Kernel {
  public:
   virtual ~Kernel() = default;

@@ -8,10 +8,12 @@
 #include <limits>
 #include <memory>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "inference/Contexts.h"
 #include "inference/Errors.h"
+#include "inference/Kernels.h"
 #include "inference/Parallel.h"
 
 namespace borel::inference {
@@ -111,20 +113,50 @@ bool replay_parameters(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Tr
 
 bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P,
                        int64_t params, const ParamValues& theta, int64_t j, double sd, rt::Rng& rng, Trace& prop,
-                       ParamValues& theta2, double& lp2, double& log_q) {
+                       ParamValues& theta2, double& lp2, double& log_q, bool trans_dimensional) {
   const Choice ch = cur.choices[static_cast<size_t>(j)];
-  rt::Word x2;
-  log_q = 0.0;
-  if (ch.dist.ops->value_kind == rt::Kind::Real) {
-    x2 = rt::from_real(rt::to_real(ch.value) + sd * rng.normal());
-  } else {
-    x2 = ch.dist.ops->sample(ch.dist, rng);
-    log_q = ch.dist.ops->log_density(ch.dist, ch.value) - ch.dist.ops->log_density(ch.dist, x2);
+  if (!trans_dimensional || params > 0) {
+    // Fixed parameters: every one imposed at its address; the move is
+    // rejected if their number or addresses change.
+    rt::Word x2;
+    log_q = 0.0;
+    if (ch.dist.ops->value_kind == rt::Kind::Real) {
+      x2 = rt::from_real(rt::to_real(ch.value) + sd * rng.normal());
+    } else {
+      x2 = ch.dist.ops->sample(ch.dist, rng);
+      log_q = ch.dist.ops->log_density(ch.dist, ch.value) - ch.dist.ops->log_density(ch.dist, x2);
+    }
+    if (!ch.dist.ops->in_support(ch.dist, x2) || !(ch.dist.ops->log_density(ch.dist, x2) > kNegInf)) return false;
+    theta2.assign(theta.begin(), theta.end());
+    theta2[static_cast<size_t>(j)] = x2;
+    return replay_parameters(model, ctx, h, cur, P, params, theta2, prop, lp2);
   }
-  if (!ch.dist.ops->in_support(ch.dist, x2) || !(ch.dist.ops->log_density(ch.dist, x2) > kNegInf)) return false;
-  theta2.assign(theta.begin(), theta.end());
-  theta2[static_cast<size_t>(j)] = x2;
-  return replay_parameters(model, ctx, h, cur, P, params, theta2, prop, lp2);
+  // The parameters are every choice before the first observe/factor, so
+  // their number may change: a trace move (Trace.h) on that prefix, the
+  // others reused, those the new value brings drawn fresh, those it removes
+  // stale; the reverse move picks among the P′ parameters of θ′.
+  ValueMap proposed;
+  Address redraw{};
+  if (ch.dist.ops->value_kind == rt::Kind::Real) {
+    const rt::Word x2 = rt::from_real(rt::to_real(ch.value) + sd * rng.normal());
+    if (!ch.dist.ops->in_support(ch.dist, x2) || !(ch.dist.ops->log_density(ch.dist, x2) > kNegInf)) return false;
+    proposed[ch.addr] = x2;
+  } else {
+    redraw = ch.addr;  // redrawn from its distribution: the fresh and stale terms are its q ratio
+  }
+  h.old = &cur;
+  h.redraw = redraw;
+  h.proposed = &proposed;
+  h.suspend_at = 1;
+  h.start_counts = nullptr;
+  run_traced(model, ctx, h, prop);
+  lp2 = prop.log_prior();
+  if (!(lp2 > kNegInf)) return false;
+  const auto P2 = static_cast<int64_t>(prop.choices.size());
+  log_q = h.log_stale() - h.log_fresh + std::log(static_cast<double>(P)) - std::log(static_cast<double>(P2));
+  theta2.clear();
+  for (const Choice& c : prop.choices) theta2.push_back(c.value);
+  return true;
 }
 
 Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int threads, Diagnostics* diagnostics) {
@@ -173,23 +205,32 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
       }
       if (!(lp + ll > kNegInf))
         throw method_error(ps.method, "no parameter value with a positive likelihood estimate in 1000 prior draws");
-      std::vector<double> log_step(static_cast<size_t>(P), std::log(0.5));
+      // Random-walk steps adapted per site (the parameters' number may vary).
+      std::unordered_map<rt::SiteId, double> log_step;
+      SweepLength sweep;
       int64_t acc_n = 0, prop_n = 0;
       for (int64_t it = 0; it < ps.warmup + ps.samples; ++it) {
-        for (int64_t j = 0; j < P; ++j) {
+        // A sweep: as many single-site moves as parameters, on parameters
+        // picked at random (P varies with θ when params = 0; SweepLength keeps
+        // the number of moves from following the state).
+        const int64_t moves = sweep.moves(P, it < ps.warmup);
+        for (int64_t m = 0; m < moves; ++m) {
+          const auto j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(P)));
           const Choice ch = cur.choices[static_cast<size_t>(j)];
           const bool real = ch.dist.ops->value_kind == rt::Kind::Real;
+          double& ls = log_step.try_emplace(ch.site, std::log(0.5)).first->second;
           bool ok = false;
           ++prop_n;
           double lp2 = 0.0, log_q = 0.0;
-          if (propose_parameter(model, ctx, h, cur, P, ps.params, theta, j,
-                                std::exp(log_step[static_cast<size_t>(j)]) * ch.scale, rng, prop, theta2, lp2, log_q)) {
+          if (propose_parameter(model, ctx, h, cur, P, ps.params, theta, j, std::exp(ls) * ch.scale, rng, prop,
+                                theta2, lp2, log_q, true)) {
             const double ll2 = evidence(theta2, 1);
             const double la = lp2 + ll2 - lp - ll + log_q;
             if (ll2 > kNegInf && (la >= 0 || std::log(rng.uniform()) < la)) {
               ok = true;
               std::swap(cur, prop);
               theta.swap(theta2);
+              P = static_cast<int64_t>(theta.size());
               lp = lp2;
               ll = ll2;
               value[0] = value[1];
@@ -197,7 +238,6 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
             }
           }
           if (real && it < ps.warmup) {
-            double& ls = log_step[static_cast<size_t>(j)];
             ls += ((ok ? 1.0 : 0.0) - 0.44) / std::sqrt(static_cast<double>(it) + 10.0);
             ls = std::min(std::max(ls, -20.0), 5.0);
           }

@@ -9,10 +9,13 @@
 //     let phi = sample(uniform(0.0, 1.0));        // θ
 //     let x1 = sample(normal(0.0, 1.0));           // (if params = 1: a state)
 //     observe(normal(x1, 0.5), ys[0]); ...
-// An iteration makes one single-site move per parameter: a real parameter
-// moves by a random walk N(0, step·scale) (scale = its prior sd; step
-// adapted in warm-up towards acceptance 0.44), another kind is redrawn from
-// its distribution. The proposal's density p(θ') comes from a partial run of
+// An iteration makes a sweep of single-site moves, each on a parameter
+// picked at random: a real parameter moves by a random walk N(0,
+// step·scale) (scale = its prior sd; step adapted per site in warm-up
+// towards acceptance 0.44), another kind is redrawn from its distribution.
+// With params = 0 the number of parameters may change with their values
+// (propose_parameter: trace moves with fresh/stale terms), and the sweep
+// length is SweepLength's (Kernels.h), never the current state's. The proposal's density p(θ') comes from a partial run of
 // the program (a replay up to its first observe/factor, Trace.h); its
 // likelihood is log Ẑ(θ') from SMC (Smc.h, `particles` particles, adaptive
 // resampling) with a ParamHandler imposing θ' on every particle; accepted
@@ -81,11 +84,19 @@ rt::Word draw_result(const Population& pop, rt::Rng& rng);
 // by sd·N(0, 1), another kind is redrawn from its distribution (draws from
 // `rng`). Replays the program up to its first observe/factor with θ' into
 // `prop`. Returns false when θ' is impossible (outside the support, zero
-// prior density, or the parameters' addresses change); otherwise θ' is in
-// `theta2`, log p(θ') in `lp2` and log q(θ | θ') − log q(θ' | θ) in `log_q`.
+// prior density); otherwise θ' is in `theta2` (P′ = its size), log p(θ') in
+// `lp2` and the rest of the log acceptance ratio's proposal part in `log_q`.
+// With params > 0, or trans_dimensional false, the parameters keep their
+// number and addresses (a move that changes them is rejected) and log_q is
+// log q(θ | θ') − log q(θ' | θ). Otherwise (params = 0: the parameters are
+// every choice before the first observe/factor) it is a trace move
+// (Trace.h): the parameters θ' brings are drawn fresh, those it drops are
+// stale, and log_q = Σ_stale − Σ_fresh + log P − log P′ (the reverse move
+// picks among P′ parameters): PMMH then moves between parameter spaces of
+// different dimensions, where a fixed-dimension move never could.
 bool propose_parameter(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, const Trace& cur, int64_t P,
                        int64_t params, const ParamValues& theta, int64_t j, double sd, rt::Rng& rng, Trace& prop,
-                       ParamValues& theta2, double& lp2, double& log_q);
+                       ParamValues& theta2, double& lp2, double& log_q, bool trans_dimensional = false);
 
 // Replays the program up to its first observe/factor with all P parameters
 // set to theta2 (which differs from `cur`'s values anywhere) into `prop`.
