@@ -34,6 +34,15 @@ class ProposalHandler final : public rt::Handler {
     if (ctx.address < 0)
       throw rt::RuntimeError{"", "every random choice of a proposal must be named: sample(d, \"name\")"};
     const Address a{ctx.address, counts_[ctx.address]++};
+    // A value of another kind than the model's choice of that name would
+    // reach the model's distribution as bits of the wrong type.
+    if (const int64_t i = tls_current ? tls_current->find(a) : -1; i >= 0) {
+      const rt::DistOps* model_ops = tls_current->choices[static_cast<size_t>(i)].dist.ops;
+      if (model_ops->value_kind != d.ops->value_kind)
+        throw rt::RuntimeError{"", "the proposal's choice \"" + rt::site_name(ctx.address) + "\" is drawn from " +
+                                       d.ops->name + ", whose values are of another type than the model's choice of "
+                                       "that name (from " + model_ops->name + ")"};
+    }
     rt::Word v;
     if (score_against) {
       const int64_t i = score_against->find(a);
