@@ -78,17 +78,13 @@ class SingleSiteKernel final : public Kernel {
   }
 
  private:
-  struct Adapt {
-    double log_step = std::log(0.5);
-    int64_t n = 0;
-  };
   void move(ChainState& c) {
     const auto n = static_cast<int64_t>(c.cur.choices.size());
     if (n == 0) return;
     const Choice ch = c.cur.choices[static_cast<size_t>(c.rng->below(static_cast<uint64_t>(n)))];
     if (rw_ && ch.dist.ops->value_kind == rt::Kind::Real) {
-      Adapt& a = adapt_[ch.addr.site];
-      const double x = rt::to_real(ch.value) + std::exp(a.log_step) * ch.scale * c.rng->normal();
+      WalkStep& a = steps_[ch.addr.site];
+      const double x = rt::to_real(ch.value) + a.step() * ch.scale * c.rng->normal();
       // Outside the support: rejected without running the program (the
       // distribution at this site is unchanged, since every choice before it is).
       double la = -std::numeric_limits<double>::infinity();
@@ -100,11 +96,7 @@ class SingleSiteKernel final : public Kernel {
       }
       if (la > kNegInf) la += std::log(static_cast<double>(n)) - std::log(static_cast<double>(c.prop.choices.size()));
       const bool ok = c.accept(la, walk_);
-      if (c.warmup) {  // Robbins–Monro towards acceptance 0.44
-        ++a.n;
-        a.log_step += ((ok ? 1.0 : 0.0) - 0.44) / std::sqrt(static_cast<double>(a.n) + 10.0);
-        a.log_step = std::min(std::max(a.log_step, -20.0), 5.0);
-      }
+      if (c.warmup) a.update(ok);
       return;
     }
     double la = c.replay(ch.addr);
@@ -114,7 +106,7 @@ class SingleSiteKernel final : public Kernel {
   bool rw_;
   SweepLength sweep_;
   KernelStats prior_, walk_;
-  std::unordered_map<rt::SiteId, Adapt> adapt_;
+  std::unordered_map<rt::SiteId, WalkStep> steps_;
   ValueMap proposed_;
 };
 

@@ -28,6 +28,8 @@
 // with register_kernel and applied once per iteration.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -96,6 +98,24 @@ class SweepLength {
   double sum_ = 0.0;
   int64_t count_ = 0;
   int64_t frozen_ = 0;
+};
+
+// The step of a random walk, adapted during warm-up by Robbins–Monro on its
+// log towards acceptance 0.44 (the optimum for one dimension, Roberts &
+// Rosenthal 2001), bounded to [e^-20, e^5]; the caller freezes it after
+// warm-up by no longer calling update.
+class WalkStep {
+ public:
+  double step() const { return std::exp(log_step_); }
+  void update(bool accepted) {
+    ++n_;
+    log_step_ += ((accepted ? 1.0 : 0.0) - 0.44) / std::sqrt(static_cast<double>(n_) + 10.0);
+    log_step_ = std::min(std::max(log_step_, -20.0), 5.0);
+  }
+
+ private:
+  double log_step_ = std::log(0.5);
+  int64_t n_ = 0;
 };
 
 class Kernel {

@@ -206,7 +206,7 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
       if (!(lp + ll > kNegInf))
         throw method_error(ps.method, "no parameter value with a positive likelihood estimate in 1000 prior draws");
       // Random-walk steps adapted per site (the parameters' number may vary).
-      std::unordered_map<rt::SiteId, double> log_step;
+      std::unordered_map<rt::SiteId, WalkStep> steps;
       SweepLength sweep;
       int64_t acc_n = 0, prop_n = 0;
       for (int64_t it = 0; it < ps.warmup + ps.samples; ++it) {
@@ -218,11 +218,11 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
           const auto j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(P)));
           const Choice ch = cur.choices[static_cast<size_t>(j)];
           const bool real = ch.dist.ops->value_kind == rt::Kind::Real;
-          double& ls = log_step.try_emplace(ch.site, std::log(0.5)).first->second;
+          WalkStep& step = steps[ch.site];
           bool ok = false;
           ++prop_n;
           double lp2 = 0.0, log_q = 0.0;
-          if (propose_parameter(model, ctx, h, cur, P, ps.params, theta, j, std::exp(ls) * ch.scale, rng, prop,
+          if (propose_parameter(model, ctx, h, cur, P, ps.params, theta, j, step.step() * ch.scale, rng, prop,
                                 theta2, lp2, log_q, true)) {
             const double ll2 = evidence(theta2, 1);
             const double la = lp2 + ll2 - lp - ll + log_q;
@@ -237,10 +237,7 @@ Population pmmh(rt::Model& model, const PmmhSettings& ps, uint64_t seed, int thr
               ++acc_n;
             }
           }
-          if (real && it < ps.warmup) {
-            ls += ((ok ? 1.0 : 0.0) - 0.44) / std::sqrt(static_cast<double>(it) + 10.0);
-            ls = std::min(std::max(ls, -20.0), 5.0);
-          }
+          if (real && it < ps.warmup) step.update(ok);
         }
         if (it == ps.warmup - 1) acc_n = prop_n = 0;
         if (it >= ps.warmup) {
