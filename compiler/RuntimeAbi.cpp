@@ -872,12 +872,10 @@ const inf::EmpiricalData& empirical(Word d, int64_t site, const char* who) {
   if (!e) fail(site, std::string(who) + ": the distribution is not the result of infer");
   return *e;
 }
-// Kish's effective sample size of the result's normalised weights.
+// The result's effective sample size (inference/Empirical.h, final_ess):
+// Kish's of the final weights, or of the weights before a final resampling.
 Word rt_ess(Ctx*, int64_t site, Word d) {
-  const inf::EmpiricalData& e = empirical(d, site, "ess");
-  double s2 = 0;
-  for (int64_t i = 0; i < e.weights->len; ++i) s2 += rt::to_real(e.weights->data[i]) * rt::to_real(e.weights->data[i]);
-  return rt::from_real(s2 > 0 ? 1.0 / s2 : 0.0);
+  return rt::from_real(inf::final_ess(empirical(d, site, "ess")));
 }
 Word rt_samples(Ctx*, int64_t site, Word d) { return rt::from_ptr(empirical(d, site, "samples").values); }
 Word rt_weights(Ctx*, int64_t site, Word d) { return rt::from_ptr(empirical(d, site, "weights").weights); }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,10 @@ struct Diagnostics {
   int64_t steps = 0;           // sweeps: suspensions + the final one (MCMC: iterations per chain)
   int64_t resamplings = 0;     // how many steps resampled
   std::vector<double> ess;     // Kish ESS of the weights after each step, before resampling
+  // Kish ESS of the weights just before the last resampling, when no move
+  // rejuvenated the particles after it (NaN otherwise): the resampled
+  // particles are copies of about this many, however equal their weights.
+  double ess_before_resampling = std::numeric_limits<double>::quiet_NaN();
   double seconds = 0.0;        // wall time of the run
   // MCMC (chains > 0): the draws are chain-major, particles / chains per chain.
   int64_t chains = 0;

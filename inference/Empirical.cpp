@@ -178,6 +178,9 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
   }
   e->cumulative->data[n - 1] = rt::from_real(1.0);
   e->ess = rt::array_from_reals(diag.ess.data(), static_cast<int64_t>(diag.ess.size()));
+  e->ess_scale = diag.ess_before_resampling >= 0 && diag.chains == 0
+                     ? std::min(1.0, diag.ess_before_resampling / static_cast<double>(pop.size()))
+                     : 1.0;
   e->method = rt::string_new(diag.method);
   e->type = type;
   e->log_evidence = log_evidence;
@@ -260,6 +263,12 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
 
 const EmpiricalData* empirical_data(const rt::Dist& d) {
   return d.ops == &empirical_ops ? rt::to_ptr<const EmpiricalData>(d.a[0]) : nullptr;
+}
+
+double final_ess(const EmpiricalData& e) {
+  double s2 = 0;
+  for (int64_t i = 0; i < e.weights->len; ++i) s2 += rt::array_real(e.weights, i) * rt::array_real(e.weights, i);
+  return s2 > 0 ? e.ess_scale / s2 : 0.0;
 }
 
 double log_evidence(const rt::Dist& d) {

@@ -47,6 +47,11 @@ struct EmpiricalData {
   rt::Array* atoms;
   rt::Array* atom_log_weights;
   rt::Array* ess;           // ESS after each step, reals
+  // The particles' ESS over the Kish ESS of the final weights: the Kish ESS
+  // of the weights before the last resampling over N when the run resampled
+  // and moved no particle after it (its copies are no more than that many
+  // particles' worth), else 1. See final_ess.
+  double ess_scale;
   rt::String* method;       // "smc", "importance", "prior", ...
   const rt::TypeDesc* type; // value type (module lifetime), may be null
   double log_evidence;      // NaN when the method gives none
@@ -73,6 +78,14 @@ rt::Dist* make_empirical(const Population& pop, const rt::TypeDesc* type,
 
 // The data of an empirical Dist; null when d is not one.
 const EmpiricalData* empirical_data(const rt::Dist& d);
+
+// The effective sample size of an `infer` result: Kish's (Σw)²/Σw² of the
+// final weights, times ess_scale. After a final resampling that no weight
+// or move followed, this is the ESS of the weights before it, not N: the N
+// equal-weight particles are copies of that many. With weights after the
+// resampling, the two losses multiply (the variance inflations N/ESS of the
+// two stages compound).
+double final_ess(const EmpiricalData& e);
 
 // The log-evidence estimate of an `infer` result (NaN when its method gives
 // none). Raises rt::RuntimeError when d is not the result of `infer`.

@@ -131,6 +131,7 @@ void SmcRun::copy_state(const SmcRun& other) {
   im.d.steps = other.impl_->d.steps;
   im.d.resamplings = other.impl_->d.resamplings;
   im.d.ess = other.impl_->d.ess;
+  im.d.ess_before_resampling = other.impl_->d.ess_before_resampling;
 }
 
 Population SmcRun::finish() {
@@ -201,6 +202,7 @@ void SmcRun::step() {
     }
     pop.resample(im.ancestors, ws.log_sum);
     ++d.resamplings;
+    d.ess_before_resampling = s.after_resample ? std::numeric_limits<double>::quiet_NaN() : ws.ess;
     if (s.after_resample) s.after_resample(pop, d.steps);
   }
 }

@@ -23,6 +23,51 @@ std::string fmt(const char* f, double x) {
   return buf;
 }
 
+// A statistic that may be undefined or unbounded: "NaN" and "inf", never
+// glibc's "-nan" nor the digits of a huge finite value.
+std::string stat(const char* f, double x) {
+  if (std::isnan(x)) return "NaN";
+  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+  return fmt(f, x);
+}
+
+// Below this many effective draws the Monte Carlo standard error of a mean,
+// sd/√ESS, exceeds a tenth of the posterior sd: the summaries warn (per
+// chain for MCMC, as Stan; in all for weighted particles).
+constexpr double kMinEss = 100.0;
+
+// The MCMC warnings about one component (see docs/inference.md).
+std::string mcmc_warnings(const std::string& name, const McmcStats& st, int64_t chains) {
+  std::string w;
+  if (st.sd == 0) {
+    return "warning: " + name +
+           ": every draw is the same value, so R-hat and ESS are undefined (NaN): the chains cannot "
+           "show whether they mixed (a choice no move changes?)\n";
+  }
+  if (std::isinf(st.rhat)) {
+    w += "warning: " + name +
+         ": R-hat is inf: every chain is constant but the chains differ (no variance within the chains): "
+         "they never moved; use another kernel\n";
+  } else if (std::isnan(st.rhat)) {
+    w += "warning: " + name +
+         ": R-hat is NaN (the draws or their distances to the median take one value): the chains cannot "
+         "show whether they mixed\n";
+  } else if (st.rhat > 1.01) {
+    w += "warning: " + name + ": R-hat is " + fmt("%.3f", st.rhat) +
+         " > 1.01: the chains have not mixed; run longer or use another kernel\n";
+  }
+  if (std::isnan(st.ess_bulk) || std::isnan(st.ess_tail)) {
+    w += "warning: " + name + ": " + (std::isnan(st.ess_bulk) ? "bulk" : "tail") +
+         " ESS is NaN: the 5% or 95% quantile is the smallest or largest draw (few distinct values), so a "
+         "tail indicator is constant\n";
+  }
+  const double min_ess = kMinEss * static_cast<double>(chains);
+  if (st.ess_bulk < min_ess || st.ess_tail < min_ess)
+    w += "warning: " + name + ": ESS (bulk " + stat("%.0f", st.ess_bulk) + ", tail " + stat("%.0f", st.ess_tail) +
+         ") is below 100 per chain\n";
+  return w;
+}
+
 std::string pad(std::string s, size_t width, bool left = false) {
   if (s.size() >= width) return s;
   return left ? s + std::string(width - s.size(), ' ') : std::string(width - s.size(), ' ') + s;
@@ -114,20 +159,35 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   out += line;
   if (e->acceptance) out += "acceptance: " + std::string(rt::view(e->acceptance)) + "\n";
   if (!std::isnan(e->log_evidence)) out += "log evidence: " + fmt("%.4f", e->log_evidence) + "\n";
+  std::string warnings;
   if (e->chains == 0 && e->ess && e->ess->len > 0) {
-    const double ess = rt::array_real(e->ess, e->ess->len - 1);
+    // After a final resampling the weights are equal: final_ess is that of
+    // the weights before it (Empirical.h).
+    const double ess = final_ess(*e);
     out += "final ESS: " + fmt("%.1f", ess) + " (" + fmt("%.1f", 100.0 * ess / static_cast<double>(ran)) + "%)";
     // After resampling the final weights are equal whatever happened before:
     // the smallest ESS over the steps says how hard the run was.
-    if (e->ess->len > 1) {
-      int64_t worst = 0;
-      for (int64_t i = 1; i < e->ess->len; ++i)
-        if (rt::array_real(e->ess, i) < rt::array_real(e->ess, worst)) worst = i;
-      const double w = rt::array_real(e->ess, worst);
+    int64_t worst = 0;
+    for (int64_t i = 1; i < e->ess->len; ++i)
+      if (rt::array_real(e->ess, i) < rt::array_real(e->ess, worst)) worst = i;
+    const double w = rt::array_real(e->ess, worst);
+    if (e->ess->len > 1)
       out += ", lowest " + fmt("%.1f", w) + " (" + fmt("%.1f", 100.0 * w / static_cast<double>(ran)) + "%) at step " +
              std::to_string(worst + 1);
-    }
     out += "\n";
+    // Collapse: fewer than kMinEss effective particles at some step (or in
+    // the end) leaves a mean's Monte Carlo error above a tenth of its sd and
+    // the log evidence unreliable. Enumeration's weights are exact
+    // probabilities, not a sample, and the prior's are equal.
+    const std::string method(rt::view(e->method));
+    const bool low_final = ess < w * (1 - 1e-9);  // below every step's (a scale < 1 after a final resampling)
+    const double lowest = low_final ? ess : w;
+    if (method != "enumerate" && method != "prior" && lowest < kMinEss)
+      warnings += "warning: the weights collapsed: the ESS " + std::string(e->ess->len > 1 ? "fell to " : "is ") +
+                  fmt("%.1f", lowest) + " of " + std::to_string(ran) + " particles" +
+                  (low_final || e->ess->len == 1 ? std::string() : " at step " + std::to_string(worst + 1)) +
+                  "; below 100 the Monte Carlo error of a mean exceeds a tenth of its sd, and the log evidence "
+                  "may be far off (it is biased low): use more particles or a better proposal\n";
   }
 
   bool truncated = false;
@@ -143,7 +203,6 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   for (const char* h : {"mean", "sd", "5%", "50%", "95%", mcmc ? "ESS_bulk" : "ESS"}) out += "  " + pad(h, 10);
   if (mcmc)
     for (const char* h : {"ESS_tail", "R-hat", "MCSE"}) out += "  " + pad(h, 10);
-  std::string warnings;
   out += "\n";
 
   std::string tables;
@@ -175,16 +234,11 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
           ch[static_cast<size_t>(k)].push_back(scalar_as_real(*v, *c.type));
         }
       const McmcStats st = complete ? mcmc_stats(ch) : McmcStats{NAN, NAN, NAN, NAN, NAN, NAN};
-      out += "  " + pad(fmt("%.1f", st.ess_bulk), 10) + "  " + pad(fmt("%.1f", st.ess_tail), 10) + "  " +
-             pad(fmt("%.3f", st.rhat), 10) + "  " + pad(fmt("%.2g", st.mcse_mean), 10);
-      if (st.rhat > 1.01)
-        warnings += "warning: " + c.name + ": R-hat is " + fmt("%.3f", st.rhat) +
-                    " > 1.01: the chains have not mixed; run longer or use another kernel\n";
-      if (st.ess_bulk < 100.0 * static_cast<double>(e->chains) || st.ess_tail < 100.0 * static_cast<double>(e->chains))
-        warnings += "warning: " + c.name + ": ESS (bulk " + fmt("%.0f", st.ess_bulk) + ", tail " +
-                    fmt("%.0f", st.ess_tail) + ") is below 100 per chain\n";
+      out += "  " + pad(stat("%.1f", st.ess_bulk), 10) + "  " + pad(stat("%.1f", st.ess_tail), 10) + "  " +
+             pad(stat("%.3f", st.rhat), 10) + "  " + pad(stat("%.2g", st.mcse_mean), 10);
+      if (complete) warnings += mcmc_warnings(c.name, st, e->chains);
     } else {
-      out += "  " + pad(fmt("%.1f", s.ess), 10);
+      out += "  " + pad(stat("%.1f", s.ess * e->ess_scale), 10);
     }
     if (s.total_weight < 1 - 1e-9) out += "  (present in " + fmt("%.1f", 100 * s.total_weight) + "% of the weight)";
     out += "\n";

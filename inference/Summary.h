@@ -2,11 +2,18 @@
 //
 // summary(d, T) prints, for an `infer` result d of values of type T:
 //   * a header: method, particles, steps, resampling steps, time; the
-//     log-evidence when the method gives one; the final ESS;
+//     log-evidence when the method gives one; the final ESS (final_ess,
+//     Empirical.h: after a final resampling, that of the weights before it)
+//     and the lowest over the steps;
 //   * one row per scalar component of T (Components.h: `x`, `mu`, `x[2]`,
 //     `p.k`): weighted mean, sd, 5%, 50% and 95% quantiles, and Kish ESS
 //     (1 / Σ w², the weights renormalised over the particles that have the
-//     component);
+//     component, scaled as final_ess is); for MCMC results bulk and tail
+//     ESS, R-hat and MCSE instead (McmcStats.h), `NaN` where undefined and
+//     `inf` where unbounded;
+//   * warnings: for MCMC, R-hat > 1.01, inf or NaN, an ESS below 100 per
+//     chain or NaN, chains that never moved; for weighted particles, an ESS
+//     below 100 at some step (the weights collapsed);
 //   * for int and bool components, a frequency table (probability of each
 //     value, with a bar);
 //   * optionally an ASCII histogram of each real component.

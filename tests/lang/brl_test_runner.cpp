@@ -4,13 +4,17 @@
 //   print(x)          // expect: 3
 //   let y = 1 + true; // expect error: operator + needs numbers
 //   xs[10]            // expect runtime error: index 10 is out of range
+//   print(summary(d)) // expect glob: mh: 4 chains x 200 draws, * s
 // `expect:` lines must match the program's standard output, line by line, in
-// order. `expect error:` requires a compile error on that line (the message
+// order; an `expect glob:` line is one whose text is a shell pattern (`*`
+// matches any text, `?` one character: fnmatch(3)), for lines with a
+// varying part such as a time. `expect error:` requires a compile error on that line (the message
 // must contain the text and be reported as FILE:LINE:COL). `expect runtime
 // error:` requires exit code 1 and the text in standard error, with the line.
 // A first-line comment `// args: --seed 7` passes options to `borel run`.
 // A first-line comment `// skip-unless-shared` skips (exit 77) when the
 // shared benchmark data is absent and CI is not set.
+#include <fnmatch.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +33,7 @@ struct Expect {
   enum class Kind { Output, CompileError, RuntimeError } kind;
   int line;
   std::string text;
+  bool glob = false;
 };
 
 std::string trim(std::string s) {
@@ -82,6 +87,10 @@ int main(int argc, char** argv) {
     if (take("// expect runtime error:", Expect::Kind::RuntimeError)) continue;
     if (take("// expect error:", Expect::Kind::CompileError)) continue;
     if (take("// expect:", Expect::Kind::Output)) continue;
+    if (take("// expect glob:", Expect::Kind::Output)) {
+      expects.back().glob = true;
+      continue;
+    }
     if (no == 1 && line.rfind("// args:", 0) == 0) args = trim(line.substr(8));
     if (line.find("// skip-unless-shared") != std::string::npos) needs_shared = true;
   }
@@ -122,8 +131,12 @@ int main(int argc, char** argv) {
   };
   bool want_compile_error = false, want_runtime_error = false;
   std::vector<std::string> want_out;
+  std::vector<bool> want_glob;
   for (auto& e : expects) {
-    if (e.kind == Expect::Kind::Output) want_out.push_back(e.text);
+    if (e.kind == Expect::Kind::Output) {
+      want_out.push_back(e.text);
+      want_glob.push_back(e.glob);
+    }
     if (e.kind == Expect::Kind::CompileError) want_compile_error = true;
     if (e.kind == Expect::Kind::RuntimeError) want_runtime_error = true;
   }
@@ -152,7 +165,8 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < n; ++i) {
       std::string g = i < got.size() ? got[i] : "<missing>";
       std::string w = i < want_out.size() ? want_out[i] : "<nothing more>";
-      if (g != w) {
+      const bool glob = i < want_glob.size() && want_glob[i];
+      if (glob ? fnmatch(w.c_str(), g.c_str(), 0) != 0 : g != w) {
         fail("output line " + std::to_string(i + 1) + ": expected \"" + w + "\", got \"" + g + "\"");
         break;
       }

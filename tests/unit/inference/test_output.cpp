@@ -185,3 +185,64 @@ TEST_CASE("TypeDesc::to_string and format_value") {
   rt::Dist n = normal(0.0, 1.0);
   CHECK(rt::format_value(rt::from_ptr(&n), dist) == "normal(0.0, 1.0)");
 }
+
+namespace {
+
+// An MCMC result of `chains` chains, chain-major, the draws given.
+rt::Dist* mcmc_empirical(const std::vector<double>& draws, int64_t chains) {
+  const auto n = static_cast<int64_t>(draws.size());
+  Population pop(n);
+  for (int64_t i = 0; i < n; ++i) {
+    pop.slots()[i] = rt::from_real(draws[static_cast<size_t>(i)]);
+    pop.status()[i] = Status::Done;
+  }
+  Diagnostics d;
+  d.method = "mh";
+  d.particles = n;
+  d.chains = chains;
+  return make_empirical(pop, &kReal, d, std::nan(""));
+}
+
+}  // namespace
+
+TEST_CASE("summary: R-hat of chains that never moved prints inf, undefined statistics NaN, with warnings") {
+  // Two chains, each constant, at different values: no within-chain variance.
+  // An earlier version printed R-hat as 6354246513367298 or so, unexplained.
+  std::vector<double> stuck(10, 0.1);
+  stuck.resize(20, 0.7);
+  std::string s = summary(*mcmc_empirical(stuck, 2), kReal);
+  INFO(s);
+  CHECK(s.find("         NaN         inf ") != std::string::npos);  // tail ESS, R-hat
+  CHECK(s.find("warning: x: R-hat is inf: every chain is constant but the chains differ") != std::string::npos);
+  CHECK(s.find("warning: x: tail ESS is NaN") != std::string::npos);
+  CHECK(s.find("nan") == std::string::npos);
+  // Every draw the same: every statistic NaN.
+  s = summary(*mcmc_empirical(std::vector<double>(20, 3.0), 2), kReal);
+  CHECK(s.find("       NaN         NaN         NaN         NaN") != std::string::npos);
+  CHECK(s.find("warning: x: every draw is the same value, so R-hat and ESS are undefined (NaN)") != std::string::npos);
+}
+
+TEST_CASE("summary: after a final resampling the ESS is that of the weights before it") {
+  // Four particles of equal weight that a resampling made from weights whose
+  // ESS was 2: the column and the header say 2 (50%), not 4.
+  Population pop(4);
+  for (int i = 0; i < 4; ++i) {
+    pop.slots()[i] = rt::from_real(i);
+    pop.status()[i] = Status::Done;
+  }
+  Diagnostics d;
+  d.method = "smc";
+  d.particles = 4;
+  d.steps = 2;
+  d.resamplings = 1;
+  d.ess = {2.0, 4.0};
+  d.ess_before_resampling = 2.0;
+  rt::Dist* e = make_empirical(pop, &kReal, d, 0.0);
+  CHECK(final_ess(*empirical_data(*e)) == doctest::Approx(2.0));
+  const std::string s = summary(*e, kReal);
+  INFO(s);
+  CHECK(s.find("final ESS: 2.0 (50.0%), lowest 2.0 (50.0%) at step 1\n") != std::string::npos);
+  CHECK(s.find("         2.0\n") != std::string::npos);
+  // Below 100: the weights collapsed.
+  CHECK(s.find("warning: the weights collapsed: the ESS fell to 2.0 of 4 particles") != std::string::npos);
+}
