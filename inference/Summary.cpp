@@ -37,28 +37,34 @@ std::string stat(const char* f, double x) {
 constexpr double kMinEss = 100.0;
 
 // The MCMC warnings about one component (see docs/inference.md).
-std::string mcmc_warnings(const std::string& name, const McmcStats& st, int64_t chains) {
+std::string mcmc_warnings(const std::string& name, const McmcStats& st, int64_t chains, int64_t draws) {
   std::string w;
+  if (draws < 6)  // split chains of fewer than 3 draws: no ESS (McmcStats.h)
+    return "warning: " + name + ": " + std::to_string(draws) +
+           " draws per chain are too few for R-hat and ESS (NaN): keep at least 6\n";
   if (st.sd == 0) {
     return "warning: " + name +
            ": every draw is the same value, so R-hat and ESS are undefined (NaN): the chains cannot "
            "show whether they mixed (a choice no move changes?)\n";
   }
+  if (!std::isfinite(st.sd))
+    return "warning: " + name + ": some draws are NaN or infinite: R-hat, ESS and MCSE are undefined (NaN) or "
+           "meaningless\n";
   if (std::isinf(st.rhat)) {
     w += "warning: " + name +
          ": R-hat is inf: every chain is constant but the chains differ (no variance within the chains): "
          "they never moved; use another kernel\n";
   } else if (std::isnan(st.rhat)) {
     w += "warning: " + name +
-         ": R-hat is NaN (the draws or their distances to the median take one value): the chains cannot "
-         "show whether they mixed\n";
+         ": R-hat is NaN (every draw is equally far from the median: two values, equally often): the "
+         "chains cannot show whether they mixed\n";
   } else if (st.rhat > 1.01) {
     w += "warning: " + name + ": R-hat is " + fmt("%.3f", st.rhat) +
          " > 1.01: the chains have not mixed; run longer or use another kernel\n";
   }
-  if (std::isnan(st.ess_bulk) || std::isnan(st.ess_tail)) {
-    w += "warning: " + name + ": " + (std::isnan(st.ess_bulk) ? "bulk" : "tail") +
-         " ESS is NaN: the 5% or 95% quantile is the smallest or largest draw (few distinct values), so a "
+  if (std::isnan(st.ess_tail)) {  // (the bulk ESS is defined for finite draws that are not all equal)
+    w += "warning: " + name +
+         ": tail ESS is NaN: the 5% or 95% quantile is the smallest or largest draw (few distinct values), so a "
          "tail indicator is constant\n";
   }
   const double min_ess = kMinEss * static_cast<double>(chains);
@@ -236,7 +242,7 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
       const McmcStats st = complete ? mcmc_stats(ch) : McmcStats{NAN, NAN, NAN, NAN, NAN, NAN};
       out += "  " + pad(stat("%.1f", st.ess_bulk), 10) + "  " + pad(stat("%.1f", st.ess_tail), 10) + "  " +
              pad(stat("%.3f", st.rhat), 10) + "  " + pad(stat("%.2g", st.mcse_mean), 10);
-      if (complete) warnings += mcmc_warnings(c.name, st, e->chains);
+      if (complete) warnings += mcmc_warnings(c.name, st, e->chains, per);
     } else {
       out += "  " + pad(stat("%.1f", s.ess * e->ess_scale), 10);
     }
