@@ -48,9 +48,10 @@ struct EmpiricalData {
   rt::Array* atom_log_weights;
   rt::Array* ess;           // ESS after each step, reals
   // The particles' ESS over the Kish ESS of the final weights: the Kish ESS
-  // of the weights before the last resampling over N when the run resampled
-  // and moved no particle after it (its copies are no more than that many
-  // particles' worth), else 1. See final_ess.
+  // of the weights before the last resampling over N, the particles the run
+  // resampled (zero-weight ones included), when it moved no particle after
+  // it (the copies are no more than that many particles' worth); else 1.
+  // See final_ess.
   double ess_scale;
   rt::String* method;       // "smc", "importance", "prior", ...
   const rt::TypeDesc* type; // value type (module lifetime), may be null
