@@ -169,6 +169,10 @@ check "lm generate --seed -1 is a usage error (2)" test $? -eq 2
 grep -q "top_p is 2" "$tmp/err"; check "lm generate checks --top-p before loading the model" test $? -eq 0
 "$borel" lm generate -m examples/coin.brl -p hi --temperature inf 2>"$tmp/err" >/dev/null
 grep -q "temperature is inf" "$tmp/err"; check "lm generate checks --temperature before loading the model" test $? -eq 0
+for opt in "-n -1" "--top-k -1"; do
+  "$borel" lm generate -m examples/coin.brl -p hi $opt >/dev/null 2>&1
+  check "lm generate $opt is a usage error (2), not 2^64 - 1" test $? -eq 2
+done
 "$borel" lm quantize -m examples/coin.brl -o "$tmp/no/such/dir/q.gguf" 2>"$tmp/err" >/dev/null
 grep -q "cannot write" "$tmp/err"; check "lm quantize checks --out before quantizing" test $? -eq 0
 

@@ -224,7 +224,15 @@ int run_lm_command(int argc, char** argv) {
   auto* gen = app.add_subcommand("generate", "Sample a continuation of a prompt");
   add_common(gen);
   gen->add_option("--prompt,-p", prompt, "Prompt text")->required();
-  gen->add_option("--max-tokens,-n", max_tokens, "Tokens to generate");
+  // A count is digits only: CLI11 would read "-1" as 2^64 - 1 (for ever).
+  const CLI::Validator count(
+      [](std::string& text) {
+        bool ok = !text.empty() && text.size() <= 18;
+        for (char ch : text) ok = ok && ch >= '0' && ch <= '9';
+        return ok ? std::string() : "must be an integer from 0 to 10^18, got " + text;
+      },
+      "COUNT");
+  gen->add_option("--max-tokens,-n", max_tokens, "Tokens to generate")->check(count);
   // (CLI::NonNegativeNumber would print DBL_MAX in full in its message.)
   const CLI::Validator non_negative(
       [](std::string& text) {
@@ -234,7 +242,7 @@ int run_lm_command(int argc, char** argv) {
       },
       "NUMBER >= 0");
   gen->add_option("--temperature", temperature, "Softmax temperature (0 = greedy)")->check(non_negative);
-  gen->add_option("--top-k", top_k, "Keep the k most probable tokens (0 = all)");
+  gen->add_option("--top-k", top_k, "Keep the k most probable tokens (0 = all)")->check(count);
   gen->add_option("--top-p", top_p, "Nucleus sampling mass in (0, 1]");
   gen->add_option("--seed,-s", seed, "Random seed")->check(seed_validator());
   gen->add_flag("--no-stop", no_stop, "Do not stop at the end-of-sequence token");
