@@ -45,7 +45,7 @@ WorkerPool::WorkerPool(int threads) {
   for (int k = 1; k < size_; ++k) {
     try {
       threads_.push_back(start_worker(k));
-    } catch (const std::system_error& e) {
+    } catch (const std::exception& e) {  // system_error, or bad_alloc
       std::fprintf(stderr, "warning: %s; running on %d of the %d threads asked for\n", e.what(), k, size_);
       size_ = k;
       errors_.resize(static_cast<size_t>(size_));
@@ -108,17 +108,20 @@ WorkerPool::Thread WorkerPool::start_worker(int k) {
     return nullptr;
   };
   Thread t;
+  auto* start = new Start{this, k};
   // No smaller stack instead: a model must be able to recurse as deep on
   // any thread (Parallel.h), or results would depend on the thread count.
   void* mem = mmap(nullptr, kWorkerStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (mem == MAP_FAILED)
-    throw std::system_error(errno, std::generic_category(), "cannot reserve the stack of inference thread " + std::to_string(k));
+  if (mem == MAP_FAILED) {
+    const int err = errno;
+    delete start;
+    throw std::system_error(err, std::generic_category(), "cannot reserve the stack of inference thread " + std::to_string(k));
+  }
   mprotect(mem, kWorkerGuard, PROT_NONE);
   t.stack = mem;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstack(&attr, mem, kWorkerStack);
-  auto* start = new Start{this, k};
   // The collector's pthread_create registers the thread with it.
   const int rc = GC_pthread_create(&t.id, &attr, entry, start);
   pthread_attr_destroy(&attr);
