@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -49,13 +50,34 @@ struct Loaded {
   std::vector<std::unique_ptr<Module>> modules;  // prelude first, then imports before importers
 };
 
-bool read(const std::string& path, std::string& out) {
+// Sources larger than this are refused: no program is that long, and reading
+// must end even when the path names an endless device (/dev/zero) or pipe.
+constexpr std::uintmax_t kMaxSourceBytes = std::uintmax_t{64} << 20;
+constexpr const char* kCannotRead = "cannot read file";
+
+// Reads a source file into `out`; returns "" or why it cannot (a phrase that
+// follows the file's name). Regular files are measured before reading;
+// anything else (a pipe, /dev/stdin, a device) is read up to the bound.
+std::string read(const std::string& path, std::string& out) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (st.type() == std::filesystem::file_type::directory) return "is a directory, not a source file";
+  if (st.type() == std::filesystem::file_type::regular) {
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxSourceBytes)
+      return "is " + std::to_string(size) + " bytes; sources over 64 MiB are refused";
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
+  if (!in) return kCannotRead;
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxSourceBytes) return "is longer than 64 MiB; sources over 64 MiB are refused";
+  }
+  if (in.bad()) return kCannotRead;
+  out = std::move(text);
+  return "";
 }
 
 // Parses `file` and, depth first, the files it imports (each once).
@@ -77,8 +99,9 @@ void load(Loaded& l, std::unique_ptr<SourceFile> file, Diagnostics& diags, std::
     }
     if (!seen.insert(key).second) continue;
     std::string text;
-    if (!read(p.string(), text)) {
-      diags.error(imp.loc, "cannot read imported file \"" + p.string() + "\"");
+    if (const std::string why = read(p.string(), text); !why.empty()) {
+      diags.error(imp.loc, why == kCannotRead ? "cannot read imported file \"" + p.string() + "\""
+                                              : "imported file \"" + p.string() + "\" " + why);
       continue;
     }
     stack.push_back(key);
@@ -111,9 +134,11 @@ CompileResult compile(const std::string& path, const std::string& source, Emit e
   };
 
   std::string text = source;
-  if (text.empty() && !read(path, text)) {
-    r.diagnostics = path + ": error: cannot read file\n";
-    return r;
+  if (text.empty()) {
+    if (const std::string why = read(path, text); !why.empty()) {
+      r.diagnostics = path + ": error: " + (why == kCannotRead ? why : "the file " + why) + "\n";
+      return r;
+    }
   }
   auto user = std::make_unique<SourceFile>(path, text);
   const SourceFile* user_file = user.get();

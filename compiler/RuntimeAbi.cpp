@@ -212,14 +212,25 @@ Word from_json(const boost::json::value& v, const rt::TypeDesc& t, const std::st
   };
   switch (t.tag) {
     case Tag::Real:
+      // JSON has no infinity: a number too large for a real (1e999, which
+      // the parser reads as inf) is an error, not a silent inf.
+      if (v.is_double() && !std::isfinite(v.as_double())) return bad("a real (a number within ±1.8e308)");
       if (v.is_double()) return rt::from_real(v.as_double());
       if (v.is_int64()) return rt::from_real(static_cast<double>(v.as_int64()));
       if (v.is_uint64()) return rt::from_real(static_cast<double>(v.as_uint64()));
       return bad("a number");
     case Tag::Int:
+      // Only values an int holds exactly: a uint64 above 2^63 - 1, a number
+      // written with a fraction or an exponent outside [-2^63, 2^63), and a
+      // non-integral number are errors (a cast would wrap or be undefined).
       if (v.is_int64()) return v.as_int64();
-      if (v.is_uint64()) return static_cast<Word>(v.as_uint64());
-      if (v.is_double() && std::floor(v.as_double()) == v.as_double()) return static_cast<Word>(v.as_double());
+      if (v.is_uint64() && v.as_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<Word>(v.as_uint64());
+      if (v.is_double()) {
+        const double d = v.as_double();
+        if (std::isfinite(d) && std::floor(d) == d && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18)
+          return static_cast<Word>(d);
+      }
+      if (v.is_number()) return bad("an int (an integer from -2^63 to 2^63 - 1)");
       return bad("an integer");
     case Tag::Bool:
       if (v.is_bool()) return v.as_bool() ? 1 : 0;
@@ -297,13 +308,22 @@ Word from_csv(const std::string& text, const rt::TypeDesc& t, const std::string&
       const std::string cell = col < rows[r].size() ? rows[r][col] : "";
       char* end = nullptr;
       std::string where = path + ":" + std::to_string(r + 1) + ": column \"" + t.names[f] + "\"";
+      errno = 0;
       if (el->tag == rt::TypeDesc::Tag::Real) {
         double x = std::strtod(cell.c_str(), &end);
         if (cell.empty() || *end) throw rt::RuntimeError{"", "read_csv: " + where + ": \"" + cell + "\" is not a number"};
+        // Overflow (1e999) is an error; "inf" written out is a value. Underflow
+        // rounds towards 0, as any decimal does.
+        if (errno == ERANGE && std::isinf(x))
+          throw rt::RuntimeError{"", "read_csv: " + where + ": \"" + cell + "\" is too large for a real"};
         a->data[r - 1] = rt::from_real(x);
       } else {
         long long x = std::strtoll(cell.c_str(), &end, 10);
         if (cell.empty() || *end) throw rt::RuntimeError{"", "read_csv: " + where + ": \"" + cell + "\" is not an integer"};
+        if (errno == ERANGE)
+          throw rt::RuntimeError{"", "read_csv: " + where + ": \"" + cell + "\" is out of the range of int (-2^63 to 2^63 - 1)"};
+        if (el->tag == rt::TypeDesc::Tag::Bool && x != 0 && x != 1)
+          throw rt::RuntimeError{"", "read_csv: " + where + ": \"" + cell + "\" is not a bool (0 or 1)"};
         a->data[r - 1] = x;
       }
     }
@@ -784,8 +804,10 @@ Word rt_args(Ctx*, int64_t) {
 Word rt_parse_real(Ctx*, int64_t site, Word s) {
   std::string text(rt::view(rt::to_ptr<rt::String>(s)));
   char* end = nullptr;
+  errno = 0;
   double x = std::strtod(text.c_str(), &end);
   if (text.empty() || *end) fail(site, "parse_real: \"" + text + "\" is not a number");
+  if (errno == ERANGE && std::isinf(x)) fail(site, "parse_real: \"" + text + "\" is too large for a real");
   return rt::from_real(x);
 }
 Word rt_parse_int(Ctx*, int64_t site, Word s) {

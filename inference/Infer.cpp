@@ -25,7 +25,7 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     SmcSettings s;
     s.particles = m.particles;
     s.resampling = parse_resampling(m.resampling, "smc");
-    s.ess_threshold = m.ess_threshold;
+    s.ess_threshold = m.ess_threshold.value_or(1.0);
     s.progress = m.progress;
     Population pop = smc(model, s, seed, threads, &diag);
     return make_empirical(pop, &value_type, diag, pop.log_evidence());
@@ -60,7 +60,7 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     ResampleMoveSettings s;
     s.smc.particles = m.particles;
     s.smc.resampling = parse_resampling(m.resampling, "rmsmc");
-    s.smc.ess_threshold = m.ess_threshold;
+    s.smc.ess_threshold = m.ess_threshold.value_or(0.5);
     s.smc.progress = m.progress;
     s.smc.method = "rmsmc";
     s.moves = m.moves;
@@ -95,7 +95,7 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     s.moves = m.moves;
     s.params = m.params;
     s.resampling = parse_resampling(m.resampling, "smc2");
-    s.ess_threshold = m.ess_threshold;
+    s.ess_threshold = m.ess_threshold.value_or(0.5);
     s.progress = m.progress;
     Population pop = smc2(model, s, seed, threads, &diag);
     return make_empirical(pop, &value_type, diag, pop.log_evidence());

@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "runtime/Dist.h"
@@ -40,8 +41,10 @@ struct Method {
   // SMC, rmsmc, smc2 (outer): "systematic" (default), "multinomial", "stratified", "residual".
   std::string resampling = "systematic";
   // SMC, rmsmc, smc2 (outer): resample after a step when ESS < ess_threshold · particles;
-  // >= 1 resamples after every step, 0 never. Default 0.5 (adaptive).
-  double ess_threshold = 0.5;
+  // >= 1 resamples after every step, 0 never. Unset: the method's default, as
+  // in the language (compiler/Methods.cpp): 1 for smc, 0.5 (adaptive) for
+  // rmsmc and smc2.
+  std::optional<double> ess_threshold;
   // MCMC (mh, pgibbs, pmmh): draws kept per chain, warm-up iterations,
   // chains, thinning (see Mcmc.h).
   int64_t samples = 1000;

@@ -2,8 +2,14 @@
 #include <algorithm>
 #include "inference/Output.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include "inference/Components.h"
@@ -132,15 +138,34 @@ std::string to_json(const rt::Dist& d, const rt::TypeDesc& t) {
   return out + "]}\n";
 }
 
+namespace {
+
+bool ends_with(const std::string& path, const std::string& ext) {
+  return path.size() >= ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+}
+
+void check_extension(const std::string& path) {
+  if (!ends_with(path, ".csv") && !ends_with(path, ".json"))
+    throw method_error("output", "cannot write '" + path + "': the file name must end in .csv or .json");
+}
+
+}  // namespace
+
+void check_output_path(const std::string& path) {
+  check_extension(path);
+  // Opened for appending, so an existing file is left as it is; one this
+  // creates is removed again (the run may still fail and write nothing).
+  struct stat before {};
+  const bool existed = ::stat(path.c_str(), &before) == 0;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+  if (fd < 0) throw method_error("output", "cannot write '" + path + "': " + std::strerror(errno));
+  ::close(fd);
+  if (!existed) ::unlink(path.c_str());
+}
+
 void write_samples(const rt::Dist& d, const rt::TypeDesc& t, const std::string& path) {
-  std::string text;
-  auto ends = [&](const char* ext) {
-    const std::string x(ext);
-    return path.size() >= x.size() && path.compare(path.size() - x.size(), x.size(), x) == 0;
-  };
-  if (ends(".csv")) text = to_csv(d, t);
-  else if (ends(".json")) text = to_json(d, t);
-  else throw method_error("output", "cannot write '" + path + "': the file name must end in .csv or .json");
+  check_extension(path);
+  const std::string text = ends_with(path, ".csv") ? to_csv(d, t) : to_json(d, t);
   std::ofstream f(path, std::ios::binary);
   f << text;
   if (!f) throw method_error("output", "cannot write '" + path + "'");

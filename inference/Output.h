@@ -27,5 +27,10 @@ std::string to_json(const rt::Dist& empirical, const rt::TypeDesc& t);
 // rt::RuntimeError for another extension, a Dist that is not an `infer`
 // result, or a file that cannot be written.
 void write_samples(const rt::Dist& empirical, const rt::TypeDesc& t, const std::string& path);
+// Raises rt::RuntimeError when write_samples could not write `path` (its
+// extension, or a file that cannot be opened for writing), without
+// changing an existing file: checked before a run, so that a long run is
+// not lost to a mistyped path.
+void check_output_path(const std::string& path);
 
 }  // namespace borel::inference

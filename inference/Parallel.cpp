@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <string>
 #include <system_error>
 
 #include "runtime/Value.h"
@@ -34,7 +37,21 @@ WorkerPool::WorkerPool(int threads) {
   if (size_ <= 1) return;
   rt::gc_init();
   threads_.reserve(static_cast<size_t>(size_ - 1));
-  for (int k = 1; k < size_; ++k) threads_.push_back(start_worker(k));
+  // A thread the system refuses (out of memory or of threads) must not leave
+  // the ones already started waiting on a pool that no longer exists (that
+  // hung the process): run with those that started. Results do not depend
+  // on the number of threads (streams belong to particle slots), so this
+  // changes only the speed, and the warning says so.
+  for (int k = 1; k < size_; ++k) {
+    try {
+      threads_.push_back(start_worker(k));
+    } catch (const std::exception& e) {  // system_error, or bad_alloc
+      std::fprintf(stderr, "warning: %s; running on %d of the %d threads asked for\n", e.what(), k, size_);
+      size_ = k;
+      errors_.resize(static_cast<size_t>(size_));
+      break;
+    }
+  }
 }
 
 WorkerPool::~WorkerPool() {
@@ -91,22 +108,27 @@ WorkerPool::Thread WorkerPool::start_worker(int k) {
     return nullptr;
   };
   Thread t;
+  auto* start = new Start{this, k};
+  // No smaller stack instead: a model must be able to recurse as deep on
+  // any thread (Parallel.h), or results would depend on the thread count.
+  void* mem = mmap(nullptr, kWorkerStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (mem == MAP_FAILED) {
+    const int err = errno;
+    delete start;
+    throw std::system_error(err, std::generic_category(), "cannot reserve the stack of inference thread " + std::to_string(k));
+  }
+  mprotect(mem, kWorkerGuard, PROT_NONE);
+  t.stack = mem;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  void* mem = mmap(nullptr, kWorkerStack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (mem != MAP_FAILED) {  // else the default stack
-    mprotect(mem, kWorkerGuard, PROT_NONE);
-    pthread_attr_setstack(&attr, mem, kWorkerStack);
-    t.stack = mem;
-  }
-  auto* start = new Start{this, k};
+  pthread_attr_setstack(&attr, mem, kWorkerStack);
   // The collector's pthread_create registers the thread with it.
   const int rc = GC_pthread_create(&t.id, &attr, entry, start);
   pthread_attr_destroy(&attr);
   if (rc != 0) {
     delete start;
-    if (t.stack) munmap(t.stack, kWorkerStack);
-    throw std::system_error(rc, std::generic_category(), "cannot start an inference thread");
+    munmap(t.stack, kWorkerStack);
+    throw std::system_error(rc, std::generic_category(), "cannot start inference thread " + std::to_string(k));
   }
   return t;
 }

@@ -13,7 +13,11 @@
 // (it holds continuations on its stack); an exception thrown by fn is
 // rethrown by for_chunks, the one from the lowest-numbered chunk when several
 // throw, so the error reported does not depend on timing. With threads <= 1
-// no thread is started and fn runs inline.
+// no thread is started and fn runs inline. When the system refuses a thread
+// (its stack cannot be reserved, or pthread_create fails: out of memory,
+// `ulimit -v`, too many threads) the pool runs with those it got, size()
+// says how many, and a warning on stderr says so; callers size their
+// per-thread state by size(), so results are the same.
 //
 // SMC calls for_chunks once per step, a few microseconds apart at small N;
 // a sleep and a wake-up through the kernel cost more than that. So both

@@ -71,6 +71,7 @@ int64_t parameter_choices(rt::Model& model, rt::Ctx& ctx, TraceHandler& h, Trace
 SmcSettings param_smc_settings(int64_t particles, const rt::Word* theta, int64_t n_theta, const char* method) {
   SmcSettings s;
   s.particles = particles;
+  s.ess_threshold = 0.5;  // adaptive: resampling less adds less noise to Ẑ(θ)
   s.method = method;
   s.make_handler = [theta, n_theta, method] {
     auto hp = std::make_unique<ParamHandler>();

@@ -34,7 +34,8 @@
 namespace borel::inference {
 
 struct ResampleMoveSettings {
-  SmcSettings smc;           // particles, resampling, ess_threshold
+  ResampleMoveSettings() { smc.ess_threshold = 0.5; }  // rmsmc's default: adaptive
+  SmcSettings smc;           // particles, resampling, ess_threshold (0.5)
   int64_t moves = 1;         // MH transitions per particle after each resampling
   std::string kernel = "rw"; // Kernels.h
   int64_t lag = 0;           // 0: moves over every choice; L > 0: fixed-lag (see above)

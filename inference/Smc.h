@@ -46,9 +46,10 @@ struct SmcSettings {
   // Scheme used when resampling (see Resampling.h).
   Resampling resampling = Resampling::Systematic;
   // Resample after a step when ESS < ess_threshold · N. 1 (or more) resamples
-  // after every step, as the textbook bootstrap filter; 0 never resamples.
-  // 0.5 is the usual adaptive choice.
-  double ess_threshold = 0.5;
+  // after every step, as the textbook bootstrap filter and the language's
+  // `smc` (the default); 0 never resamples; 0.5 is the usual adaptive choice
+  // (rmsmc's default, and that of pmmh's and smc2's inner filters).
+  double ess_threshold = 1.0;
   // Suspend at every observe/factor (SMC). false: each particle runs to its
   // end in one step (importance sampling, forward sampling).
   bool suspend = true;

@@ -91,6 +91,14 @@ int run_on_big_stack(const std::function<int()>& body) {
 }  // namespace
 
 int run_program(rt::Word entry, const abi::RunOptions& opts, const std::string& file, const std::string& output) {
+  if (!output.empty()) {
+    try {
+      borel::inference::check_output_path(output);
+    } catch (const borel::rt::RuntimeError& e) {
+      std::cerr << "error: " << e.message << "\n";
+      return kExitUsage;
+    }
+  }
   int status = run_on_big_stack([&] {
     try {
       borel::abi::run_entry(entry, opts);

@@ -36,6 +36,7 @@
 #include "AotLink.h"
 #include "tools/ProgramRunner.h"
 #include "tools/Repl.h"
+#include "tools/SeedOption.h"
 
 #ifdef BOREL_HAVE_LM
 #include "tools/lm/LmCommand.h"
@@ -146,7 +147,8 @@ int main(int argc, char** argv) {
   bool time = false;
   CLI::App* run = app.add_subcommand("run", "compile a program and run its main()");
   run->add_option("file", file, "the .brl program")->required();
-  run->add_option("--seed", seed, "random seed: the same seed gives the same result");
+  run->add_option("--seed", seed, "random seed: the same seed gives the same result")
+      ->check(borel::tools::seed_validator());
   run->add_option("--threads", threads, "worker threads for inference (results do not depend on it)")
       ->check(CLI::Range(1, 256));
   run->add_option("--output", output, "write the last infer result's samples and weights (.csv or .json)");
@@ -164,7 +166,8 @@ int main(int argc, char** argv) {
   check->add_option("file", check_file, "the .brl program")->required();
   uint64_t repl_seed = 0;
   CLI::App* repl = app.add_subcommand("repl", "an interactive session: definitions and expressions");
-  repl->add_option("--seed", repl_seed, "seed of the first evaluation (each evaluation uses the next)");
+  repl->add_option("--seed", repl_seed, "seed of the first evaluation (each evaluation uses the next)")
+      ->check(borel::tools::seed_validator());
   app.footer("lm: `borel lm --help` for the language-model engine.");
 
   try {

@@ -43,13 +43,17 @@ TokenId argmax(std::span<const float> logits) {
   return TokenId(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
-Proposal::Proposal(std::span<const float> logits, const SamplingParams& params) {
-  const size_t V = logits.size();
-  if (V == 0) throw LlmError("sampling: no logits");
+void check_params(const SamplingParams& params) {
   if (!(params.temperature >= 0) || !std::isfinite(params.temperature))
     throw LlmError("sampling: temperature is " + std::to_string(params.temperature) + ", but must be >= 0 and finite");
   if (!(params.top_p > 0 && params.top_p <= 1))
     throw LlmError("sampling: top_p is " + std::to_string(params.top_p) + ", but must be in (0, 1]");
+}
+
+Proposal::Proposal(std::span<const float> logits, const SamplingParams& params) {
+  const size_t V = logits.size();
+  if (V == 0) throw LlmError("sampling: no logits");
+  check_params(params);
   if (!params.mask.empty() && params.mask.size() != V)
     throw LlmError("sampling: the mask has " + std::to_string(params.mask.size()) + " entries, but the vocabulary has " +
                    std::to_string(V));

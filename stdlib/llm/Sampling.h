@@ -39,6 +39,10 @@ struct SamplingParams {
   std::span<const uint8_t> mask;
 };
 
+// Throws LlmError when temperature or top_p is out of its range above; the
+// samplers call it, and so can a command before it does any work.
+void check_params(const SamplingParams& params);
+
 struct SampledToken {
   TokenId token = kNoToken;
   double logp_model = 0;     // log p(token): the unmodified model

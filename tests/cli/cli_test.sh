@@ -54,8 +54,22 @@ zero=$(tail -n +2 "$tmp/s.csv" | cut -d, -f"$wcol" | awk '$1 <= 0' | wc -l)
 check "CSV has no particle of zero weight" test "$zero" -eq 0
 "$borel" run examples/sprinkler.brl --seed 3 --output "$tmp/s.json" >/dev/null
 grep -q '"weights"' "$tmp/s.json"; check "--output .json writes weights" test $? -eq 0
-"$borel" run examples/sprinkler.brl --seed 3 --output "$tmp/s.txt" >/dev/null 2>"$tmp/err"
-check "--output with another extension exits 1" test $? -eq 1
+# --output is checked before the run (a long run must not be lost to a
+# mistyped path): a usage error (2), and the program does not run.
+"$borel" run examples/sprinkler.brl --seed 3 --output "$tmp/s.txt" >"$tmp/out" 2>"$tmp/err"
+check "--output with another extension is a usage error (2)" test $? -eq 2
+check "--output with another extension is refused before the run" test ! -s "$tmp/out"
+"$borel" run examples/sprinkler.brl --seed 3 --output "$tmp/no/such/dir/s.csv" >"$tmp/out" 2>"$tmp/err"
+check "--output to an unwritable path is a usage error (2)" test $? -eq 2
+check "--output to an unwritable path is refused before the run" test ! -s "$tmp/out"
+grep -q "cannot write '$tmp/no/such/dir/s.csv': No such file or directory" "$tmp/err"
+check "--output to an unwritable path says why" test $? -eq 0
+"$borel" run examples/coin.brl --output "$tmp" >"$tmp/out" 2>/dev/null
+check "--output to a directory is refused before the run" test $? -eq 2 -a ! -s "$tmp/out"
+echo keep >"$tmp/keep.csv"
+printf 'fn main() { print(1 / 0); }\n' >"$tmp/fails.brl"
+"$borel" run "$tmp/fails.brl" --output "$tmp/keep.csv" >/dev/null 2>&1
+check "checking --output leaves an existing file as it was" grep -qx keep "$tmp/keep.csv"
 
 "$borel" run examples/sprinkler.brl --seed 3 | grep -v " s$" >"$tmp/out2.txt"
 cmp -s "$tmp/out1.txt" "$tmp/out2.txt"; check "the same seed gives the same output" test $? -eq 0
@@ -64,6 +78,18 @@ cmp -s "$tmp/out1.txt" "$tmp/out3.txt"; check "another seed gives another output
 "$borel" run examples/lgssm.brl --seed 5 --threads 1 | grep -v " s$" >"$tmp/t1.txt"
 "$borel" run examples/lgssm.brl --seed 5 --threads 2 | grep -v " s$" >"$tmp/t2.txt"
 cmp -s "$tmp/t1.txt" "$tmp/t2.txt"; check "--threads 1 and 2 give the same result" test $? -eq 0
+
+# tests/lang/inference/threads_{1,3}.brl check SMC against the exact answer
+# on 1 and 3 threads; here the same program prints its errors (6 significant
+# digits of a difference: any change of the particles shows) on both.
+sed -e 's|print(abs(mean(post) - 1.7931034) < 0.045);|print(mean(post) - 1.7931034);|' \
+  -e 's|print(abs(log_evidence(post) - (-3.0317823)) < 0.13);|print(log_evidence(post) + 3.0317823);|' \
+  tests/lang/inference/threads_1.brl >"$tmp/threads.brl"
+"$borel" run "$tmp/threads.brl" --seed 42 --threads 1 >"$tmp/th1.txt"
+"$borel" run "$tmp/threads.brl" --seed 42 --threads 3 >"$tmp/th3.txt"
+! grep -q true "$tmp/th1.txt" && test "$(wc -l <"$tmp/th1.txt")" -eq 2
+check "threads_1.brl, its checks replaced, prints its two errors" test $? -eq 0
+cmp -s "$tmp/th1.txt" "$tmp/th3.txt"; check "threads_1.brl prints the same on 1 and 3 threads" test $? -eq 0
 
 "$borel" run examples/coin.brl --time >/dev/null 2>"$tmp/time.txt"
 grep -q "compile:" "$tmp/time.txt"; check "--time reports compile time" test $? -eq 0
@@ -121,6 +147,64 @@ grep -q "needs numbers" "$tmp/repl.err"; check "repl reports a type error and go
 grep -q "out of range" "$tmp/repl.err"; check "repl reports a runtime error and goes on" test $? -eq 0
 grep -q "<input 6>:1:3: error: operator + needs numbers" "$tmp/repl.err"; check "repl locates a type error in the input" test $? -eq 0
 grep -q "<input 7>:1:1: error: index 3 is out of range" "$tmp/repl.err"; check "repl locates a runtime error in the input" test $? -eq 0
+
+# Seeds are integers from 0 to 2^64 - 1: "-1", 2^64 and "" were read as
+# 2^64 - 1, 2^64 - 1 and 0 (three spellings of one run). Usage errors (2).
+for bad in -1 18446744073709551616 99999999999999999999999 "" 1.5 0x10 " 7"; do
+  "$borel" run examples/coin.brl --seed "$bad" >"$tmp/out" 2>"$tmp/err"; code=$?
+  check "--seed '$bad' is a usage error (2)" test $code -eq 2 -a ! -s "$tmp/out"
+  grep -q "seed" "$tmp/err"; check "--seed '$bad' is reported" test $? -eq 0
+done
+"$borel" run examples/coin.brl --seed=-1 >/dev/null 2>&1; check "--seed=-1 is a usage error (2)" test $? -eq 2
+"$borel" run examples/coin.brl --seed 18446744073709551615 >/dev/null; check "--seed 2^64 - 1 is a seed" test $? -eq 0
+"$borel" run examples/coin.brl --seed 0 >/dev/null; check "--seed 0 is a seed" test $? -eq 0
+"$tmp/sprinkler" --seed -1 >/dev/null 2>&1; check "a built program's --seed -1 is a usage error (2)" test $? -eq 2
+echo "1" | "$borel" repl --seed "" >/dev/null 2>&1; check "repl --seed '' is a usage error (2)" test $? -eq 2
+"$borel" lm generate -m examples/coin.brl -p hi --seed -1 >/dev/null 2>&1
+check "lm generate --seed -1 is a usage error (2)" test $? -eq 2
+
+# `borel lm` checks its options before loading or generating: the "model"
+# below is not a GGUF file, so an option reported means it was checked first.
+"$borel" lm generate -m examples/coin.brl -p hi --top-p 2 2>"$tmp/err" >/dev/null
+grep -q "top_p is 2" "$tmp/err"; check "lm generate checks --top-p before loading the model" test $? -eq 0
+"$borel" lm generate -m examples/coin.brl -p hi --temperature inf 2>"$tmp/err" >/dev/null
+grep -q "temperature is inf" "$tmp/err"; check "lm generate checks --temperature before loading the model" test $? -eq 0
+for opt in "-n -1" "--top-k -1"; do
+  "$borel" lm generate -m examples/coin.brl -p hi $opt >/dev/null 2>&1
+  check "lm generate $opt is a usage error (2), not 2^64 - 1" test $? -eq 2
+done
+"$borel" lm quantize -m examples/coin.brl -o "$tmp/no/such/dir/q.gguf" 2>"$tmp/err" >/dev/null
+grep -q "cannot write" "$tmp/err"; check "lm quantize checks --out before quantizing" test $? -eq 0
+
+# Sources are bounded: /dev/zero is refused, not read forever; so is a
+# regular file over 64 MiB (measured, not read) and a directory.
+timeout 60 "$borel" check /dev/zero 2>"$tmp/err"; code=$?
+check "check /dev/zero ends with exit 1" test $code -eq 1
+grep -q "64 MiB" "$tmp/err"; check "check /dev/zero says the source is too long" test $? -eq 0
+truncate -s 65M "$tmp/huge.brl"
+timeout 60 "$borel" run "$tmp/huge.brl" 2>"$tmp/err"; code=$?
+check "a source over 64 MiB is refused (exit 1)" test $code -eq 1
+grep -q "is 68157440 bytes; sources over 64 MiB are refused" "$tmp/err"; check "a source over 64 MiB says its size" test $? -eq 0
+"$borel" check "$tmp" 2>"$tmp/err"; code=$?
+check "check of a directory exits 1" test $code -eq 1
+grep -q "is a directory" "$tmp/err"; check "check of a directory says so" test $? -eq 0
+printf 'fn main() { print(1 + 2); }\n' | "$borel" run /dev/stdin >"$tmp/out" 2>&1
+grep -qx 3 "$tmp/out"; check "a program read from a pipe still runs" test $? -eq 0
+
+# Threads the system refuses: under a 4 GB address-space limit not every
+# worker gets its 1 GiB stack. This hung at 0% CPU; now the run goes on with
+# the threads it got, says so, and prints what one thread prints (a run is a
+# pure function of its seed).
+printf 'fn main() {\n  let d = infer(smc(particles = 2000), fn() { let x = sample(normal(0.0, 1.0)); observe(normal(x, 0.5), 1.0); x });\n  print(mean(d));\n}\n' >"$tmp/small_smc.brl"
+printf 'fn main() {\n  let d = infer(rmsmc(particles = 500), fn() { let x = sample(normal(0.0, 1.0)); observe(normal(x, 0.5), 1.0); observe(normal(x, 0.5), 0.5); x });\n  print(mean(d));\n}\n' >"$tmp/small_rmsmc.brl"
+for case in "small_smc 256" "small_rmsmc 6"; do
+  read -r prog threads <<<"$case"
+  "$borel" run "$tmp/$prog.brl" --seed 8 --threads 1 >"$tmp/one.txt"
+  (ulimit -v 4000000 && timeout 120 "$borel" run "$tmp/$prog.brl" --seed 8 --threads "$threads" >"$tmp/many.txt" 2>"$tmp/err"); code=$?
+  check "$prog with --threads $threads under ulimit -v 4000000 ends (exit 0)" test $code -eq 0
+  cmp -s "$tmp/one.txt" "$tmp/many.txt"; check "$prog with fewer threads than asked prints what 1 thread prints" test $? -eq 0
+  grep -q "warning: cannot .* inference thread" "$tmp/err"; check "$prog warns that it runs on fewer threads" test $? -eq 0
+done
 
 echo "cli: $passes passed, $failures failed"
 test $failures -eq 0

@@ -16,6 +16,7 @@
 
 #include "runtime/Value.h"
 #include "tools/ProgramRunner.h"
+#include "tools/SeedOption.h"
 
 extern "C" void borel_aot_init();
 extern const char borel_main_closure __asm__("__main.closure");
@@ -26,7 +27,8 @@ int main(int argc, char** argv) {
   CLI::App app{"A Borel program compiled by `borel build`"};
   borel::abi::RunOptions opts;
   std::string output;
-  app.add_option("--seed", opts.seed, "random seed: the same seed gives the same result");
+  app.add_option("--seed", opts.seed, "random seed: the same seed gives the same result")
+      ->check(borel::tools::seed_validator());
   app.add_option("--threads", opts.threads, "worker threads for inference (results do not depend on it)")
       ->check(CLI::Range(1, 256));
   app.add_option("--output", output, "write the last infer result's samples and weights (.csv or .json)");

@@ -4,7 +4,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tools/SeedOption.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -75,6 +83,7 @@ int cmd_info(const Common& c) {
 
 int cmd_generate(const Common& c, const std::string& prompt, size_t max_tokens, const SamplingParams& sp, uint64_t seed,
                  bool stop_at_eos) {
+  check_params(sp);  // before the model loads: a bad option must not cost a run
   auto m = Model::load(c.model);
   const Tokenizer& tok = m->tokenizer();
   KvCache cache(m->config());
@@ -162,6 +171,17 @@ int cmd_score(const Common& c, const std::string& prompt, const std::string& con
   return 0;
 }
 
+// Throws LlmError when `path` cannot be opened for writing; leaves an
+// existing file as it is and removes one it had to create.
+void check_writable(const std::string& path) {
+  struct stat before {};
+  const bool existed = ::stat(path.c_str(), &before) == 0;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+  if (fd < 0) throw LlmError("cannot write \"" + path + "\": " + std::strerror(errno));
+  ::close(fd);
+  if (!existed) ::unlink(path.c_str());
+}
+
 int cmd_quantize(const std::string& in, const std::string& out, const std::string& type) {
   GgmlType t;
   if (type == "q8_0")
@@ -174,6 +194,7 @@ int cmd_quantize(const std::string& in, const std::string& out, const std::strin
     t = GgmlType::F32;
   else
     throw LlmError("quantize: unknown type \"" + type + "\" (q8_0, q4_0, f16 or f32)");
+  check_writable(out);  // before the work, so a mistyped path costs nothing
   GgufReader r = GgufReader::open(in);
   quantize_model(r, t).write(out);
   auto m = Model::load(out);  // check that the result loads
@@ -203,7 +224,15 @@ int run_lm_command(int argc, char** argv) {
   auto* gen = app.add_subcommand("generate", "Sample a continuation of a prompt");
   add_common(gen);
   gen->add_option("--prompt,-p", prompt, "Prompt text")->required();
-  gen->add_option("--max-tokens,-n", max_tokens, "Tokens to generate");
+  // A count is digits only: CLI11 would read "-1" as 2^64 - 1 (for ever).
+  const CLI::Validator count(
+      [](std::string& text) {
+        bool ok = !text.empty() && text.size() <= 18;
+        for (char ch : text) ok = ok && ch >= '0' && ch <= '9';
+        return ok ? std::string() : "must be an integer from 0 to 10^18, got " + text;
+      },
+      "COUNT");
+  gen->add_option("--max-tokens,-n", max_tokens, "Tokens to generate")->check(count);
   // (CLI::NonNegativeNumber would print DBL_MAX in full in its message.)
   const CLI::Validator non_negative(
       [](std::string& text) {
@@ -213,9 +242,9 @@ int run_lm_command(int argc, char** argv) {
       },
       "NUMBER >= 0");
   gen->add_option("--temperature", temperature, "Softmax temperature (0 = greedy)")->check(non_negative);
-  gen->add_option("--top-k", top_k, "Keep the k most probable tokens (0 = all)");
+  gen->add_option("--top-k", top_k, "Keep the k most probable tokens (0 = all)")->check(count);
   gen->add_option("--top-p", top_p, "Nucleus sampling mass in (0, 1]");
-  gen->add_option("--seed,-s", seed, "Random seed");
+  gen->add_option("--seed,-s", seed, "Random seed")->check(seed_validator());
   gen->add_flag("--no-stop", no_stop, "Do not stop at the end-of-sequence token");
 
   auto* score = app.add_subcommand("score", "Log-probability of a continuation given a prompt");

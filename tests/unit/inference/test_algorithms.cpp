@@ -179,11 +179,15 @@ TEST_CASE("coin: importance sampling and SMC posterior against Beta(71, 31)") {
     CHECK(ess > 1000);
     CHECK(std::abs(mu - post_mean) <= 4 * post_sd / std::sqrt(ess));
     CHECK(std::abs(log_evidence(*d) - log_z) <= 4 / std::sqrt(ess));
-    CHECK(std::sqrt(d->ops->variance(*d)) == doctest::Approx(post_sd).epsilon(0.1));
+    // The weighted sd's standard error: for a near-normal posterior (Beta(71,
+    // 31) has excess kurtosis -0.016) the variance estimate has relative sd
+    // √(2/ESS), so the sd estimate √(1/(2 ESS)); allow 4 of them.
+    CHECK(std::abs(std::sqrt(d->ops->variance(*d)) - post_sd) <= 4 * post_sd / std::sqrt(2 * ess));
   }
   SUBCASE("SMC, adaptive systematic resampling") {
     Method m;
     m.particles = 20000;
+    m.ess_threshold = 0.5;
     rt::Dist* d = infer(m, model, kReal, 6, 1);
     auto [mu, ess] = mean_and_ess(*d);
     INFO("mean " << mu << " distinct-value ESS " << ess);
@@ -199,7 +203,10 @@ TEST_CASE("coin: importance sampling and SMC posterior against Beta(71, 31)") {
     CHECK(std::isnan(log_evidence(*d)));
     // Uniform(0, 1): mean 1/2, sd 1/√12; z = 4 over 20000 draws.
     CHECK(std::abs(d->ops->mean(*d) - 0.5) <= 4 * std::sqrt(1.0 / 12 / 20000));
-    CHECK(std::sqrt(d->ops->variance(*d)) == doctest::Approx(std::sqrt(1.0 / 12)).epsilon(0.02));
+    // The sample variance of N uniform draws has sd √((μ4 − σ⁴)/N) with
+    // μ4 = 1/80, σ⁴ = 1/144; the sd estimate's is that over 2σ: allow 4.
+    const double sd_se = std::sqrt((1.0 / 80 - 1.0 / 144) / 20000) / (2 * std::sqrt(1.0 / 12));
+    CHECK(std::abs(std::sqrt(d->ops->variance(*d)) - std::sqrt(1.0 / 12)) <= 4 * sd_se);
   }
 }
 

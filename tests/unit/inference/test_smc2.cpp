@@ -52,7 +52,7 @@ TEST_CASE("SmcRun::copy_state continues from the copied population") {
   CHECK(std::isfinite(b.log_evidence()));
 }
 
-TEST_CASE("smc2: identical results on 1 and 3 threads; zero likelihood is not an error inside") {
+TEST_CASE("smc2: identical results on 1 and 3 threads") {
   rt::gc_init();
   CoinModel model(coin_flips());
   Smc2Settings s;
@@ -69,6 +69,50 @@ TEST_CASE("smc2: identical results on 1 and 3 threads; zero likelihood is not an
   CHECK(d1.resamplings > 0);
   REQUIRE(d1.acceptance.size() == 1);
   CHECK(d1.acceptance[0].second > 0.05);
+}
+
+// θ ~ beta(1, 1); two observations of 1 from bernoulli(θ) where θ >= 0.6 and
+// from bernoulli(0) (impossible) where θ < 0.6: for 60% of the θ-particles
+// every inner particle has zero weight, Ẑ(θ) = 0.
+class ThresholdCoinModel final : public rt::Model {
+ public:
+  rt::Step start(rt::Ctx& ctx) override { return run(ctx, 0, rt::to_real(ctx.handler->sample(ctx, beta(1.0, 1.0), 0))); }
+  rt::Step resume(rt::Ctx& ctx, rt::Cont* c, Word) override {
+    const auto* s = static_cast<const State*>(c);
+    return run(ctx, s->i + 1, s->theta);
+  }
+  std::string site_location(rt::SiteId id) const override { return id == 0 ? "t.brl:2:11" : "t.brl:3:5"; }
+
+ private:
+  struct State {
+    int64_t i;
+    double theta;
+  };
+  rt::Step run(rt::Ctx& ctx, int64_t i, double theta) {
+    for (; i < 2; ++i) {
+      ctx.handler->observe(ctx, bernoulli(theta < 0.6 ? 0.0 : theta), 1, 1);
+      if (ctx.suspend_requested) return suspend(ctx, State{i, theta});
+    }
+    return done(rt::from_real(theta));
+  }
+};
+
+TEST_CASE("smc2: zero likelihood is not an error inside: such a parameter gets zero weight") {
+  rt::gc_init();
+  ThresholdCoinModel model;
+  Smc2Settings s;
+  s.particles = 200;
+  s.inner_particles = 10;
+  Population pop = smc2(model, s, 5);  // the same in plain smc would stop: every particle of θ < 0.6 is impossible
+  int64_t below = 0, weighted = 0;
+  for (int64_t i = 0; i < pop.size(); ++i) {
+    if (pop.log_weights()[i] == -kInf) continue;
+    ++weighted;
+    if (rt::to_real(pop.slots()[i]) < 0.6) ++below;
+  }
+  CHECK(below == 0);
+  CHECK(weighted > 0);
+  CHECK(std::isfinite(pop.log_evidence()));
 }
 
 TEST_CASE("smc2: bad settings") {
