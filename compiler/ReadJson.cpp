@@ -1,0 +1,84 @@
+// ReadJson.cpp — see ReadJson.h.
+#include "compiler/ReadJson.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "runtime/Model.h"
+
+namespace borel::abi {
+
+namespace {
+
+// An integral double inside int64's range. 2^63 itself is excluded: it is
+// one past INT64_MAX, and converting it is undefined behaviour.
+bool fits_int64(double x) {
+  return std::floor(x) == x && x >= -9223372036854775808.0 && x < 9223372036854775808.0;
+}
+
+rt::Word from_json(const boost::json::value& v, const rt::TypeDesc& t, const std::string& where) {
+  using Tag = rt::TypeDesc::Tag;
+  auto bad = [&](const std::string& what) -> rt::Word {
+    throw rt::RuntimeError{"", "read_json: " + where + " should be " + what + ", found " + boost::json::serialize(v).substr(0, 60)};
+  };
+  switch (t.tag) {
+    case Tag::Real:
+      if (v.is_double()) return rt::from_real(v.as_double());
+      if (v.is_int64()) return rt::from_real(static_cast<double>(v.as_int64()));
+      if (v.is_uint64()) return rt::from_real(static_cast<double>(v.as_uint64()));
+      return bad("a number");
+    case Tag::Int:
+      if (v.is_int64()) return v.as_int64();
+      // Past INT64_MAX (a uint64, or a double such as 1e23 or 1e999): an error,
+      // never a wrapped or saturated value.
+      if (v.is_uint64() || (v.is_double() && std::floor(v.as_double()) == v.as_double() && !fits_int64(v.as_double())))
+        return bad("an integer in int's range (-9223372036854775808 to 9223372036854775807)");
+      if (v.is_double() && fits_int64(v.as_double())) return static_cast<rt::Word>(v.as_double());
+      return bad("an integer");
+    case Tag::Bool:
+      if (v.is_bool()) return v.as_bool() ? 1 : 0;
+      if (v.is_int64() && (v.as_int64() == 0 || v.as_int64() == 1)) return v.as_int64();
+      return bad("a bool");
+    case Tag::String:
+      if (v.is_string()) return rt::from_ptr(rt::string_new(std::string(v.as_string())));
+      return bad("a string");
+    case Tag::Unit: return 0;
+    case Tag::Array: {
+      if (!v.is_array()) return bad("an array");
+      const auto& a = v.as_array();
+      rt::Array* out = rt::array_new(static_cast<int64_t>(a.size()));
+      for (size_t i = 0; i < a.size(); ++i)
+        out->data[i] = from_json(a[i], *t.elem, where + "[" + std::to_string(i) + "]");
+      return rt::from_ptr(out);
+    }
+    case Tag::Tuple: {
+      if (!v.is_array() || v.as_array().size() != t.fields.size()) return bad("an array of " + std::to_string(t.fields.size()));
+      rt::Tuple* out = rt::tuple_new(static_cast<int64_t>(t.fields.size()));
+      for (size_t i = 0; i < t.fields.size(); ++i)
+        out->fields[i] = from_json(v.as_array()[i], *t.fields[i], where + "[" + std::to_string(i) + "]");
+      return rt::from_ptr(out);
+    }
+    case Tag::Record: {
+      if (!v.is_object()) return bad("an object");
+      rt::Tuple* out = rt::tuple_new(static_cast<int64_t>(t.fields.size()));
+      for (size_t i = 0; i < t.fields.size(); ++i) {
+        const boost::json::value* f = v.as_object().if_contains(t.names[i]);
+        if (!f) throw rt::RuntimeError{"", "read_json: " + where + " has no field \"" + t.names[i] + "\""};
+        out->fields[i] = from_json(*f, *t.fields[i], where + "." + t.names[i]);
+      }
+      return rt::from_ptr(out);
+    }
+    default: return bad("data (functions and distributions cannot be read)");
+  }
+}
+
+}  // namespace
+
+rt::Word read_json_text(std::string_view text, const rt::TypeDesc& t, const std::string& source) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec) throw rt::RuntimeError{"", "read_json: \"" + source + "\" is not valid JSON: " + ec.message()};
+  return from_json(v, t, "the document");
+}
+
+}  // namespace borel::abi
