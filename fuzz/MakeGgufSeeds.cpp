@@ -64,7 +64,7 @@ std::vector<std::byte> quantized(size_t n, size_t block_bytes, Lcg& r) {
   for (size_t blk = 0; blk < n / 32; ++blk) {
     uint16_t d = float_to_half(0.01f);
     std::memcpy(b.data() + blk * block_bytes, &d, 2);
-    for (size_t i = 2; i < block_bytes; ++i) b[blk * block_bytes + i] = std::byte(static_cast<uint8_t>(r.next() * 512));
+    for (size_t i = 2; i < block_bytes; ++i) b[blk * block_bytes + i] = std::byte(static_cast<uint8_t>(static_cast<int>(r.next() * 512)));
   }
   return b;
 }
@@ -123,7 +123,7 @@ GgufWriter micro_llama() {
     std::snprintf(name, sizeof name, "<0x%02X>", b);
     add(name, 0, 6);
   }
-  const char* pieces[] = {"\xe2\x96\x81", "\xe2\x96\x81t", "he", "\xe2\x96\x81the", "e", "a", "\xe2\x96\x81a", "n", "\xe2\x96\x81on", "ce"};
+  const char* pieces[] = {"\xe2\x96\x81", "\xe2\x96\x81t", "he", "\xe2\x96\x81the", "e", "a", "\xe2\x96\x81" "a", "n", "\xe2\x96\x81on", "ce"};
   float score = -1;
   for (const char* p : pieces) add(p, score--, 1);
   const size_t n_vocab = tokens.size();

@@ -32,13 +32,15 @@ const char* const kTypes[] = {
     "R2,5:flipsAi1:Ni", "R2,1:yAr6:paramsR1,3:phir",           // s..t: examples/data/coin.json, lgssm_T100.json
 };
 
+// Never destroyed: the types live as long as the process, as a compiled
+// module's do (a vector destroyed at exit would leave them to LeakSanitizer).
 const std::vector<const borel::rt::TypeDesc*>& types() {
-  static const std::vector<const borel::rt::TypeDesc*> ts = [] {
-    std::vector<const borel::rt::TypeDesc*> v;
-    for (const char* t : kTypes) v.push_back(borel::rt::decode_type(t));
+  static const auto* ts = [] {
+    auto* v = new std::vector<const borel::rt::TypeDesc*>;
+    for (const char* t : kTypes) v->push_back(borel::rt::decode_type(t));
     return v;
   }();
-  return ts;
+  return *ts;
 }
 
 }  // namespace
