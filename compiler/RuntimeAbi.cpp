@@ -10,7 +10,6 @@
 
 #include <gc/gc.h>
 
-#include <boost/json.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <algorithm>
 #include <cerrno>
@@ -24,6 +23,7 @@
 #include <filesystem>
 
 #include "compiler/Methods.h"
+#include "compiler/ReadJson.h"
 #include "inference/Empirical.h"
 #include "inference/PriorHandler.h"
 #include "inference/Proposal.h"
@@ -202,71 +202,6 @@ std::string resolve_path(const rt::String* path, const rt::String* dir) {
     if (std::filesystem::exists(q)) return q.string();
   }
   return p.string();
-}
-
-// JSON → typed value.
-Word from_json(const boost::json::value& v, const rt::TypeDesc& t, const std::string& where) {
-  using Tag = rt::TypeDesc::Tag;
-  auto bad = [&](const std::string& what) -> Word {
-    throw rt::RuntimeError{"", "read_json: " + where + " should be " + what + ", found " + boost::json::serialize(v).substr(0, 60)};
-  };
-  switch (t.tag) {
-    case Tag::Real:
-      // JSON has no infinity: a number too large for a real (1e999, which
-      // the parser reads as inf) is an error, not a silent inf.
-      if (v.is_double() && !std::isfinite(v.as_double())) return bad("a real (a number within ±1.8e308)");
-      if (v.is_double()) return rt::from_real(v.as_double());
-      if (v.is_int64()) return rt::from_real(static_cast<double>(v.as_int64()));
-      if (v.is_uint64()) return rt::from_real(static_cast<double>(v.as_uint64()));
-      return bad("a number");
-    case Tag::Int:
-      // Only values an int holds exactly: a uint64 above 2^63 - 1, a number
-      // written with a fraction or an exponent outside [-2^63, 2^63), and a
-      // non-integral number are errors (a cast would wrap or be undefined).
-      if (v.is_int64()) return v.as_int64();
-      if (v.is_uint64() && v.as_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<Word>(v.as_uint64());
-      if (v.is_double()) {
-        const double d = v.as_double();
-        if (std::isfinite(d) && std::floor(d) == d && d >= -9.2233720368547758e18 && d < 9.2233720368547758e18)
-          return static_cast<Word>(d);
-      }
-      if (v.is_number()) return bad("an int (an integer from -2^63 to 2^63 - 1)");
-      return bad("an integer");
-    case Tag::Bool:
-      if (v.is_bool()) return v.as_bool() ? 1 : 0;
-      if (v.is_int64() && (v.as_int64() == 0 || v.as_int64() == 1)) return v.as_int64();
-      return bad("a bool");
-    case Tag::String:
-      if (v.is_string()) return rt::from_ptr(rt::string_new(std::string(v.as_string())));
-      return bad("a string");
-    case Tag::Unit: return 0;
-    case Tag::Array: {
-      if (!v.is_array()) return bad("an array");
-      const auto& a = v.as_array();
-      rt::Array* out = rt::array_new(static_cast<int64_t>(a.size()));
-      for (size_t i = 0; i < a.size(); ++i)
-        out->data[i] = from_json(a[i], *t.elem, where + "[" + std::to_string(i) + "]");
-      return rt::from_ptr(out);
-    }
-    case Tag::Tuple: {
-      if (!v.is_array() || v.as_array().size() != t.fields.size()) return bad("an array of " + std::to_string(t.fields.size()));
-      rt::Tuple* out = rt::tuple_new(static_cast<int64_t>(t.fields.size()));
-      for (size_t i = 0; i < t.fields.size(); ++i)
-        out->fields[i] = from_json(v.as_array()[i], *t.fields[i], where + "[" + std::to_string(i) + "]");
-      return rt::from_ptr(out);
-    }
-    case Tag::Record: {
-      if (!v.is_object()) return bad("an object");
-      rt::Tuple* out = rt::tuple_new(static_cast<int64_t>(t.fields.size()));
-      for (size_t i = 0; i < t.fields.size(); ++i) {
-        const boost::json::value* f = v.as_object().if_contains(t.names[i]);
-        if (!f) throw rt::RuntimeError{"", "read_json: " + where + " has no field \"" + t.names[i] + "\""};
-        out->fields[i] = from_json(*f, *t.fields[i], where + "." + t.names[i]);
-      }
-      return rt::from_ptr(out);
-    }
-    default: return bad("data (functions and distributions cannot be read)");
-  }
 }
 
 std::string read_file(const std::string& path, const char* who) {
@@ -767,11 +702,7 @@ Word rt_read_json(Ctx*, int64_t site, Word path, Word type, Word dir) {
   const rt::TypeDesc& td = need_type(t, site, "read_json");
   return guarded(site, [&] {
     std::string p = resolve_path(rt::to_ptr<rt::String>(path), rt::to_ptr<rt::String>(dir));
-    std::string text = read_file(p, "read_json");
-    boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(text, ec);
-    if (ec) throw rt::RuntimeError{"", "read_json: \"" + p + "\" is not valid JSON: " + ec.message()};
-    return from_json(v, td, "the document");
+    return read_json_text(read_file(p, "read_json"), td, p);
   });
 }
 Word rt_read_csv(Ctx*, int64_t site, Word path, Word type, Word dir) {

@@ -8,6 +8,7 @@ PACKAGES=(
   llvm-19-dev libzstd-dev zlib1g-dev libedit-dev libxml2-dev libffi-dev libcurl4-openssl-dev
   libboost1.81-all-dev libboost-json1.81-dev libeigen3-dev doctest-dev libbenchmark-dev
   libgc-dev libcli11-dev libfmt-dev
+  clang-19 libfuzzer-19-dev libclang-rt-19-dev
 )
 
 missing=()

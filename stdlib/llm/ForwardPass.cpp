@@ -38,8 +38,12 @@ void rope(float* v, size_t n_heads, size_t head_dim, size_t n_rot, const float* 
 // instead of denormals or 0, which no softmax or SiLU here can tell apart.
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
+// The helpers take and give vectors by reference, never by value: clang
+// rejects a 32-byte vector passed by value between a target_clones AVX2 clone
+// and a helper compiled for baseline x86-64 (the ABIs differ), even when the
+// helper is inlined.
 
-inline v8f exp8(v8f v) {
+inline void exp8(v8f& v) {
   v = v < -87.0f ? v8f{} - 87.0f : v;
   v = v > 88.0f ? v8f{} + 88.0f : v;
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding and subtracting it rounds to an integer
@@ -55,29 +59,25 @@ inline v8f exp8(v8f v) {
   const v8i bits = (__builtin_convertvector(k, v8i) + 127) << 23;
   v8f scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
+  v = p * scale;
 }
 
-inline v8f load8f(const float* p) {
-  v8f r;
-  std::memcpy(&r, p, sizeof r);
-  return r;
-}
+inline void load8f(v8f& r, const float* p) { std::memcpy(&r, p, sizeof r); }
 
-inline float hsum8(v8f v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); }
+inline float hsum8(const v8f& v) { return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7])); }
 
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void exp_inplace(float* x, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     v8f v;
     std::memcpy(&v, x + i, sizeof v);
-    v = exp8(v);
+    exp8(v);
     std::memcpy(x + i, &v, sizeof v);
   }
   if (i < n) {
     v8f v = {};
     std::memcpy(&v, x + i, (n - i) * sizeof(float));
-    v = exp8(v);
+    exp8(v);
     std::memcpy(x + i, &v, (n - i) * sizeof(float));
   }
 }
@@ -121,8 +121,15 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void ForwardPass::at
         if (hd % 8 == 0) {
           for (size_t j = 0; j < m; ++j) {
             const float* k = kb + j * kvd;
-            v8f acc = load8f(q) * load8f(k);
-            for (size_t i = 8; i < hd; i += 8) acc += load8f(q + i) * load8f(k + i);
+            v8f a, b;
+            load8f(a, q);
+            load8f(b, k);
+            v8f acc = a * b;
+            for (size_t i = 8; i < hd; i += 8) {
+              load8f(a, q + i);
+              load8f(b, k + i);
+              acc += a * b;
+            }
             scores[b0 + j] = hsum8(acc) * scale;
           }
         } else {
@@ -147,8 +154,12 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void ForwardPass::at
         const float* vb = cache.values(blocks[b0 / bt], layer) + g * hd;
         const size_t m = std::min(bt, n_ctx - b0);
         if (hd == 8) {  // the whole head in one vector register
-          v8f o = load8f(out);
-          for (size_t j = 0; j < m; ++j) o += (scores[b0 + j] * inv) * load8f(vb + j * kvd);
+          v8f o, v;
+          load8f(o, out);
+          for (size_t j = 0; j < m; ++j) {
+            load8f(v, vb + j * kvd);
+            o += (scores[b0 + j] * inv) * v;
+          }
           std::memcpy(out, &o, sizeof o);
         } else {
           for (size_t j = 0; j < m; ++j) {
