@@ -19,6 +19,7 @@
 // status 0 when every cell passes, 1 otherwise, 2 on bad arguments.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -276,15 +277,15 @@ int main(int argc, char** argv) {
 
   std::ostringstream table;
   table << std::fixed;
-  table << "| model | cell | quantity | R | statistic | threshold | result |\n";
-  table << "|---|---|---|---:|---:|---:|---|\n";
+  table << "| model | cell | quantity | R | statistic | threshold | result | s |\n";
+  table << "|---|---|---|---:|---:|---:|---|---:|\n";
   int failures = 0;
   for (const Cell& c : cells) {
     const bool complete = static_cast<int>(c.ranks.size()) == o.reps && c.error.empty();
     if (!complete) {
       ++failures;
       table << "| " << c.model << " | " << c.name << " | all | " << c.ranks.size() << " | | | **FAIL** ("
-            << (c.error.empty() ? "incomplete" : c.error) << ") |\n";
+            << (c.error.empty() ? "incomplete" : c.error) << ") | " << std::setprecision(1) << c.seconds << " |\n";
       continue;
     }
     const size_t nq = c.ranks[0].size();
@@ -302,7 +303,7 @@ int main(int argc, char** argv) {
         for (int k : h.counts) table << " " << k;
         table << ")";
       }
-      table << " |\n";
+      table << " | " << std::setprecision(1) << c.seconds << " |\n";
     }
     if (has_evidence(c)) {
       const auto e = borel::sbc::evidence_ratio(c.ratios);
@@ -310,7 +311,7 @@ int main(int argc, char** argv) {
       failures += !pass;
       table << "| " << c.model << " | " << c.name << " | Ẑ/Z = " << std::setprecision(4) << e.mean << " ± " << e.se
             << " | " << c.ratios.size() << " | z = " << std::setprecision(2) << e.z << " | " << z_threshold << " | "
-            << (pass ? "pass" : "**FAIL**") << " |\n";
+            << (pass ? "pass" : "**FAIL**") << " | |\n";
     }
   }
   std::ostringstream head;
