@@ -111,7 +111,10 @@ void run_model(const Options& o, const std::string& path, std::vector<Cell>& out
   bool first = true;
   uint64_t seed = o.seed;
   for (;;) {
-    std::string cmd = "timeout " + std::to_string(o.timeout) + " " + shell_quote(o.borel) + " run " +
+    // stdbuf -oL: the program's stdout is a pipe, fully buffered by default;
+    // line buffering makes each line arrive when printed, so the cell a crash
+    // happens in is the last one announced and its time is measured.
+    std::string cmd = "timeout " + std::to_string(o.timeout) + " stdbuf -oL " + shell_quote(o.borel) + " run " +
                       shell_quote(path) + " --seed " + std::to_string(seed) + " -- " + std::to_string(o.reps) +
                       " " + std::to_string(o.draws);
     for (const std::string& c : todo) cmd += " " + shell_quote(c);
