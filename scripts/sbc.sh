@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # The full tier of simulation-based calibration (docs/reliability.md, "SBC"):
 # every model of tests/sbc/models with R replications per cell (default
-# 1000), L = 99 draws, 10 rank bins, family-wise alpha = 0.001, and writes
+# 500), L = 99 draws, 10 rank bins, family-wise alpha = 0.001, and writes
 # the table into docs/reliability.md between the SBC markers.
 #
-#   scripts/sbc.sh [R] [JOBS]     (R default 1000, JOBS default nproc)
+#   scripts/sbc.sh [R] [JOBS]     (R default 500: about 20 CPU-minutes, JOBS default nproc)
 #
 # Exit status 0 when every cell passes. The quick tier is the ctest test
 # `sbc_quick` (ctest -L sbc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-reps="${1:-1000}"
+reps="${1:-500}"
 jobs="${2:-$(nproc)}"
 cmake --build build --target borel borel_sbc >/dev/null
 table="$(mktemp)"
