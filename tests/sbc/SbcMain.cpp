@@ -10,8 +10,9 @@
 // Each model is compiled once per process: one `borel run` runs all of its
 // cells (or those named by --cells, each matched as `model/cell` or `cell`),
 // R replications each. A process that fails (a runtime error, a crash, a
-// timeout) fails the cell it was in, and the program is started again at the
-// cells after it. Models run in `jobs` processes at once.
+// timeout) fails the cell it was in, and the program is started again with
+// every cell but those it has started (`except ...`). Models run in `jobs`
+// processes at once.
 //
 // Acceptance: there are K tests in all (one per cell and test quantity, one
 // per cell with known evidence); each is run at level alpha / K, so the
@@ -26,7 +27,6 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -98,17 +98,14 @@ double now_seconds() {
 // cells to `out`.
 void run_model(const Options& o, const std::string& path, std::vector<Cell>& out, std::mutex& log_mutex) {
   const std::string model = std::filesystem::path(path).stem().string();
-  std::vector<std::string> all_cells;  // in program order, from SBCCELLS
-  std::set<std::string> done;
-  std::vector<std::string> todo;       // empty on the first run: all
-  // --cells: only those of this model (`cell` or `model/cell`).
+  std::vector<std::string> done;       // cells started, in order
+  std::vector<std::string> todo;       // named cells to run (--cells)
   for (const std::string& c : o.cells) {
     const size_t slash = c.find('/');
     if (slash == std::string::npos) todo.push_back(c);
     else if (c.substr(0, slash) == model) todo.push_back(c.substr(slash + 1));
   }
   if (!o.cells.empty() && todo.empty()) return;
-  bool first = true;
   uint64_t seed = o.seed;
   for (;;) {
     // stdbuf -oL: the program's stdout is a pipe, fully buffered by default;
@@ -117,7 +114,15 @@ void run_model(const Options& o, const std::string& path, std::vector<Cell>& out
     std::string cmd = "timeout " + std::to_string(o.timeout) + " stdbuf -oL " + shell_quote(o.borel) + " run " +
                       shell_quote(path) + " --seed " + std::to_string(seed) + " -- " + std::to_string(o.reps) +
                       " " + std::to_string(o.draws);
-    for (const std::string& c : todo) cmd += " " + shell_quote(c);
+    // The cells to run: those named (less those done), or, after a failure,
+    // every cell except those done (`except`: sbc.brl's sbc_selected).
+    if (!todo.empty()) {
+      for (const std::string& c : todo)
+        if (std::find(done.begin(), done.end(), c) == done.end()) cmd += " " + shell_quote(c);
+    } else if (!done.empty()) {
+      cmd += " except";
+      for (const std::string& c : done) cmd += " " + shell_quote(c);
+    }
     cmd += " 2>&1";
     FILE* pipe = popen(cmd.c_str(), "r");
     if (!pipe) {
@@ -137,11 +142,7 @@ void run_model(const Options& o, const std::string& path, std::vector<Cell>& out
       std::istringstream in(line);
       std::string tag;
       in >> tag;
-      if (tag == "SBCCELLS") {
-        std::string rest;
-        std::getline(in, rest);
-        if (first) all_cells = split(rest, ' ');
-      } else if (tag == "SBCQ") {
+      if (tag == "SBCQ") {
         std::string rest;
         std::getline(in, rest);
         qnames = split(rest, ' ');
@@ -157,7 +158,7 @@ void run_model(const Options& o, const std::string& path, std::vector<Cell>& out
           out.push_back(std::move(c));
           current = &out.back();  // out is reserved up front: no reallocation
         }
-        done.insert(current->name);
+        done.push_back(current->name);
       } else if (tag == "SBC" && current) {
         std::string name, rep, ranks, ratio;
         in >> name >> rep;
@@ -166,10 +167,15 @@ void run_model(const Options& o, const std::string& path, std::vector<Cell>& out
         const size_t close = rest.find(']');
         ranks = rest.substr(0, close + 1);
         std::istringstream(rest.substr(close + 1)) >> ratio;
-        std::vector<int> rs;
-        for (const std::string& r : parse_list(ranks)) rs.push_back(std::stoi(r));
-        current->ranks.push_back(rs);
-        current->ratios.push_back(ratio == "nan" || ratio == "-nan" ? NAN : std::stod(ratio));
+        try {
+          std::vector<int> rs;
+          for (const std::string& r : parse_list(ranks)) rs.push_back(std::stoi(r));
+          const double z = ratio == "nan" || ratio == "-nan" ? NAN : ratio == "inf" ? INFINITY : std::stod(ratio);
+          current->ranks.push_back(rs);
+          current->ratios.push_back(z);
+        } catch (const std::exception&) {
+          if (current->error.empty()) current->error = "unreadable line: " + line;
+        }
       } else if (!line.empty()) {
         last_other = line;
       }
@@ -177,7 +183,6 @@ void run_model(const Options& o, const std::string& path, std::vector<Cell>& out
     const int status = pclose(pipe);
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (current) current->seconds = now_seconds() - started;
-    first = false;
     if (code == 0) break;
     const std::string why = code == 124 ? "timeout after " + std::to_string(o.timeout) + " s"
                                         : "exit " + std::to_string(code) + ": " + last_other;
@@ -191,12 +196,19 @@ void run_model(const Options& o, const std::string& path, std::vector<Cell>& out
       break;
     }
     current->error = why;
-    todo.clear();
-    for (const std::string& c : all_cells)
-      if (!done.count(c) && (o.cells.empty() || o.cells.count(c) || o.cells.count(model + "/" + c))) todo.push_back(c);
-    if (todo.empty()) break;
+    if (!todo.empty() && std::all_of(todo.begin(), todo.end(), [&](const std::string& c) {
+          return std::find(done.begin(), done.end(), c) != done.end();
+        }))
+      break;
     ++seed;
   }
+}
+
+std::string quantity_name(const Cell& c, size_t j) {
+  if (j < c.quantities.size()) return c.quantities[j];
+  std::string name = "q";
+  name += std::to_string(j);
+  return name;
 }
 
 int usage(const std::string& why) {
@@ -237,8 +249,8 @@ int main(int argc, char** argv) {
   if (const std::string bad = check_design(o.reps, o.draws, o.bins); !bad.empty()) return usage(bad);
   if (o.jobs < 1) o.jobs = 1;
 
-  // Cells named by --cells: run only the models that have one, and only those
-  // cells (the program is told their names).
+  // Cells named by --cells: only the models that have one run, and only
+  // those cells (the program is told their names).
   std::vector<Cell> cells;
   cells.reserve(10000);
   std::mutex mutex;
@@ -248,19 +260,11 @@ int main(int argc, char** argv) {
   for (int j = 0; j < o.jobs; ++j)
     workers.emplace_back([&] {
       for (size_t m; (m = next++) < o.models.size();) {
-        Options local = o;
-        run_model(local, o.models[m], cells, mutex);
+        run_model(o, o.models[m], cells, mutex);
       }
     });
   for (std::thread& t : workers) t.join();
 
-  // Drop cells not asked for (the first run of a model runs them all).
-  if (!o.cells.empty())
-    cells.erase(std::remove_if(cells.begin(), cells.end(),
-                               [&](const Cell& c) {
-                                 return !o.cells.count(c.name) && !o.cells.count(c.model + "/" + c.name);
-                               }),
-                cells.end());
   std::stable_sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) { return a.model < b.model; });
 
   // Count the tests for Bonferroni: one per quantity of each cell, one per
@@ -298,8 +302,7 @@ int main(int argc, char** argv) {
       const auto h = borel::sbc::rank_histogram(rs, o.draws, o.bins);
       const bool pass = h.chi_square <= chi_threshold;
       failures += !pass;
-      table << "| " << c.model << " | " << c.name << " | " << (j < c.quantities.size() ? c.quantities[j] : "q" + std::to_string(j))
-            << " | " << c.ranks.size() << " | χ² = " << std::setprecision(1) << h.chi_square << " | "
+      table << "| " << c.model << " | " << c.name << " | " << quantity_name(c, j) << " | " << c.ranks.size() << " | χ² = " << std::setprecision(1) << h.chi_square << " | "
             << chi_threshold << " | " << (pass ? "pass" : "**FAIL**");
       if (!pass) {
         table << " (bins";
