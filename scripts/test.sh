@@ -23,11 +23,14 @@ source scripts/sanitizer-env.sh
 # Left out of the sanitized run, each with its reason:
 #   build_matches_run  runs `borel build` (a C++ link per program, minutes)
 #                      on every program the sanitized `lang/` tests already run.
+#   label sbc          the calibration runs: statistics over thousands of
+#                      inference runs of programs the sanitized `lang/` tests
+#                      already cover; minutes in a Release build, far more here.
 # detect_leaks=0 here: C++ containers inside objects on the collector's heap
 # (rt_method's option map, say) are referenced only from that heap, which
 # LeakSanitizer does not scan, so it would report them all. (The fuzzers keep
 # leak detection: what they exercise does not store into the collected heap.)
-(cd build-asan && ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" ctest --output-on-failure -j "$(nproc)" -E '^build_matches_run$')
+(cd build-asan && ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" ctest --output-on-failure -j "$(nproc)" -E '^build_matches_run$' -LE sbc)
 stamp "sanitized tests"
 scripts/fuzz.sh --no-build --time "${BOREL_FUZZ_SECONDS:-60}"
 stamp "fuzzing"
