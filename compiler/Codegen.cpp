@@ -27,6 +27,7 @@ namespace {
 using llvm::BasicBlock;
 using llvm::Function;
 using llvm::Value;
+using namespace abi;  // OverflowOp codes
 
 class Gen {
  public:
@@ -563,12 +564,38 @@ class Gen {
     return b_.CreateCall(f, args);
   }
 
+  // Integer +, - (binary and unary), * and abs are checked: a result that
+  // does not fit in 64 bits is a runtime error at the operation's site, never
+  // a wrapped value. The overflow intrinsics compile to the operation and one
+  // never-taken jump on the overflow flag. `op` is rt_fail_overflow's code
+  // (RuntimeAbi.cpp); the fail path is out of line.
+  Value* overflow_fail(Value* overflowed, const Inst& in, int64_t op, Value* x, Value* y) {
+    BasicBlock* ok = block("no_overflow");
+    BasicBlock* bad = block("overflow");
+    b_.CreateCondBr(overflowed, bad, ok, llvm::MDBuilder(c_).createBranchWeights(1, 1000));
+    b_.SetInsertPoint(bad);
+    b_.CreateCall(rt("rt_fail_overflow", llvm::Type::getVoidTy(c_), {P, W, W, W, W}, true),
+                  {ctx_, word_const(in.site), word_const(op), x, y});
+    b_.CreateUnreachable();
+    b_.SetInsertPoint(ok);
+    return nullptr;
+  }
+  Value* checked(llvm::Intrinsic::ID id, int64_t op, Value* x, Value* y, const Inst& in) {
+    Function* f = llvm::Intrinsic::getDeclaration(mod_.get(), id, {W});
+    Value* r = b_.CreateCall(f, {x, y});
+    overflow_fail(b_.CreateExtractValue(r, 1), in, op, x, y);
+    return b_.CreateExtractValue(r, 0);
+  }
+
   Value* math(const Inst& in) {
     const std::string& n = in.name;
     std::vector<Value*> ds;
     if (n[0] == 'i' && (n == "iabs" || n == "imin" || n == "imax")) {
       Value* x = load(in.args[0]);
-      if (n == "iabs") return b_.CreateSelect(b_.CreateICmpSLT(x, word_const(0)), b_.CreateNeg(x), x);
+      if (n == "iabs") {
+        overflow_fail(b_.CreateICmpEQ(x, word_const(INT64_MIN)), in, kOverflowAbs, x, word_const(0));
+        return b_.CreateSelect(b_.CreateICmpSLT(x, word_const(0)), b_.CreateNeg(x), x);
+      }
       Value* y = load(in.args[1]);
       return b_.CreateSelect(n == "imin" ? b_.CreateICmpSLT(x, y) : b_.CreateICmpSGT(x, y), x, y);
     }
@@ -589,12 +616,12 @@ class Gen {
   Value* prim(const Inst& in) {
     using Pr = Prim;
     switch (in.prim) {
-      case Pr::IAdd: return b_.CreateAdd(load(in.args[0]), load(in.args[1]));
-      case Pr::ISub: return b_.CreateSub(load(in.args[0]), load(in.args[1]));
-      case Pr::IMul: return b_.CreateMul(load(in.args[0]), load(in.args[1]));
+      case Pr::IAdd: return checked(llvm::Intrinsic::sadd_with_overflow, kOverflowAdd, load(in.args[0]), load(in.args[1]), in);
+      case Pr::ISub: return checked(llvm::Intrinsic::ssub_with_overflow, kOverflowSub, load(in.args[0]), load(in.args[1]), in);
+      case Pr::IMul: return checked(llvm::Intrinsic::smul_with_overflow, kOverflowMul, load(in.args[0]), load(in.args[1]), in);
       case Pr::IDiv: return call_rt("idiv", {load(in.args[0]), load(in.args[1])}, in);
       case Pr::IMod: return call_rt("imod", {load(in.args[0]), load(in.args[1])}, in);
-      case Pr::INeg: return b_.CreateNeg(load(in.args[0]));
+      case Pr::INeg: return checked(llvm::Intrinsic::ssub_with_overflow, kOverflowNeg, word_const(0), load(in.args[0]), in);
       case Pr::FAdd: return fbin(llvm::Instruction::FAdd, in);
       case Pr::FSub: return fbin(llvm::Instruction::FSub, in);
       case Pr::FMul: return fbin(llvm::Instruction::FMul, in);

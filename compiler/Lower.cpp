@@ -261,7 +261,7 @@ Operand Lowerer::lower(const Expr* e, bool tail) {
     case K::Unary: {
       Operand x = lower(e->kids[0].get());
       if (e->uop == UnaryOp::Not) return prim(Prim::Not, {x}, e->loc);
-      if (is_int(e->type)) return prim(Prim::INeg, {x}, e->loc);
+      if (is_int(e->type)) return prim(Prim::INeg, {x}, e->loc, true);  // located: it can overflow
       return prim(Prim::FNeg, {to_real(x, e->kids[0]->type, e->loc)}, e->loc);
     }
     case K::Binary: return lower_binary(e);
@@ -358,9 +358,10 @@ Operand Lowerer::lower_binary(const Expr* e) {
     return prim(fp, {to_real(x, lt, e->loc), to_real(y, rt, e->loc)}, e->loc);
   };
   switch (e->bop) {
-    case BinaryOp::Add: return num(Prim::IAdd, Prim::FAdd);
-    case BinaryOp::Sub: return num(Prim::ISub, Prim::FSub);
-    case BinaryOp::Mul: return num(Prim::IMul, Prim::FMul);
+    // Integer arithmetic is checked (Codegen.cpp), so it carries a site for the error.
+    case BinaryOp::Add: return num(Prim::IAdd, Prim::FAdd, true);
+    case BinaryOp::Sub: return num(Prim::ISub, Prim::FSub, true);
+    case BinaryOp::Mul: return num(Prim::IMul, Prim::FMul, true);
     case BinaryOp::Div: return num(Prim::IDiv, Prim::FDiv, true);
     case BinaryOp::Mod: return num(Prim::IMod, Prim::FMod, true);
     case BinaryOp::Pow: return prim(Prim::FPow, {to_real(x, lt, e->loc), to_real(y, rt, e->loc)}, e->loc);
@@ -688,6 +689,7 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
     i.prim = Prim::Math;
     i.name = n;
     if (ints) i.name.insert(0, 1, 'i');
+    if (ints && n == "abs") i.site = site(loc);  // abs of the least int overflows
     return Operand::v(d);
   }
   if (n == "real") return prim(Prim::IntToReal, {args[0]}, loc);

@@ -642,14 +642,31 @@ Word rt_list_to_array(Word list) {
 void rt_fail_index(Ctx*, int64_t site, int64_t i, int64_t len) {
   fail(site, "index " + std::to_string(i) + " is out of range for an array of length " + std::to_string(len));
 }
+// An int result out of range (Codegen.cpp checks +, -, * and abs inline).
+void rt_fail_overflow(Ctx*, int64_t site, int64_t op, Word x, Word y) {
+  std::string sx = std::to_string(x), sy = std::to_string(y);
+  std::string what;
+  switch (op) {
+    case kOverflowAdd: what = "+: " + sx + " + " + sy; break;
+    case kOverflowSub: what = "-: " + sx + " - " + sy; break;
+    case kOverflowMul: what = "*: " + sx + " * " + sy; break;
+    case kOverflowNeg: what = "negation: -(" + sy + ")"; break;
+    case kOverflowAbs: what = "abs: abs(" + sx + ")"; break;
+    default: what = "an operation"; break;
+  }
+  fail(site, "integer overflow in " + what + " is out of the int range");
+}
 Word rt_idiv(Ctx*, int64_t site, Word a, Word b) {
   if (b == 0) fail(site, "integer division by zero");
-  if (a == INT64_MIN && b == -1) fail(site, "integer division overflows");
+  if (a == INT64_MIN && b == -1) fail(site, "integer overflow in /: " + std::to_string(a) + " / -1 is out of the int range");
   return a / b;
 }
+// The remainder of the least int by -1 is 0, but its quotient overflows, and
+// a % b is defined through a / b (a == (a / b) * b + a % b): like Rust and
+// Swift, Borel treats the pair as one overflowing operation.
 Word rt_imod(Ctx*, int64_t site, Word a, Word b) {
   if (b == 0) fail(site, "integer remainder by zero");
-  if (b == -1) return 0;
+  if (a == INT64_MIN && b == -1) fail(site, "integer overflow in %: " + std::to_string(a) + " % -1 is out of the int range");
   return a % b;
 }
 Word rt_real_to_int(Ctx*, int64_t site, Word x) {
@@ -698,16 +715,18 @@ Word rt_slice(Ctx*, int64_t site, Word a, Word lo, Word hi) {
   return rt::from_ptr(r);
 }
 Word rt_range(Ctx*, int64_t site, Word lo, Word hi) {
-  int64_t n = hi > lo ? hi - lo : 0;
+  int64_t n = 0;
+  if (hi > lo && __builtin_sub_overflow(hi, lo, &n)) n = INT64_MAX;  // too large either way
   if (n > (int64_t{1} << 32)) fail(site, "range " + std::to_string(lo) + ".." + std::to_string(hi) + " is too large");
   rt::Array* r = rt::array_new_atomic(n);
   for (int64_t i = 0; i < n; ++i) r->data[i] = lo + i;
   return rt::from_ptr(r);
 }
-Word rt_sum_int(Ctx*, int64_t, Word a) {
+Word rt_sum_int(Ctx*, int64_t site, Word a) {
   auto* x = rt::to_ptr<rt::Array>(a);
   int64_t s = 0;
-  for (int64_t i = 0; i < x->len; ++i) s += x->data[i];
+  for (int64_t i = 0; i < x->len; ++i)
+    if (__builtin_add_overflow(s, x->data[i], &s)) fail(site, "integer overflow in sum: the total is out of the int range");
   return s;
 }
 Word rt_sum_real(Ctx*, int64_t, Word a) {
@@ -930,7 +949,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_push_frame),   SYM(rt_pop_frame),        SYM(rt_resume_inner),   SYM(rt_resume_value),
       SYM(rt_sample_unboxed), SYM(rt_observe_unboxed), SYM(rt_normal_draw), SYM(rt_sample),       SYM(rt_observe),
       SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
-      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),
+      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),    SYM(rt_fail_overflow),
       SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),
       SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice), SYM(rt_slice_check),
       SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),
