@@ -81,6 +81,7 @@ class Gen {
   BasicBlock* body_start_ = nullptr;
   llvm::SwitchInst* dispatch_ = nullptr;
   llvm::AllocaInst* frame_slot_ = nullptr;  // the frame being resumed (set by the dispatch block)
+  llvm::AllocaInst* stack_probe_ = nullptr; // a slot whose address is the frame's (check_stack)
   int64_t next_site_ = 0;
 
   Function* rt(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params, bool noreturn = false) {
@@ -292,6 +293,27 @@ class Gen {
     return word_const(0);
   }
 
+  // Before a call: a frame below the thread's limit (Ctx::stack_limit,
+  // runtime/StackLimit.h) is runaway recursion, reported at this call. The
+  // frame's address is that of a one-byte slot in it; a null limit never
+  // fires. One load, one compare and a never-taken branch per call.
+  void check_stack(const Inst& in) {
+    if (in.call_site < 0) return;
+    if (!stack_probe_) {
+      llvm::IRBuilder<> eb(&llfn_->getEntryBlock(), llfn_->getEntryBlock().begin());
+      stack_probe_ = eb.CreateAlloca(llvm::Type::getInt8Ty(c_), nullptr, "stack_probe");
+    }
+    Value* here = b_.CreatePtrToInt(stack_probe_, W);
+    Value* limit = b_.CreateLoad(W, ctx_field(abi::ctx_offset::stack_limit));
+    BasicBlock* ok = block("stack_ok");
+    BasicBlock* bad = block("stack_overflow");
+    b_.CreateCondBr(b_.CreateICmpULT(here, limit), bad, ok, llvm::MDBuilder(c_).createBranchWeights(1, 1000));
+    b_.SetInsertPoint(bad);
+    b_.CreateCall(rt("rt_fail_stack", llvm::Type::getVoidTy(c_), {P, W}, true), {ctx_, word_const(in.call_site)});
+    b_.CreateUnreachable();
+    b_.SetInsertPoint(ok);
+  }
+
   // --- suspension sites
   // Emits the check after a site whose normal-path value is `v`, and the
   // resume path for that site.
@@ -363,6 +385,7 @@ class Gen {
     fn_ = f;
     llfn_ = fns_.at(f);
     next_site_ = 0;
+    stack_probe_ = nullptr;
     BasicBlock* entry = block("entry");
     b_.SetInsertPoint(entry);
     auto ai = llfn_->arg_begin();
@@ -431,6 +454,7 @@ class Gen {
       case Inst::Op::Assign: store(in.dest, load(in.args[0])); return;
       case Inst::Op::Prim: store(in.dest, prim(in)); return;
       case Inst::Op::CallDirect: {
+        check_stack(in);
         if (in.site >= 0) b_.CreateStore(word_const(in.site), ctx_field(abi::ctx_offset::user_call_site));
         std::vector<Value*> args{ctx_, word_const(0)};
         for (auto& a : in.args) args.push_back(load(a));
@@ -440,6 +464,7 @@ class Gen {
         return;
       }
       case Inst::Op::CallClosure: {
+        check_stack(in);
         Value* clo = load(in.args[0]);
         Value* code = b_.CreateLoad(P, as_ptr(clo));
         std::vector<Value*> args{ctx_, clo};

@@ -588,7 +588,8 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
       VarId d = tmp("call");
       Inst& i = emit(Inst::Op::CallDirect, d, std::move(args), e->loc);
       i.fn = g->second;
-      if (calls_into_prelude(g->second)) i.site = site(e->loc);
+      i.call_site = site(e->loc);
+      if (calls_into_prelude(g->second)) i.site = i.call_site;
       return Operand::v(d);
     }
     if (local && tail && st_->local_decl && st_->local_decl->name == callee->name &&
@@ -603,7 +604,7 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
   std::vector<Operand> args{f};
   for (auto* a : arg_exprs) args.push_back(lower(a));
   VarId d = tmp("call");
-  emit(Inst::Op::CallClosure, d, std::move(args), e->loc);
+  emit(Inst::Op::CallClosure, d, std::move(args), e->loc).call_site = site(e->loc);
   return Operand::v(d);
 }
 
@@ -629,7 +630,8 @@ std::optional<Operand> Lowerer::fold_over_suffix(const std::string& callee, cons
   VarId d = tmp("call");
   Inst& i = emit(Inst::Op::CallDirect, d, {xs, lo, init, f}, s->loc);
   i.fn = ff->second;
-  if (calls_into_prelude(ff->second)) i.site = site(s->loc);
+  i.call_site = site(s->loc);
+  if (calls_into_prelude(ff->second)) i.site = i.call_site;
   return Operand::v(d);
 }
 

@@ -35,6 +35,7 @@
 #include "stdlib/distributions/Kernels.h"
 #include "runtime/Rng.h"
 #include "runtime/Sites.h"
+#include "runtime/StackLimit.h"
 #include "runtime/TypeDesc.h"
 
 namespace borel::abi {
@@ -349,6 +350,7 @@ using ResumeFn = Word (*)(Ctx*);
 // runtime error unwound it, leaving the frame stack and flags clean.
 template <class Call>
 bool call_generated(Ctx* ctx, Call call, Word* out) {
+  ctx->stack_limit = rt::stack_limit();  // this thread's (a model may resume on another)
   try {
     *out = call();
     return true;
@@ -641,6 +643,11 @@ Word rt_list_to_array(Word list) {
 // Checks and arithmetic.
 void rt_fail_index(Ctx*, int64_t site, int64_t i, int64_t len) {
   fail(site, "index " + std::to_string(i) + " is out of range for an array of length " + std::to_string(len));
+}
+// A call below Ctx::stack_limit (Codegen.cpp checks before every call).
+void rt_fail_stack(Ctx*, int64_t site) {
+  fail(site, "stack overflow: recursion too deep (more than " + std::to_string(rt::kRecursionStackBytes >> 20) +
+                 " MB of stack)");
 }
 // An int result out of range (Codegen.cpp checks +, -, * and abs inline).
 void rt_fail_overflow(Ctx*, int64_t site, int64_t op, Word x, Word y) {
@@ -949,7 +956,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_push_frame),   SYM(rt_pop_frame),        SYM(rt_resume_inner),   SYM(rt_resume_value),
       SYM(rt_sample_unboxed), SYM(rt_observe_unboxed), SYM(rt_normal_draw), SYM(rt_sample),       SYM(rt_observe),
       SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
-      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),    SYM(rt_fail_overflow),
+      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),    SYM(rt_fail_overflow), SYM(rt_fail_stack),
       SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),
       SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice), SYM(rt_slice_check),
       SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),

@@ -38,6 +38,7 @@ inline constexpr int64_t handler = offsetof(rt::Ctx, handler);
 inline constexpr int64_t rng = offsetof(rt::Ctx, rng);
 inline constexpr int64_t log_weight = offsetof(rt::Ctx, log_weight);
 inline constexpr int64_t user_call_site = offsetof(rt::Ctx, user_call_site);
+inline constexpr int64_t stack_limit = offsetof(rt::Ctx, stack_limit);
 }  // namespace ctx_offset
 int64_t handler_inline_effects_offset();  // from the start of an rt::Handler
 

@@ -14,9 +14,16 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 n=0
-# The error line, path reduced to its file name.
-error_line() { grep -m1 ": error: " "$1" | sed -E 's|^.*/||'; }
-for f in "$root"/tests/lang/integer_overflow/*.brl "$root"/tests/lang/resource_errors/*.brl; do
+# The error line, path reduced to its file name. A stack overflow keeps only
+# its line: which call of a recursive cycle crosses the limit first depends
+# on frame sizes, which differ between the JIT and `borel build` (the tests
+# put a cycle's calls on one line).
+error_line() {
+  grep -m1 ": error: " "$1" | sed -E 's|^.*/||; s|^([^:]*:[0-9]+):[0-9]+(: error: stack overflow)|\1\2|'
+}
+# Of the runaway recursions (a few seconds each) only two: in main and in a model.
+for f in "$root"/tests/lang/integer_overflow/*.brl "$root"/tests/lang/resource_errors/recursion_main.brl \
+         "$root"/tests/lang/resource_errors/recursion_model.brl "$root"/tests/lang/resource_errors/memory_*.brl; do
   [ -f "$f" ] || continue
   grep -q "expect runtime error:" "$f" || continue
   n=$((n + 1))
