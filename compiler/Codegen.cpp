@@ -706,8 +706,9 @@ class Gen {
       case Pr::Range: return call_rt("range", {load(in.args[0]), load(in.args[1])}, in);
       case Pr::TupleGet: return b_.CreateLoad(W, b_.CreateConstGEP1_64(W, as_ptr(load(in.args[0])), in.index));
       case Pr::ListNil: return word_const(0);
-      case Pr::ListPush: return b_.CreateCall(rt("rt_list_push", W, {W, W}), {load(in.args[0]), load(in.args[1])});
-      case Pr::ListToArray: return b_.CreateCall(rt("rt_list_to_array", W, {W}), {load(in.args[0])});
+      // Located, for the error when the heap cannot grow.
+      case Pr::ListPush: return call_rt("list_push", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::ListToArray: return call_rt("list_to_array", {load(in.args[0])}, in);
       case Pr::DistNew: {
         std::vector<Value*> args{ctx_, dist_ops(in.dist), word_const(in.site)};
         dist_args(in.dist, in.args, in.args.size(), args);

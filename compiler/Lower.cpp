@@ -490,6 +490,9 @@ Operand Lowerer::lower_loop(const Expr* e) {
     hi = prim(Prim::ArrayLen, {arr}, e->loc);
   }
   bool comp = e->kind == Expr::Kind::Comprehension;
+  // A comprehension over lo..hi without a filter makes hi - lo elements:
+  // one that cannot fit in memory is refused before the loop starts.
+  if (comp && over_range && !(e->kids.size() > 2 && e->kids[2])) runtime("comprehension_check", {lo, hi}, e->loc);
   VarId acc = -1;
   if (comp) {
     acc = tmp("acc");
@@ -520,6 +523,7 @@ Operand Lowerer::lower_loop(const Expr* e) {
       Operand v = lower(e->kids[1].get());
       Inst& p = emit(Inst::Op::Prim, acc, {Operand::v(acc), v}, e->loc);
       p.prim = Prim::ListPush;
+      p.site = site(e->loc);
       return Operand::unit();
     };
     if (e->kids.size() > 2 && e->kids[2]) {
@@ -534,7 +538,7 @@ Operand Lowerer::lower_loop(const Expr* e) {
   });
   body_->insts.push_back(std::move(loop));
   if (!comp) return Operand::unit();
-  return prim(Prim::ListToArray, {Operand::v(acc)}, e->loc);
+  return prim(Prim::ListToArray, {Operand::v(acc)}, e->loc, true);
 }
 
 Operand Lowerer::lower_call(const Expr* e, bool tail) {

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <new>
 #include <sstream>
 #include <unordered_map>
 #include <filesystem>
@@ -34,6 +35,7 @@
 #include "stdlib/distributions/Distributions.h"
 #include "stdlib/distributions/Kernels.h"
 #include "runtime/Rng.h"
+#include "runtime/MemoryLimit.h"
 #include "runtime/Sites.h"
 #include "runtime/StackLimit.h"
 #include "runtime/TypeDesc.h"
@@ -359,6 +361,17 @@ bool call_generated(Ctx* ctx, Call call, Word* out) {
     ctx->suspending = 0;
     ctx->resuming = 0;
     return false;
+  } catch (const std::bad_alloc&) {
+    // An allocation without a site of its own (a closure, a tuple, a
+    // runtime function's result): located at the user's latest call into
+    // the prelude when there is one.
+    RunState& s = state();
+    abandon_continuation(s);
+    tls_error = "out of memory: the collected heap cannot grow";
+    s.error_site = ctx->user_call_site;
+    ctx->suspending = 0;
+    ctx->resuming = 0;
+    return false;
   }
 }
 
@@ -477,6 +490,19 @@ using borel::rt::Word;
 namespace rt = borel::rt;
 namespace inf = borel::inference;
 using namespace borel::abi;
+
+namespace {
+// An allocation the collector cannot satisfy is a runtime error at
+// `site`, naming how many elements were being made.
+template <class Alloc>
+auto allocate(int64_t site, int64_t count, Alloc alloc) {
+  try {
+    return alloc();
+  } catch (const std::bad_alloc&) {
+    fail(site, "out of memory while making " + std::to_string(count) + " elements");
+  }
+}
+}  // namespace
 
 extern "C" {
 
@@ -625,19 +651,30 @@ Word rt_closure_new(void* code, int64_t n) {
 }
 Word rt_array_new(int64_t n) { return rt::from_ptr(rt::array_new(n)); }
 Word rt_tuple_new(int64_t n) { return rt::from_ptr(rt::tuple_new(n)); }
-Word rt_list_push(Word list, Word x) {
-  auto* n = static_cast<ListNode*>(rt::gc_alloc(sizeof(ListNode)));
+Word rt_list_push(Ctx*, int64_t site, Word list, Word x) {
+  auto* tail = rt::to_ptr<const ListNode>(list);
+  auto* n = static_cast<ListNode*>(allocate(site, tail ? tail->len + 1 : 1, [] { return rt::gc_alloc(sizeof(ListNode)); }));
   n->head = x;
-  n->tail = rt::to_ptr<const ListNode>(list);
+  n->tail = tail;
   n->len = n->tail ? n->tail->len + 1 : 1;
   return rt::from_ptr(n);
 }
-Word rt_list_to_array(Word list) {
+Word rt_list_to_array(Ctx*, int64_t site, Word list) {
   auto* l = rt::to_ptr<const ListNode>(list);
   int64_t n = l ? l->len : 0;
-  rt::Array* a = rt::array_new(n);
+  rt::Array* a = allocate(site, n, [&] { return rt::array_new(n); });
   for (int64_t i = n - 1; l; l = l->tail, --i) a->data[i] = l->head;
   return rt::from_ptr(a);
+}
+// The comprehension [f(i) for i in lo..hi] (no filter) before its loop: it
+// will hold hi - lo list nodes (24 bytes, 32 in the collector's granules)
+// and then an array of as many words.
+Word rt_comprehension_check(Ctx*, int64_t site, Word lo, Word hi) {
+  int64_t n = 0;
+  if (hi > lo && __builtin_sub_overflow(hi, lo, &n)) n = INT64_MAX;
+  std::string error = rt::check_allocation(n, 32 + sizeof(Word));
+  if (!error.empty()) fail(site, error);
+  return 0;
 }
 
 // Checks and arithmetic.
@@ -691,10 +728,10 @@ Word rt_str_concat(Ctx*, int64_t, Word a, Word b) {
   return rt::from_ptr(rt::string_new(s));
 }
 Word rt_str_len(Ctx*, int64_t, Word a) { return rt::to_ptr<rt::String>(a)->len; }
-Word rt_array_concat(Ctx*, int64_t, Word a, Word b) {
+Word rt_array_concat(Ctx*, int64_t site, Word a, Word b) {
   auto* x = rt::to_ptr<rt::Array>(a);
   auto* y = rt::to_ptr<rt::Array>(b);
-  rt::Array* r = rt::array_new(x->len + y->len);
+  rt::Array* r = allocate(site, x->len + y->len, [&] { return rt::array_new(x->len + y->len); });
   std::memcpy(r->data, x->data, sizeof(Word) * static_cast<size_t>(x->len));
   std::memcpy(r->data + x->len, y->data, sizeof(Word) * static_cast<size_t>(y->len));
   return rt::from_ptr(r);
@@ -724,8 +761,9 @@ Word rt_slice(Ctx*, int64_t site, Word a, Word lo, Word hi) {
 Word rt_range(Ctx*, int64_t site, Word lo, Word hi) {
   int64_t n = 0;
   if (hi > lo && __builtin_sub_overflow(hi, lo, &n)) n = INT64_MAX;  // too large either way
-  if (n > (int64_t{1} << 32)) fail(site, "range " + std::to_string(lo) + ".." + std::to_string(hi) + " is too large");
-  rt::Array* r = rt::array_new_atomic(n);
+  std::string error = rt::check_allocation(n, sizeof(Word));
+  if (!error.empty()) fail(site, "range " + std::to_string(lo) + ".." + std::to_string(hi) + ": " + error);
+  rt::Array* r = allocate(site, n, [&] { return rt::array_new_atomic(n); });
   for (int64_t i = 0; i < n; ++i) r->data[i] = lo + i;
   return rt::from_ptr(r);
 }
@@ -956,7 +994,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_push_frame),   SYM(rt_pop_frame),        SYM(rt_resume_inner),   SYM(rt_resume_value),
       SYM(rt_sample_unboxed), SYM(rt_observe_unboxed), SYM(rt_normal_draw), SYM(rt_sample),       SYM(rt_observe),
       SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
-      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),    SYM(rt_fail_overflow), SYM(rt_fail_stack),
+      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_comprehension_check),  SYM(rt_fail_index),    SYM(rt_fail_overflow), SYM(rt_fail_stack),
       SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),
       SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice), SYM(rt_slice_check),
       SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),
