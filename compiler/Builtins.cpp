@@ -119,6 +119,9 @@ std::vector<Builtin> build() {
   v.push_back(make("args", K::Runtime, [](TA& a, int) { return a.func({}, a.array(a.string())); }));
   v.push_back(make("parse_real", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.real()); }));
   v.push_back(make("parse_int", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.integer()); }));
+  // format_real(x, digits): x with `digits` digits after the point ("3.14").
+  v.push_back(make("format_real", K::Runtime,
+                   [](TA& a, int) { return a.func({a.real(), a.integer()}, a.string()); }, {"x", "digits"}));
   v.push_back(make("error", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
 
   // Numbers.

@@ -865,6 +865,16 @@ Word rt_args(Ctx*, int64_t) {
   for (size_t i = 0; i < g_options.args.size(); ++i) a->data[i] = rt::from_ptr(rt::string_new(g_options.args[i]));
   return rt::from_ptr(a);
 }
+// format_real(x, digits): printf's %.{digits}f, with print's names for the
+// non-finite values.
+Word rt_format_real(Ctx*, int64_t site, Word x, Word digits) {
+  if (digits < 0 || digits > 100) fail(site, "format_real: digits is " + std::to_string(digits) + ", but must be in 0..100");
+  const double v = rt::to_real(x);
+  if (!std::isfinite(v)) return rt::from_ptr(rt::string_new(std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"));
+  char buf[512];  // up to 309 digits before the point, 100 after
+  std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(digits), v);
+  return rt::from_ptr(rt::string_new(buf));
+}
 Word rt_parse_real(Ctx*, int64_t site, Word s) {
   std::string text(rt::view(rt::to_ptr<rt::String>(s)));
   char* end = nullptr;
@@ -1001,7 +1011,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_softmax),      SYM(rt_math_log1p),       SYM(rt_math_expm1),     SYM(rt_math_tan),
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
       SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),        SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
-      SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_trace_real), SYM(rt_trace_int), SYM(rt_trace_bool), SYM(rt_parse_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
+      SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_trace_real), SYM(rt_trace_int), SYM(rt_trace_bool), SYM(rt_parse_real), SYM(rt_format_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
       SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };
 #undef SYM
