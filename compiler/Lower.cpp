@@ -245,7 +245,10 @@ Operand Lowerer::lower(const Expr* e, bool tail) {
       if (g != globals_.end()) return Operand::function(g->second);
       auto s = global_slots_.find(e->name);
       if (s != global_slots_.end()) return runtime("global_get", {Operand::integer(s->second)}, e->loc);
-      if (const Builtin* b = find_builtin(e->name)) return builtin_value(*b, e);
+      if (const Builtin* b = find_builtin(e->name)) {
+        if (b->kind == Builtin::Kind::Constant) return Operand::real(b->value);
+        return builtin_value(*b, e);
+      }
       throw InternalError("lowering: unresolved name " + e->name);
     }
     case K::Call: return lower_call(e, tail);
@@ -677,6 +680,7 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
       return runtime("method", {Operand::string(n), tuple}, loc);
     }
     case Builtin::Kind::Runtime: break;
+    case Builtin::Kind::Constant: throw InternalError("lowering: a call of the constant " + n);
   }
   if (kMathNames.count(n)) {
     for (size_t k = 0; k < args.size(); ++k) args[k] = to_real(args[k], types[k], loc);
