@@ -2,6 +2,7 @@
 // functions, with their type schemes.
 #include "compiler/Builtins.h"
 
+#include <limits>
 #include <unordered_map>
 
 #include "compiler/Methods.h"
@@ -119,9 +120,19 @@ std::vector<Builtin> build() {
   v.push_back(make("args", K::Runtime, [](TA& a, int) { return a.func({}, a.array(a.string())); }));
   v.push_back(make("parse_real", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.real()); }));
   v.push_back(make("parse_int", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.integer()); }));
+  // format_real(x, digits): x with `digits` digits after the point ("3.14").
+  v.push_back(make("format_real", K::Runtime,
+                   [](TA& a, int) { return a.func({a.real(), a.integer()}, a.string()); }, {"x", "digits"}));
   v.push_back(make("error", K::Runtime, [](TA& a, int l) { return a.func({a.string()}, a.var(l)); }));
 
-  // Numbers.
+  // Numbers. `inf` and `nan` are names, not literals: a program may still
+  // bind its own `inf` (a local or top-level name shadows a builtin).
+  for (const auto& [n, x] : {std::pair<const char*, double>{"inf", std::numeric_limits<double>::infinity()},
+                             std::pair<const char*, double>{"nan", std::numeric_limits<double>::quiet_NaN()}}) {
+    Builtin c = make(n, K::Constant, [](TA& a, int) { return a.real(); });
+    c.value = x;
+    v.push_back(std::move(c));
+  }
   for (const char* n : {"exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "atan", "tanh", "floor",
                         "ceil", "round", "lgamma", "digamma", "sigmoid", "logit"})
     v.push_back(make(n, K::Runtime, real_fn1));

@@ -36,6 +36,7 @@ struct Builtin {
     Dist,        // distribution constructor; `dist` is set
     Method,      // inference method constructor: smc, importance, prior
     Runtime,     // implemented by a runtime function or an inline instruction
+    Constant,    // a real constant (`inf`, `nan`); `value` is set
   };
   std::string name;
   Kind kind;
@@ -44,6 +45,7 @@ struct Builtin {
   std::vector<std::string> param_names;                // empty: positional only
   std::vector<std::optional<DefaultArg>> defaults;     // parallel to param_names
   const rt::DistOps* dist = nullptr;
+  double value = 0;  // Constant
 };
 
 // Looks a builtin up by name; nullptr if there is none.

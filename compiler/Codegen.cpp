@@ -27,6 +27,7 @@ namespace {
 using llvm::BasicBlock;
 using llvm::Function;
 using llvm::Value;
+using namespace abi;  // OverflowOp codes
 
 class Gen {
  public:
@@ -80,6 +81,7 @@ class Gen {
   BasicBlock* body_start_ = nullptr;
   llvm::SwitchInst* dispatch_ = nullptr;
   llvm::AllocaInst* frame_slot_ = nullptr;  // the frame being resumed (set by the dispatch block)
+  llvm::AllocaInst* stack_probe_ = nullptr; // a slot whose address is the frame's (check_stack)
   int64_t next_site_ = 0;
 
   Function* rt(const std::string& name, llvm::Type* ret, std::vector<llvm::Type*> params, bool noreturn = false) {
@@ -291,6 +293,27 @@ class Gen {
     return word_const(0);
   }
 
+  // Before a call: a frame below the thread's limit (Ctx::stack_limit,
+  // runtime/StackLimit.h) is runaway recursion, reported at this call. The
+  // frame's address is that of a one-byte slot in it; a null limit never
+  // fires. One load, one compare and a never-taken branch per call.
+  void check_stack(const Inst& in) {
+    if (in.call_site < 0) return;
+    if (!stack_probe_) {
+      llvm::IRBuilder<> eb(&llfn_->getEntryBlock(), llfn_->getEntryBlock().begin());
+      stack_probe_ = eb.CreateAlloca(llvm::Type::getInt8Ty(c_), nullptr, "stack_probe");
+    }
+    Value* here = b_.CreatePtrToInt(stack_probe_, W);
+    Value* limit = b_.CreateLoad(W, ctx_field(abi::ctx_offset::stack_limit));
+    BasicBlock* ok = block("stack_ok");
+    BasicBlock* bad = block("stack_overflow");
+    b_.CreateCondBr(b_.CreateICmpULT(here, limit), bad, ok, llvm::MDBuilder(c_).createBranchWeights(1, 1000));
+    b_.SetInsertPoint(bad);
+    b_.CreateCall(rt("rt_fail_stack", llvm::Type::getVoidTy(c_), {P, W}, true), {ctx_, word_const(in.call_site)});
+    b_.CreateUnreachable();
+    b_.SetInsertPoint(ok);
+  }
+
   // --- suspension sites
   // Emits the check after a site whose normal-path value is `v`, and the
   // resume path for that site.
@@ -362,6 +385,7 @@ class Gen {
     fn_ = f;
     llfn_ = fns_.at(f);
     next_site_ = 0;
+    stack_probe_ = nullptr;
     BasicBlock* entry = block("entry");
     b_.SetInsertPoint(entry);
     auto ai = llfn_->arg_begin();
@@ -430,6 +454,7 @@ class Gen {
       case Inst::Op::Assign: store(in.dest, load(in.args[0])); return;
       case Inst::Op::Prim: store(in.dest, prim(in)); return;
       case Inst::Op::CallDirect: {
+        check_stack(in);
         if (in.site >= 0) b_.CreateStore(word_const(in.site), ctx_field(abi::ctx_offset::user_call_site));
         std::vector<Value*> args{ctx_, word_const(0)};
         for (auto& a : in.args) args.push_back(load(a));
@@ -439,6 +464,7 @@ class Gen {
         return;
       }
       case Inst::Op::CallClosure: {
+        check_stack(in);
         Value* clo = load(in.args[0]);
         Value* code = b_.CreateLoad(P, as_ptr(clo));
         std::vector<Value*> args{ctx_, clo};
@@ -563,12 +589,38 @@ class Gen {
     return b_.CreateCall(f, args);
   }
 
+  // Integer +, - (binary and unary), * and abs are checked: a result that
+  // does not fit in 64 bits is a runtime error at the operation's site, never
+  // a wrapped value. The overflow intrinsics compile to the operation and one
+  // never-taken jump on the overflow flag. `op` is rt_fail_overflow's code
+  // (RuntimeAbi.cpp); the fail path is out of line.
+  Value* overflow_fail(Value* overflowed, const Inst& in, int64_t op, Value* x, Value* y) {
+    BasicBlock* ok = block("no_overflow");
+    BasicBlock* bad = block("overflow");
+    b_.CreateCondBr(overflowed, bad, ok, llvm::MDBuilder(c_).createBranchWeights(1, 1000));
+    b_.SetInsertPoint(bad);
+    b_.CreateCall(rt("rt_fail_overflow", llvm::Type::getVoidTy(c_), {P, W, W, W, W}, true),
+                  {ctx_, word_const(in.site), word_const(op), x, y});
+    b_.CreateUnreachable();
+    b_.SetInsertPoint(ok);
+    return nullptr;
+  }
+  Value* checked(llvm::Intrinsic::ID id, int64_t op, Value* x, Value* y, const Inst& in) {
+    Function* f = llvm::Intrinsic::getDeclaration(mod_.get(), id, {W});
+    Value* r = b_.CreateCall(f, {x, y});
+    overflow_fail(b_.CreateExtractValue(r, 1), in, op, x, y);
+    return b_.CreateExtractValue(r, 0);
+  }
+
   Value* math(const Inst& in) {
     const std::string& n = in.name;
     std::vector<Value*> ds;
     if (n[0] == 'i' && (n == "iabs" || n == "imin" || n == "imax")) {
       Value* x = load(in.args[0]);
-      if (n == "iabs") return b_.CreateSelect(b_.CreateICmpSLT(x, word_const(0)), b_.CreateNeg(x), x);
+      if (n == "iabs") {
+        overflow_fail(b_.CreateICmpEQ(x, word_const(INT64_MIN)), in, kOverflowAbs, x, word_const(0));
+        return b_.CreateSelect(b_.CreateICmpSLT(x, word_const(0)), b_.CreateNeg(x), x);
+      }
       Value* y = load(in.args[1]);
       return b_.CreateSelect(n == "imin" ? b_.CreateICmpSLT(x, y) : b_.CreateICmpSGT(x, y), x, y);
     }
@@ -589,12 +641,12 @@ class Gen {
   Value* prim(const Inst& in) {
     using Pr = Prim;
     switch (in.prim) {
-      case Pr::IAdd: return b_.CreateAdd(load(in.args[0]), load(in.args[1]));
-      case Pr::ISub: return b_.CreateSub(load(in.args[0]), load(in.args[1]));
-      case Pr::IMul: return b_.CreateMul(load(in.args[0]), load(in.args[1]));
+      case Pr::IAdd: return checked(llvm::Intrinsic::sadd_with_overflow, kOverflowAdd, load(in.args[0]), load(in.args[1]), in);
+      case Pr::ISub: return checked(llvm::Intrinsic::ssub_with_overflow, kOverflowSub, load(in.args[0]), load(in.args[1]), in);
+      case Pr::IMul: return checked(llvm::Intrinsic::smul_with_overflow, kOverflowMul, load(in.args[0]), load(in.args[1]), in);
       case Pr::IDiv: return call_rt("idiv", {load(in.args[0]), load(in.args[1])}, in);
       case Pr::IMod: return call_rt("imod", {load(in.args[0]), load(in.args[1])}, in);
-      case Pr::INeg: return b_.CreateNeg(load(in.args[0]));
+      case Pr::INeg: return checked(llvm::Intrinsic::ssub_with_overflow, kOverflowNeg, word_const(0), load(in.args[0]), in);
       case Pr::FAdd: return fbin(llvm::Instruction::FAdd, in);
       case Pr::FSub: return fbin(llvm::Instruction::FSub, in);
       case Pr::FMul: return fbin(llvm::Instruction::FMul, in);
@@ -654,8 +706,9 @@ class Gen {
       case Pr::Range: return call_rt("range", {load(in.args[0]), load(in.args[1])}, in);
       case Pr::TupleGet: return b_.CreateLoad(W, b_.CreateConstGEP1_64(W, as_ptr(load(in.args[0])), in.index));
       case Pr::ListNil: return word_const(0);
-      case Pr::ListPush: return b_.CreateCall(rt("rt_list_push", W, {W, W}), {load(in.args[0]), load(in.args[1])});
-      case Pr::ListToArray: return b_.CreateCall(rt("rt_list_to_array", W, {W}), {load(in.args[0])});
+      // Located, for the error when the heap cannot grow.
+      case Pr::ListPush: return call_rt("list_push", {load(in.args[0]), load(in.args[1])}, in);
+      case Pr::ListToArray: return call_rt("list_to_array", {load(in.args[0])}, in);
       case Pr::DistNew: {
         std::vector<Value*> args{ctx_, dist_ops(in.dist), word_const(in.site)};
         dist_args(in.dist, in.args, in.args.size(), args);

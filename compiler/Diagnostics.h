@@ -12,6 +12,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/Source.h"
@@ -41,6 +42,13 @@ class Diagnostics {
   std::vector<Diagnostic> list_;
   int errors_ = 0;
 };
+
+// The source line under a message, with a caret under column `col` (in
+// bytes, 1-based): "  <line>\n  <spaces>^\n". A long line (a minified or
+// generated file) is cut to kExcerptContext bytes each side of the caret,
+// with "..." where it was cut, so a 1 MB line prints as two short lines.
+inline constexpr size_t kExcerptContext = 60;
+std::string source_excerpt(std::string_view line, uint32_t col);
 
 // Thrown when a stage finished with errors; the diagnostics hold the details.
 struct CompileError : std::runtime_error {

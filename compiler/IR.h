@@ -98,6 +98,7 @@ struct Inst {
   int64_t site = -1;                  // runtime site id: source location of effects and checks;
                                       // CallDirect: >= 0 for a call from the user's code into the
                                       // prelude (Ctx::user_call_site: where prelude errors are reported)
+  int64_t call_site = -1;             // CallDirect/CallClosure: where runaway recursion is reported
   Loc loc;
   // Suspension sites (effects and calls that may suspend), set by passes:
   std::vector<VarId> saved;           // variables live after the site: what a frame keeps (FrameLiveness.h)

@@ -245,7 +245,10 @@ Operand Lowerer::lower(const Expr* e, bool tail) {
       if (g != globals_.end()) return Operand::function(g->second);
       auto s = global_slots_.find(e->name);
       if (s != global_slots_.end()) return runtime("global_get", {Operand::integer(s->second)}, e->loc);
-      if (const Builtin* b = find_builtin(e->name)) return builtin_value(*b, e);
+      if (const Builtin* b = find_builtin(e->name)) {
+        if (b->kind == Builtin::Kind::Constant) return Operand::real(b->value);
+        return builtin_value(*b, e);
+      }
       throw InternalError("lowering: unresolved name " + e->name);
     }
     case K::Call: return lower_call(e, tail);
@@ -261,7 +264,7 @@ Operand Lowerer::lower(const Expr* e, bool tail) {
     case K::Unary: {
       Operand x = lower(e->kids[0].get());
       if (e->uop == UnaryOp::Not) return prim(Prim::Not, {x}, e->loc);
-      if (is_int(e->type)) return prim(Prim::INeg, {x}, e->loc);
+      if (is_int(e->type)) return prim(Prim::INeg, {x}, e->loc, true);  // located: it can overflow
       return prim(Prim::FNeg, {to_real(x, e->kids[0]->type, e->loc)}, e->loc);
     }
     case K::Binary: return lower_binary(e);
@@ -358,9 +361,10 @@ Operand Lowerer::lower_binary(const Expr* e) {
     return prim(fp, {to_real(x, lt, e->loc), to_real(y, rt, e->loc)}, e->loc);
   };
   switch (e->bop) {
-    case BinaryOp::Add: return num(Prim::IAdd, Prim::FAdd);
-    case BinaryOp::Sub: return num(Prim::ISub, Prim::FSub);
-    case BinaryOp::Mul: return num(Prim::IMul, Prim::FMul);
+    // Integer arithmetic is checked (Codegen.cpp), so it carries a site for the error.
+    case BinaryOp::Add: return num(Prim::IAdd, Prim::FAdd, true);
+    case BinaryOp::Sub: return num(Prim::ISub, Prim::FSub, true);
+    case BinaryOp::Mul: return num(Prim::IMul, Prim::FMul, true);
     case BinaryOp::Div: return num(Prim::IDiv, Prim::FDiv, true);
     case BinaryOp::Mod: return num(Prim::IMod, Prim::FMod, true);
     case BinaryOp::Pow: return prim(Prim::FPow, {to_real(x, lt, e->loc), to_real(y, rt, e->loc)}, e->loc);
@@ -489,6 +493,9 @@ Operand Lowerer::lower_loop(const Expr* e) {
     hi = prim(Prim::ArrayLen, {arr}, e->loc);
   }
   bool comp = e->kind == Expr::Kind::Comprehension;
+  // A comprehension over lo..hi without a filter makes hi - lo elements:
+  // one that cannot fit in memory is refused before the loop starts.
+  if (comp && over_range && !(e->kids.size() > 2 && e->kids[2])) runtime("comprehension_check", {lo, hi}, e->loc);
   VarId acc = -1;
   if (comp) {
     acc = tmp("acc");
@@ -519,6 +526,7 @@ Operand Lowerer::lower_loop(const Expr* e) {
       Operand v = lower(e->kids[1].get());
       Inst& p = emit(Inst::Op::Prim, acc, {Operand::v(acc), v}, e->loc);
       p.prim = Prim::ListPush;
+      p.site = site(e->loc);
       return Operand::unit();
     };
     if (e->kids.size() > 2 && e->kids[2]) {
@@ -533,7 +541,7 @@ Operand Lowerer::lower_loop(const Expr* e) {
   });
   body_->insts.push_back(std::move(loop));
   if (!comp) return Operand::unit();
-  return prim(Prim::ListToArray, {Operand::v(acc)}, e->loc);
+  return prim(Prim::ListToArray, {Operand::v(acc)}, e->loc, true);
 }
 
 Operand Lowerer::lower_call(const Expr* e, bool tail) {
@@ -587,7 +595,8 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
       VarId d = tmp("call");
       Inst& i = emit(Inst::Op::CallDirect, d, std::move(args), e->loc);
       i.fn = g->second;
-      if (calls_into_prelude(g->second)) i.site = site(e->loc);
+      i.call_site = site(e->loc);
+      if (calls_into_prelude(g->second)) i.site = i.call_site;
       return Operand::v(d);
     }
     if (local && tail && st_->local_decl && st_->local_decl->name == callee->name &&
@@ -602,7 +611,7 @@ Operand Lowerer::lower_call(const Expr* e, bool tail) {
   std::vector<Operand> args{f};
   for (auto* a : arg_exprs) args.push_back(lower(a));
   VarId d = tmp("call");
-  emit(Inst::Op::CallClosure, d, std::move(args), e->loc);
+  emit(Inst::Op::CallClosure, d, std::move(args), e->loc).call_site = site(e->loc);
   return Operand::v(d);
 }
 
@@ -628,7 +637,8 @@ std::optional<Operand> Lowerer::fold_over_suffix(const std::string& callee, cons
   VarId d = tmp("call");
   Inst& i = emit(Inst::Op::CallDirect, d, {xs, lo, init, f}, s->loc);
   i.fn = ff->second;
-  if (calls_into_prelude(ff->second)) i.site = site(s->loc);
+  i.call_site = site(s->loc);
+  if (calls_into_prelude(ff->second)) i.site = i.call_site;
   return Operand::v(d);
 }
 
@@ -670,6 +680,7 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
       return runtime("method", {Operand::string(n), tuple}, loc);
     }
     case Builtin::Kind::Runtime: break;
+    case Builtin::Kind::Constant: throw InternalError("lowering: a call of the constant " + n);
   }
   if (kMathNames.count(n)) {
     for (size_t k = 0; k < args.size(); ++k) args[k] = to_real(args[k], types[k], loc);
@@ -688,6 +699,7 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
     i.prim = Prim::Math;
     i.name = n;
     if (ints) i.name.insert(0, 1, 'i');
+    if (ints && n == "abs") i.site = site(loc);  // abs of the least int overflows
     return Operand::v(d);
   }
   if (n == "real") return prim(Prim::IntToReal, {args[0]}, loc);

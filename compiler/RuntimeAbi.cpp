@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <mutex>
+#include <new>
 #include <sstream>
 #include <unordered_map>
 #include <filesystem>
@@ -34,7 +35,9 @@
 #include "stdlib/distributions/Distributions.h"
 #include "stdlib/distributions/Kernels.h"
 #include "runtime/Rng.h"
+#include "runtime/MemoryLimit.h"
 #include "runtime/Sites.h"
+#include "runtime/StackLimit.h"
 #include "runtime/TypeDesc.h"
 
 namespace borel::abi {
@@ -284,11 +287,23 @@ using ResumeFn = Word (*)(Ctx*);
 // runtime error unwound it, leaving the frame stack and flags clean.
 template <class Call>
 bool call_generated(Ctx* ctx, Call call, Word* out) {
+  ctx->stack_limit = rt::stack_limit();  // this thread's (a model may resume on another)
   try {
     *out = call();
     return true;
   } catch (const Unwind&) {
     abandon_continuation(state());
+    ctx->suspending = 0;
+    ctx->resuming = 0;
+    return false;
+  } catch (const std::bad_alloc&) {
+    // An allocation without a site of its own (a closure, a tuple, a
+    // runtime function's result): located at the user's latest call into
+    // the prelude when there is one.
+    RunState& s = state();
+    abandon_continuation(s);
+    tls_error = "out of memory: the collected heap cannot grow";
+    s.error_site = ctx->user_call_site;
     ctx->suspending = 0;
     ctx->resuming = 0;
     return false;
@@ -410,6 +425,19 @@ using borel::rt::Word;
 namespace rt = borel::rt;
 namespace inf = borel::inference;
 using namespace borel::abi;
+
+namespace {
+// An allocation the collector cannot satisfy is a runtime error at
+// `site`, naming how many elements were being made.
+template <class Alloc>
+auto allocate(int64_t site, int64_t count, Alloc alloc) {
+  try {
+    return alloc();
+  } catch (const std::bad_alloc&) {
+    fail(site, "out of memory while making " + std::to_string(count) + " elements");
+  }
+}
+}  // namespace
 
 extern "C" {
 
@@ -558,33 +586,66 @@ Word rt_closure_new(void* code, int64_t n) {
 }
 Word rt_array_new(int64_t n) { return rt::from_ptr(rt::array_new(n)); }
 Word rt_tuple_new(int64_t n) { return rt::from_ptr(rt::tuple_new(n)); }
-Word rt_list_push(Word list, Word x) {
-  auto* n = static_cast<ListNode*>(rt::gc_alloc(sizeof(ListNode)));
+Word rt_list_push(Ctx*, int64_t site, Word list, Word x) {
+  auto* tail = rt::to_ptr<const ListNode>(list);
+  auto* n = static_cast<ListNode*>(allocate(site, tail ? tail->len + 1 : 1, [] { return rt::gc_alloc(sizeof(ListNode)); }));
   n->head = x;
-  n->tail = rt::to_ptr<const ListNode>(list);
+  n->tail = tail;
   n->len = n->tail ? n->tail->len + 1 : 1;
   return rt::from_ptr(n);
 }
-Word rt_list_to_array(Word list) {
+Word rt_list_to_array(Ctx*, int64_t site, Word list) {
   auto* l = rt::to_ptr<const ListNode>(list);
   int64_t n = l ? l->len : 0;
-  rt::Array* a = rt::array_new(n);
+  rt::Array* a = allocate(site, n, [&] { return rt::array_new(n); });
   for (int64_t i = n - 1; l; l = l->tail, --i) a->data[i] = l->head;
   return rt::from_ptr(a);
+}
+// The comprehension [f(i) for i in lo..hi] (no filter) before its loop: it
+// will hold hi - lo list nodes (24 bytes, 32 in the collector's granules)
+// and then an array of as many words.
+Word rt_comprehension_check(Ctx*, int64_t site, Word lo, Word hi) {
+  int64_t n = 0;
+  if (hi > lo && __builtin_sub_overflow(hi, lo, &n)) n = INT64_MAX;
+  std::string error = rt::check_allocation(n, 32 + sizeof(Word));
+  if (!error.empty()) fail(site, error);
+  return 0;
 }
 
 // Checks and arithmetic.
 void rt_fail_index(Ctx*, int64_t site, int64_t i, int64_t len) {
   fail(site, "index " + std::to_string(i) + " is out of range for an array of length " + std::to_string(len));
 }
+// A call below Ctx::stack_limit (Codegen.cpp checks before every call).
+void rt_fail_stack(Ctx*, int64_t site) {
+  fail(site, "stack overflow: recursion too deep (more than " + std::to_string(rt::kRecursionStackBytes >> 20) +
+                 " MB of stack)");
+}
+// An int result out of range (Codegen.cpp checks +, -, * and abs inline).
+void rt_fail_overflow(Ctx*, int64_t site, int64_t op, Word x, Word y) {
+  std::string sx = std::to_string(x), sy = std::to_string(y);
+  std::string what;
+  switch (op) {
+    case kOverflowAdd: what = "+: " + sx + " + " + sy; break;
+    case kOverflowSub: what = "-: " + sx + " - " + sy; break;
+    case kOverflowMul: what = "*: " + sx + " * " + sy; break;
+    case kOverflowNeg: what = "negation: -(" + sy + ")"; break;
+    case kOverflowAbs: what = "abs: abs(" + sx + ")"; break;
+    default: what = "an operation"; break;
+  }
+  fail(site, "integer overflow in " + what + " is out of the int range");
+}
 Word rt_idiv(Ctx*, int64_t site, Word a, Word b) {
   if (b == 0) fail(site, "integer division by zero");
-  if (a == INT64_MIN && b == -1) fail(site, "integer division overflows");
+  if (a == INT64_MIN && b == -1) fail(site, "integer overflow in /: " + std::to_string(a) + " / -1 is out of the int range");
   return a / b;
 }
+// The remainder of the least int by -1 is 0, but its quotient overflows, and
+// a % b is defined through a / b (a == (a / b) * b + a % b): like Rust and
+// Swift, Borel treats the pair as one overflowing operation.
 Word rt_imod(Ctx*, int64_t site, Word a, Word b) {
   if (b == 0) fail(site, "integer remainder by zero");
-  if (b == -1) return 0;
+  if (a == INT64_MIN && b == -1) fail(site, "integer overflow in %: " + std::to_string(a) + " % -1 is out of the int range");
   return a % b;
 }
 Word rt_real_to_int(Ctx*, int64_t site, Word x) {
@@ -602,10 +663,10 @@ Word rt_str_concat(Ctx*, int64_t, Word a, Word b) {
   return rt::from_ptr(rt::string_new(s));
 }
 Word rt_str_len(Ctx*, int64_t, Word a) { return rt::to_ptr<rt::String>(a)->len; }
-Word rt_array_concat(Ctx*, int64_t, Word a, Word b) {
+Word rt_array_concat(Ctx*, int64_t site, Word a, Word b) {
   auto* x = rt::to_ptr<rt::Array>(a);
   auto* y = rt::to_ptr<rt::Array>(b);
-  rt::Array* r = rt::array_new(x->len + y->len);
+  rt::Array* r = allocate(site, x->len + y->len, [&] { return rt::array_new(x->len + y->len); });
   std::memcpy(r->data, x->data, sizeof(Word) * static_cast<size_t>(x->len));
   std::memcpy(r->data + x->len, y->data, sizeof(Word) * static_cast<size_t>(y->len));
   return rt::from_ptr(r);
@@ -633,16 +694,19 @@ Word rt_slice(Ctx*, int64_t site, Word a, Word lo, Word hi) {
   return rt::from_ptr(r);
 }
 Word rt_range(Ctx*, int64_t site, Word lo, Word hi) {
-  int64_t n = hi > lo ? hi - lo : 0;
-  if (n > (int64_t{1} << 32)) fail(site, "range " + std::to_string(lo) + ".." + std::to_string(hi) + " is too large");
-  rt::Array* r = rt::array_new_atomic(n);
+  int64_t n = 0;
+  if (hi > lo && __builtin_sub_overflow(hi, lo, &n)) n = INT64_MAX;  // too large either way
+  std::string error = rt::check_allocation(n, sizeof(Word));
+  if (!error.empty()) fail(site, "range " + std::to_string(lo) + ".." + std::to_string(hi) + ": " + error);
+  rt::Array* r = allocate(site, n, [&] { return rt::array_new_atomic(n); });
   for (int64_t i = 0; i < n; ++i) r->data[i] = lo + i;
   return rt::from_ptr(r);
 }
-Word rt_sum_int(Ctx*, int64_t, Word a) {
+Word rt_sum_int(Ctx*, int64_t site, Word a) {
   auto* x = rt::to_ptr<rt::Array>(a);
   int64_t s = 0;
-  for (int64_t i = 0; i < x->len; ++i) s += x->data[i];
+  for (int64_t i = 0; i < x->len; ++i)
+    if (__builtin_add_overflow(s, x->data[i], &s)) fail(site, "integer overflow in sum: the total is out of the int range");
   return s;
 }
 Word rt_sum_real(Ctx*, int64_t, Word a) {
@@ -731,6 +795,16 @@ Word rt_args(Ctx*, int64_t) {
   rt::Array* a = rt::array_new(static_cast<int64_t>(g_options.args.size()));
   for (size_t i = 0; i < g_options.args.size(); ++i) a->data[i] = rt::from_ptr(rt::string_new(g_options.args[i]));
   return rt::from_ptr(a);
+}
+// format_real(x, digits): printf's %.{digits}f, with print's names for the
+// non-finite values.
+Word rt_format_real(Ctx*, int64_t site, Word x, Word digits) {
+  if (digits < 0 || digits > 100) fail(site, "format_real: digits is " + std::to_string(digits) + ", but must be in 0..100");
+  const double v = rt::to_real(x);
+  if (!std::isfinite(v)) return rt::from_ptr(rt::string_new(std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"));
+  char buf[512];  // up to 309 digits before the point, 100 after
+  std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(digits), v);
+  return rt::from_ptr(rt::string_new(buf));
 }
 Word rt_parse_real(Ctx*, int64_t site, Word s) {
   std::string text(rt::view(rt::to_ptr<rt::String>(s)));
@@ -861,14 +935,14 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_push_frame),   SYM(rt_pop_frame),        SYM(rt_resume_inner),   SYM(rt_resume_value),
       SYM(rt_sample_unboxed), SYM(rt_observe_unboxed), SYM(rt_normal_draw), SYM(rt_sample),       SYM(rt_observe),
       SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
-      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_fail_index),
+      SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_comprehension_check),  SYM(rt_fail_index),    SYM(rt_fail_overflow), SYM(rt_fail_stack),
       SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),
       SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice), SYM(rt_slice_check),
       SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),
       SYM(rt_softmax),      SYM(rt_math_log1p),       SYM(rt_math_expm1),     SYM(rt_math_tan),
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
       SYM(rt_math_sigmoid), SYM(rt_math_logit),       SYM(rt_math_atan2),        SYM(rt_print),            SYM(rt_to_string),      SYM(rt_read_json),
-      SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_trace_real), SYM(rt_trace_int), SYM(rt_trace_bool), SYM(rt_parse_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
+      SYM(rt_read_csv),     SYM(rt_error), SYM(rt_args), SYM(rt_trace_real), SYM(rt_trace_int), SYM(rt_trace_bool), SYM(rt_parse_real), SYM(rt_format_real), SYM(rt_parse_int),            SYM(rt_method), SYM(rt_infer),            SYM(rt_summary),        SYM(rt_histogram),
       SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };
 #undef SYM

@@ -38,8 +38,13 @@ inline constexpr int64_t handler = offsetof(rt::Ctx, handler);
 inline constexpr int64_t rng = offsetof(rt::Ctx, rng);
 inline constexpr int64_t log_weight = offsetof(rt::Ctx, log_weight);
 inline constexpr int64_t user_call_site = offsetof(rt::Ctx, user_call_site);
+inline constexpr int64_t stack_limit = offsetof(rt::Ctx, stack_limit);
 }  // namespace ctx_offset
 int64_t handler_inline_effects_offset();  // from the start of an rt::Handler
+
+// Which operation overflowed: the code compiled code passes to
+// rt_fail_overflow(ctx, site, op, x, y), which names it in the message.
+enum OverflowOp : int64_t { kOverflowAdd, kOverflowSub, kOverflowMul, kOverflowNeg, kOverflowAbs };
 
 // Symbols the JIT must bind: name -> address of every rt_* function.
 const std::map<std::string, void*>& runtime_symbols();

@@ -45,6 +45,7 @@ IrBody clone_body(const IrBody& b) {
     n.name = i.name;
     n.index = i.index;
     n.site = i.site;
+    n.call_site = i.call_site;
     n.loc = i.loc;
     if (i.then_body) n.then_body = std::make_unique<IrBody>(clone_body(*i.then_body));
     if (i.else_body) n.else_body = std::make_unique<IrBody>(clone_body(*i.else_body));

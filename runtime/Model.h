@@ -74,6 +74,10 @@ struct Ctx {
   // by compiled code; -1 at every start and resume): errors raised inside
   // the prelude are reported there (compiler/RuntimeAbi.cpp).
   SiteId user_call_site = -1;
+  // Compiled code reports runaway recursion when its frame is below this
+  // address (runtime/StackLimit.h); set at every start and resume, for the
+  // thread that runs them. Null: no check.
+  const void* stack_limit = nullptr;
 };
 
 struct Step {

@@ -2,8 +2,13 @@
 //
 // format_value's choices, fixed here for every printer in Borel (print,
 // summaries, the REPL):
-//   real    6 significant digits, like printf's %g, but always recognisable
-//           as a real: ".0" is appended when %g gives an integer ("1.0",
+//   real    the shortest text that reads back as the same double, in
+//           printf's %g style: %.Pg with P the number of significant digits
+//           of the shortest round-trip form (std::to_chars), at least 6 —
+//           so a value with 6 or fewer digits prints as %g always printed it
+//           (0.1, 2.5, 1e+06) and one with more prints all it needs
+//           (0.30000000000000004, 3.141592653589793). Always recognisable as
+//           a real: ".0" is appended when that gives an integer ("1.0",
 //           "-3.0", "100000.0"; "1e+06" keeps its exponent); "inf", "-inf",
 //           "nan".
 //   int     decimal; bool `true`/`false`; unit `()`.
@@ -14,6 +19,8 @@
 //           normal(0.0, 1.0), or <name> when it has array parameters.
 #include "runtime/TypeDesc.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -75,8 +82,14 @@ namespace {
 std::string format_real(double x) {
   if (std::isnan(x)) return "nan";
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", x);
+  // The shortest round-trip digits, as d.ddde±x: its significant digits.
+  char digits[64];
+  auto r = std::to_chars(digits, digits + sizeof digits, x, std::chars_format::scientific);
+  int precision = 0;
+  for (const char* p = digits; p < r.ptr && *p != 'e'; ++p)
+    if (*p >= '0' && *p <= '9') ++precision;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*g", std::max(precision, 6), x);
   if (!std::strpbrk(buf, ".e")) std::strcat(buf, ".0");
   return buf;
 }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <new>
 
 #include "inference/Output.h"
 #include "runtime/Model.h"
@@ -106,6 +107,12 @@ int run_program(rt::Word entry, const abi::RunOptions& opts, const std::string& 
     } catch (const borel::rt::RuntimeError& e) {
       std::fflush(stdout);
       std::cerr << (e.where.empty() ? std::string(file) : e.where) << ": error: " << e.message << "\n";
+      return kExitProgramError;
+    } catch (const std::bad_alloc&) {
+      // Memory that inference or the runtime's C++ code could not get (the
+      // program's own allocations are located: RuntimeAbi.cpp).
+      std::fflush(stdout);
+      std::cerr << file << ": error: out of memory\n";
       return kExitProgramError;
     } catch (const std::exception& e) {
       std::fflush(stdout);

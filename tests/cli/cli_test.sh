@@ -99,7 +99,7 @@ grep -q "compile:" "$tmp/time.txt"; check "--time reports compile time" test $? 
 printf 'fn f(n: int) -> real { if n == 0 { 0.0 } else { sin(f(n - 1)) + 0.5 } }\nfn main() { print(f(100000)); print(f(1000000000)); }\n' >"$tmp/deep.brl"
 "$borel" run "$tmp/deep.brl" >"$tmp/out" 2>"$tmp/err"; code=$?
 check "stack overflow exits 1" test $code -eq 1
-grep -q "ran out of stack" "$tmp/err"; check "stack overflow is reported" test $? -eq 0
+grep -q "deep.brl:1:.*: error: stack overflow: recursion too deep" "$tmp/err"; check "stack overflow is reported at the call" test $? -eq 0
 grep -q "1.4973" "$tmp/out"; check "output before the overflow is kept" test $? -eq 0
 # Inference threads have stacks as large as the program's: a model's deep
 # recursion runs on --threads 2 as on one thread; too deep is the same error.
@@ -110,7 +110,7 @@ check "deep recursion in a model runs on 2 threads" test $? -eq 0
 sed 's/DEPTH/1000000000/' "$tmp/deepm.brl" >"$tmp/deep2.brl"
 "$borel" run "$tmp/deep2.brl" --threads 2 >"$tmp/out" 2>"$tmp/err"; code=$?
 check "too deep a recursion on an inference thread exits 1" test $code -eq 1
-grep -q "ran out of stack" "$tmp/err"; check "too deep a recursion on an inference thread is reported" test $? -eq 0
+grep -q "deep2.brl:1:.*: error: stack overflow: recursion too deep" "$tmp/err"; check "too deep a recursion on an inference thread is reported at the call" test $? -eq 0
 
 # `borel build`: a native executable without LLVM that runs like `borel run`:
 # the same output for the same seed, the same options, errors and exit codes.
@@ -124,7 +124,7 @@ cmp -s "$tmp/s.csv" "$tmp/b.csv"; check "the built program writes the same --out
 cmp -s "$tmp/t1.txt" "$tmp/bt2.txt"; check "a built program with --threads 2 gives borel run's result" test $? -eq 0
 "$borel" build "$tmp/deep.brl" -o "$tmp/deep" && "$tmp/deep" >"$tmp/out" 2>"$tmp/err"; code=$?
 check "a built program's stack overflow exits 1" test $code -eq 1
-grep -q "ran out of stack" "$tmp/err"; check "a built program reports a stack overflow" test $? -eq 0
+grep -q "deep.brl:1:.*: error: stack overflow: recursion too deep" "$tmp/err"; check "a built program reports a stack overflow at the call" test $? -eq 0
 printf 'fn main() {\n  let xs = [1.0, 2.0];\n  print(fold(xs[3..], 0.0, fn(a, x) { a + x }));\n}\n' >"$tmp/slice.brl"
 "$borel" build "$tmp/slice.brl" -o "$tmp/slice" && "$tmp/slice" 2>"$tmp/err"; code=$?
 check "a built program's runtime error exits 1" test $code -eq 1

@@ -157,7 +157,7 @@ TEST_CASE("TypeDesc::to_string and format_value") {
   CHECK(rt::format_value(rt::from_real(1.0), kReal) == "1.0");
   CHECK(rt::format_value(rt::from_real(-3.0), kReal) == "-3.0");
   CHECK(rt::format_value(rt::from_real(0.5), kReal) == "0.5");
-  CHECK(rt::format_value(rt::from_real(1.0 / 3), kReal) == "0.333333");
+  CHECK(rt::format_value(rt::from_real(1.0 / 3), kReal) == "0.3333333333333333");
   CHECK(rt::format_value(rt::from_real(123456.0), kReal) == "123456.0");
   CHECK(rt::format_value(rt::from_real(1e6), kReal) == "1e+06");
   CHECK(rt::format_value(rt::from_real(-INFINITY), kReal) == "-inf");
