@@ -197,7 +197,14 @@ grep -qx 3 "$tmp/out"; check "a program read from a pipe still runs" test $? -eq
 # pure function of its seed).
 printf 'fn main() {\n  let d = infer(smc(particles = 2000), fn() { let x = sample(normal(0.0, 1.0)); observe(normal(x, 0.5), 1.0); x });\n  print(mean(d));\n}\n' >"$tmp/small_smc.brl"
 printf 'fn main() {\n  let d = infer(rmsmc(particles = 500), fn() { let x = sample(normal(0.0, 1.0)); observe(normal(x, 0.5), 1.0); observe(normal(x, 0.5), 0.5); x });\n  print(mean(d));\n}\n' >"$tmp/small_rmsmc.brl"
-for case in "small_smc 256" "small_rmsmc 6"; do
+# Left out where borel cannot start under the cap at all (sanitizer builds
+# reserve terabytes of address space for their shadow memory).
+cases=("small_smc 256" "small_rmsmc 6")
+if ! (ulimit -v 4000000 && "$borel" --version >/dev/null 2>&1); then
+  echo "skip: borel does not start under ulimit -v 4000000 (a sanitizer build); thread-refusal checks left out"
+  cases=()
+fi
+for case in "${cases[@]}"; do
   read -r prog threads <<<"$case"
   "$borel" run "$tmp/$prog.brl" --seed 8 --threads 1 >"$tmp/one.txt"
   (ulimit -v 4000000 && timeout 120 "$borel" run "$tmp/$prog.brl" --seed 8 --threads "$threads" >"$tmp/many.txt" 2>"$tmp/err"); code=$?
