@@ -111,7 +111,6 @@ rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) 
 
 void TraceHandler::stop(rt::Ctx& ctx) {
   impossible_ = true;
-  out->stopped = true;
   ctx.suspend_requested = true;
 }
 

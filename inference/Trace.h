@@ -35,7 +35,7 @@
 // A run whose weight becomes zero (a choice of density zero, an observe of
 // density zero, factor(-inf)) stops there: the handler suspends the program
 // at that effect, so code after it that assumes the condition held never
-// runs; the trace's log_joint() is -infinity and `stopped` is set.
+// runs; the trace's log_joint() is -infinity.
 // After the run, `log_stale(old)` is the sum of the old log-densities of the
 // old choices that were neither reused nor replaced by a proposed value
 // (absent now, or redrawn). A proposed value's density under q is the
@@ -97,7 +97,6 @@ class Trace {
   // The program's result (slot 0) or, when it suspended, its continuation.
   std::vector<rt::Word, traceable_allocator<rt::Word>> result = std::vector<rt::Word, traceable_allocator<rt::Word>>(1, 0);
   bool done = true;
-  bool stopped = false;          // the run stopped where its weight became zero
 
   double log_prior() const;
   double log_joint() const { return log_prior() + log_likelihood; }
@@ -114,7 +113,6 @@ class Trace {
     events = 0;
     result[0] = 0;
     done = true;
-    stopped = false;
     index_.clear();
   }
 
