@@ -33,6 +33,20 @@ enum class Kind : uint8_t {
   Any,          // decided by the arguments (mixture, empirical)
 };
 
+// Where a family's values live, for the transforms of gradient-based
+// inference (inference/Transforms.h): each continuous support maps to R^n by
+// a bijection whose log-Jacobian the sampler adds.
+enum class Support : uint8_t {
+  Discrete,      // ints or bools: no transform, no gradient with respect to the value
+  Real,          // (-inf, inf)
+  Positive,      // (0, inf)
+  UnitInterval,  // (0, 1)
+  Interval,      // (p[0], p[1]): uniform
+  Simplex,       // the probability simplex of dimension len(a[0]): dirichlet
+  RealVector,    // R^n, n = len(a[0]): mv_normal
+  Dependent,     // decided by the parameters (mixture)
+};
+
 struct DistOps {
   const char* name;              // the constructor's name in Borel, e.g. "normal"
   int nparams;
@@ -48,6 +62,19 @@ struct DistOps {
   // Moments of scalar distributions; NaN when undefined (or not scalar).
   double (*mean)(const Dist& d);
   double (*variance)(const Dist& d);
+  Support support_kind;
+  // The log-density at x (as log_density) and its partial derivatives, for
+  // gradient-based inference (reverse-mode AD, inference/Tape.h):
+  //   dp[k]  d/d p[k] for every scalar parameter (0 for Int/Bool ones);
+  //   dx     d/dx: one double for a Real value, len(x) for a RealArray value
+  //          (null for discrete values: not written);
+  //   da[j]  d/d(elements of a[j]) for the j-th array parameter: len(a[j])
+  //          for a RealArray, rows·cols (row-major) for a RealMatrix; a null
+  //          da or da[j]: not wanted, not written.
+  // Where the log-density is -inf (x outside the support) the partials are
+  // left 0. Null: the family has no gradient (mixture: the AD handler
+  // differentiates through its components).
+  double (*log_density_grad)(const Dist& d, Word x, double* dp, double* dx, double* const* da);
 };
 
 struct Dist {
