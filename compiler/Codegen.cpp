@@ -12,11 +12,14 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "compiler/Diagnostics.h"
+#include "compiler/Methods.h"
 #include "compiler/RuntimeAbi.h"
 #include "runtime/Dist.h"
 #include "runtime/Sites.h"
+#include "runtime/Tape.h"
 #include "runtime/TypeDesc.h"
 #include "stdlib/distributions/Distributions.h"
 #include "stdlib/distributions/Special.h"
@@ -29,10 +32,30 @@ using llvm::Function;
 using llvm::Value;
 using namespace abi;  // OverflowOp codes
 
+// Whether the program runs gradient-based inference (a method of
+// Methods.h that needs gradients): only then are the twins made, so other
+// programs compile no slower.
+bool body_uses_gradients(const IrBody& b) {
+  for (const Inst& in : b.insts) {
+    if (in.op == Inst::Op::Prim && in.prim == Prim::Runtime && in.name == "method" && !in.args.empty() &&
+        in.args[0].kind == Operand::Kind::String && method_needs_gradients(in.args[0].s))
+      return true;
+    if (in.then_body && body_uses_gradients(*in.then_body)) return true;
+    if (in.else_body && body_uses_gradients(*in.else_body)) return true;
+  }
+  return false;
+}
+bool uses_gradients(const IrModule& m) {
+  for (const auto& f : m.functions)
+    if (f->reachable && body_uses_gradients(f->body)) return true;
+  return false;
+}
+
 class Gen {
  public:
   Gen(const IrModule& m, llvm::LLVMContext& c, bool aot)
-      : ir_(m), c_(c), mod_(std::make_unique<llvm::Module>("borel", c)), b_(c), aot_(aot) {
+      : ir_(m), c_(c), mod_(std::make_unique<llvm::Module>("borel", c)), b_(c), aot_(aot),
+        twins_(uses_gradients(m)) {
     W = llvm::Type::getInt64Ty(c);
     I32 = llvm::Type::getInt32Ty(c);
     P = llvm::PointerType::get(c, 0);
@@ -43,7 +66,10 @@ class Gen {
     for (auto& f : ir_.functions)
       if (f->reachable) declare(f.get());
     for (auto& f : ir_.functions)
-      if (f->reachable) define(f.get());
+      if (f->reachable) define(f.get(), false);
+    if (twins_)
+      for (auto& f : ir_.functions)
+        if (f->reachable) define(f.get(), true);
     if (ir_.main) static_closure(ir_.main);  // the entry point, looked up by name
     for (const IrFunction* f : ir_.exports) static_closure(f);
     if (aot_) define_aot_init();
@@ -71,6 +97,13 @@ class Gen {
 
   std::map<const IrFunction*, Function*> fns_;
   std::map<const IrFunction*, Function*> resumes_;
+  // Differentiating twins (runtime/Tape.h), made only for programs that
+  // run gradient-based inference: they never suspend (the gradient handler
+  // answers every effect at once), and every real operation goes through
+  // the tape when an operand is a tape variable.
+  bool twins_ = false;
+  bool ad_ = false;  // emitting a twin
+  std::map<const IrFunction*, Function*> ad_fns_;
   std::map<const IrFunction*, llvm::GlobalVariable*> static_closures_;
 
   // Per-function state.
@@ -109,6 +142,17 @@ class Gen {
       r->setUWTableKind(llvm::UWTableKind::Async);
       resumes_[f] = r;
     }
+    if (twins_) {
+      Function* t = Function::Create(fn_type(f->params.size()), Function::InternalLinkage, f->name + ".ad", *mod_);
+      t->setUWTableKind(llvm::UWTableKind::Async);
+      ad_fns_[f] = t;
+    }
+  }
+
+  // Whether the twin of a function may suspend: never.
+  bool suspends(const IrFunction* f) const { return f->may_suspend && !ad_; }
+  llvm::Constant* twin_or_null(const IrFunction* f) {
+    return twins_ ? static_cast<llvm::Constant*>(ad_fns_.at(f)) : llvm::ConstantPointerNull::get(llvm::PointerType::get(c_, 0));
   }
 
   bool is_export(const IrFunction* f) const {
@@ -118,11 +162,11 @@ class Gen {
   llvm::Constant* static_closure(const IrFunction* f) {
     auto it = static_closures_.find(f);
     if (it != static_closures_.end()) return llvm::ConstantExpr::getPtrToInt(it->second, W);
-    auto* ty = llvm::StructType::get(c_, llvm::ArrayRef<llvm::Type*>{P});
+    auto* ty = llvm::StructType::get(c_, llvm::ArrayRef<llvm::Type*>{P, P});
     auto* g = new llvm::GlobalVariable(*mod_, ty, true,
                                        f == ir_.main || is_export(f) ? llvm::GlobalValue::ExternalLinkage
                                                                      : llvm::GlobalValue::InternalLinkage,
-                                       llvm::ConstantStruct::get(ty, {fns_.at(f)}), f->name + ".closure");
+                                       llvm::ConstantStruct::get(ty, {fns_.at(f), twin_or_null(f)}), f->name + ".closure");
     static_closures_[f] = g;
     return llvm::ConstantExpr::getPtrToInt(g, W);
   }
@@ -319,6 +363,7 @@ class Gen {
   // resume path for that site.
   void finish_site(const Inst& in, Value* v, bool is_effect) {
     store(in.dest, v);
+    if (ad_) return;
     BasicBlock* check = block("check");
     b_.CreateBr(check);
     int64_t site = next_site_++;
@@ -380,10 +425,39 @@ class Gen {
     for (Value* a : as) out.push_back(a);
   }
 
+  // The arguments of rt_ad_{sample,observe}_unboxed and rt_ad_dist_new:
+  // like dist_args, but every parameter stays a word (a real may be a tape
+  // variable; ints and bools become the bits of a double).
+  std::vector<Value*> ad_dist_call(const Inst& in, size_t n, Value* last) {
+    std::vector<Value*> out{ctx_, dist_ops(in.dist), word_const(in.site)};
+    Value* ps[4] = {word_const(0), word_const(0), word_const(0), word_const(0)};
+    Value* as[2] = {word_const(0), word_const(0)};
+    int np = 0, na = 0;
+    for (size_t k = 0; k < n && k < static_cast<size_t>(in.dist->nparams); ++k) {
+      Value* w = load(in.args[k]);
+      switch (in.dist->param_kinds[k]) {
+        case rt::Kind::Real:
+          if (np < 4) ps[np++] = w;
+          break;
+        case rt::Kind::Int:
+        case rt::Kind::Bool:
+          if (np < 4) ps[np++] = to_w(b_.CreateSIToFP(w, D));
+          break;
+        default:
+          if (na < 2) as[na++] = w;
+      }
+    }
+    for (Value* p : ps) out.push_back(p);
+    for (Value* a : as) out.push_back(a);
+    if (last) out.push_back(last);
+    return out;
+  }
+
   // --- function bodies
-  void define(const IrFunction* f) {
+  void define(const IrFunction* f, bool ad) {
+    ad_ = ad;
     fn_ = f;
-    llfn_ = fns_.at(f);
+    llfn_ = ad ? ad_fns_.at(f) : fns_.at(f);
     next_site_ = 0;
     stack_probe_ = nullptr;
     BasicBlock* entry = block("entry");
@@ -399,7 +473,7 @@ class Gen {
     frame_slot_ = b_.CreateAlloca(P, nullptr, "frame");
     BasicBlock* normal = block("normal");
     BasicBlock* dispatch = nullptr;
-    if (f->may_suspend) {
+    if (suspends(f)) {
       dispatch = block("dispatch");
       Value* resuming = b_.CreateLoad(I32, ctx_field(abi::ctx_offset::resuming));
       b_.CreateCondBr(b_.CreateICmpNE(resuming, llvm::ConstantInt::get(I32, 0)), dispatch, normal,
@@ -413,11 +487,11 @@ class Gen {
     if (!f->captures.empty()) {
       Value* env = as_ptr(self);
       for (size_t k = 0; k < f->captures.size(); ++k)
-        store(f->captures[k], b_.CreateLoad(W, b_.CreateConstGEP1_64(W, env, k + 1)));
+        store(f->captures[k], b_.CreateLoad(W, b_.CreateConstGEP1_64(W, env, k + rt::kClosureHeader)));
     }
     body_start_ = block("body");
     b_.CreateBr(body_start_);
-    if (f->may_suspend) {
+    if (suspends(f)) {
       b_.SetInsertPoint(dispatch);
       llvm::AllocaInst* site_slot;
       {
@@ -434,7 +508,7 @@ class Gen {
     b_.SetInsertPoint(body_start_);
     Value* r = body(f->body);
     b_.CreateRet(r);
-    if (f->may_suspend) {
+    if (suspends(f)) {
       Function* res = resumes_.at(f);
       BasicBlock* rb = BasicBlock::Create(c_, "entry", res);
       llvm::IRBuilder<> rbld(rb);
@@ -458,15 +532,16 @@ class Gen {
         if (in.site >= 0) b_.CreateStore(word_const(in.site), ctx_field(abi::ctx_offset::user_call_site));
         std::vector<Value*> args{ctx_, word_const(0)};
         for (auto& a : in.args) args.push_back(load(a));
-        Value* v = b_.CreateCall(fns_.at(in.fn), args);
-        if (fn_->may_suspend && in.fn->may_suspend) finish_site(in, v, false);
+        Value* v = b_.CreateCall(ad_ ? ad_fns_.at(in.fn) : fns_.at(in.fn), args);
+        if (suspends(fn_) && in.fn->may_suspend) finish_site(in, v, false);
         else store(in.dest, v);
         return;
       }
       case Inst::Op::CallClosure: {
         check_stack(in);
         Value* clo = load(in.args[0]);
-        Value* code = b_.CreateLoad(P, as_ptr(clo));
+        Value* code = ad_ ? static_cast<Value*>(b_.CreateCall(rt("rt_ad_twin", P, {P, W, W}), {ctx_, clo, word_const(in.call_site)}))
+                          : static_cast<Value*>(b_.CreateLoad(P, as_ptr(clo)));
         std::vector<Value*> args{ctx_, clo};
         for (size_t k = 1; k < in.args.size(); ++k) args.push_back(load(in.args[k]));
         Value* v = b_.CreateCall(fn_type(in.args.size() - 1), code, args);
@@ -474,16 +549,17 @@ class Gen {
         return;
       }
       case Inst::Op::MakeClosure: {
-        Value* clo = b_.CreateCall(rt("rt_closure_new", W, {P, W}),
-                                   {fns_.at(in.fn), word_const(static_cast<int64_t>(in.args.size()))});
+        Value* clo = b_.CreateCall(rt("rt_closure_new", W, {P, P, W}),
+                                   {fns_.at(in.fn), twin_or_null(in.fn), word_const(static_cast<int64_t>(in.args.size()))});
         Value* p = as_ptr(clo);
-        for (size_t k = 0; k < in.args.size(); ++k) b_.CreateStore(load(in.args[k]), b_.CreateConstGEP1_64(W, p, k + 1));
+        for (size_t k = 0; k < in.args.size(); ++k)
+          b_.CreateStore(load(in.args[k]), b_.CreateConstGEP1_64(W, p, k + rt::kClosureHeader));
         store(in.dest, clo);
         return;
       }
       case Inst::Op::PatchClosure: {
         Value* p = as_ptr(load(in.args[0]));
-        b_.CreateStore(load(in.args[1]), b_.CreateConstGEP1_64(W, p, in.index + 1));
+        b_.CreateStore(load(in.args[1]), b_.CreateConstGEP1_64(W, p, in.index + rt::kClosureHeader));
         return;
       }
       case Inst::Op::If: {
@@ -528,7 +604,12 @@ class Gen {
       }
       case Inst::Op::Sample: {
         Value* v;
-        if (in.dist) {
+        if (ad_) {
+          v = in.dist ? b_.CreateCall(rt("rt_ad_sample_unboxed", W, {P, W, W, W, W, W, W, W, W, W}),
+                                      ad_dist_call(in, in.args.size(), word_const(in.index)))
+                      : b_.CreateCall(rt("rt_ad_sample", W, {P, W, W, W}),
+                                      {ctx_, load(in.args[0]), word_const(in.site), word_const(in.index)});
+        } else if (in.dist) {
           std::vector<Value*> args{ctx_, dist_ops(in.dist), word_const(in.site)};
           dist_args(in.dist, in.args, in.args.size(), args);
           args.push_back(word_const(in.index));
@@ -543,7 +624,12 @@ class Gen {
       }
       case Inst::Op::Observe: {
         Value* v;
-        if (in.dist) {
+        if (ad_) {
+          v = in.dist ? b_.CreateCall(rt("rt_ad_observe_unboxed", W, {P, W, W, W, W, W, W, W, W, W}),
+                                      ad_dist_call(in, in.args.size() - 1, load(in.args.back())))
+                      : b_.CreateCall(rt("rt_ad_observe", W, {P, W, W, W}),
+                                      {ctx_, load(in.args[0]), load(in.args[1]), word_const(in.site)});
+        } else if (in.dist) {
           std::vector<Value*> args{ctx_, dist_ops(in.dist), word_const(in.site)};
           dist_args(in.dist, in.args, in.args.size() - 1, args);
           args.push_back(load(in.args.back()));
@@ -557,7 +643,8 @@ class Gen {
         return;
       }
       case Inst::Op::Factor: {
-        Value* v = b_.CreateCall(rt("rt_factor", W, {P, D, W}), {ctx_, to_d(load(in.args[0])), word_const(in.site)});
+        Value* v = ad_ ? b_.CreateCall(rt("rt_ad_factor", W, {P, W, W}), {ctx_, load(in.args[0]), word_const(in.site)})
+                       : b_.CreateCall(rt("rt_factor", W, {P, D, W}), {ctx_, to_d(load(in.args[0])), word_const(in.site)});
         finish_site(in, v, true);
         return;
       }
@@ -638,8 +725,88 @@ class Gen {
     return to_w(b_.CreateCall(rt("rt_math_" + n, D, ps), ds));
   }
 
+  // --- real operations in a twin (runtime/Tape.h)
+  Value* is_var(Value* w) {
+    return b_.CreateICmpEQ(b_.CreateAnd(w, word_const(static_cast<int64_t>(rt::ad::kTagMask))),
+                           word_const(static_cast<int64_t>(rt::ad::kTag)));
+  }
+  // The double a twin's real word stands for.
+  Value* ad_value(Value* w) { return b_.CreateCall(rt("rt_ad_value", D, {W}), {w}); }
+  // A binary operation: inline on two plain doubles, on the tape otherwise.
+  Value* ad_binary(llvm::Instruction::BinaryOps op, const char* name, const Inst& in) {
+    Value* x = load(in.args[0]);
+    Value* y = load(in.args[1]);
+    BasicBlock* plain = block("ad_plain");
+    BasicBlock* tape = block("ad_tape");
+    BasicBlock* join = block("ad_done");
+    b_.CreateCondBr(b_.CreateOr(is_var(x), is_var(y)), tape, plain);
+    b_.SetInsertPoint(plain);
+    Value* r = to_w(b_.CreateBinOp(op, to_d(x), to_d(y)));
+    b_.CreateBr(join);
+    b_.SetInsertPoint(tape);
+    Value* t = b_.CreateCall(rt(std::string("rt_ad_") + name, W, {W, W}), {x, y});
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* v = b_.CreatePHI(W, 2);
+    v->addIncoming(r, plain);
+    v->addIncoming(t, tape);
+    return v;
+  }
+  Value* ad_call(const std::string& name, const Inst& in) {
+    std::vector<Value*> ws;
+    for (auto& a : in.args) ws.push_back(load(a));
+    return b_.CreateCall(rt("rt_ad_" + name, W, std::vector<llvm::Type*>(ws.size(), W)), ws);
+  }
+  Value* ad_fcmp(llvm::CmpInst::Predicate p, const Inst& in) {
+    return cmp(b_.CreateFCmp(p, ad_value(load(in.args[0])), ad_value(load(in.args[1]))));
+  }
+  // The twin's version of a primitive on reals; null for the others, which
+  // are the same in both versions (they move words without reading reals).
+  Value* ad_prim(const Inst& in) {
+    using Pr = Prim;
+    switch (in.prim) {
+      case Pr::FAdd: return ad_binary(llvm::Instruction::FAdd, "add", in);
+      case Pr::FSub: return ad_binary(llvm::Instruction::FSub, "sub", in);
+      case Pr::FMul: return ad_binary(llvm::Instruction::FMul, "mul", in);
+      case Pr::FDiv: return ad_binary(llvm::Instruction::FDiv, "div", in);
+      case Pr::FMod: return ad_call("fmod", in);
+      case Pr::FPow: return ad_call("pow", in);
+      case Pr::FNeg: return ad_call("neg", in);
+      case Pr::FLt: return ad_fcmp(llvm::CmpInst::FCMP_OLT, in);
+      case Pr::FLe: return ad_fcmp(llvm::CmpInst::FCMP_OLE, in);
+      case Pr::FGt: return ad_fcmp(llvm::CmpInst::FCMP_OGT, in);
+      case Pr::FGe: return ad_fcmp(llvm::CmpInst::FCMP_OGE, in);
+      case Pr::FEq: return ad_fcmp(llvm::CmpInst::FCMP_OEQ, in);
+      case Pr::FNe: return ad_fcmp(llvm::CmpInst::FCMP_UNE, in);
+      case Pr::DistNew:
+        return b_.CreateCall(rt("rt_ad_dist_new", W, {P, W, W, W, W, W, W, W, W}), ad_dist_call(in, in.args.size(), nullptr));
+      case Pr::Math: {
+        const std::string& n = in.name;
+        if (n == "iabs" || n == "imin" || n == "imax") return nullptr;
+        // Piecewise constant: the value only, a plain result.
+        if (n == "floor" || n == "ceil" || n == "round" || n == "is_nan") {
+          Value* x = ad_value(load(in.args[0]));
+          if (n == "is_nan") return cmp(b_.CreateFCmpUNO(x, x));
+          return to_w(intrinsic(n == "floor" ? llvm::Intrinsic::floor : n == "ceil" ? llvm::Intrinsic::ceil : llvm::Intrinsic::round, {x}));
+        }
+        return ad_call(n, in);
+      }
+      case Pr::Runtime: {
+        static const std::set<std::string> differentiated = {"sum_real", "logsumexp", "softmax", "real_to_int",
+                                                             "print", "to_string", "format_real", "log_density", "infer"};
+        if (!differentiated.count(in.name)) return nullptr;
+        std::vector<Value*> ws;
+        for (auto& a : in.args) ws.push_back(load(a));
+        return call_rt("ad_" + in.name, ws, in);
+      }
+      default: return nullptr;
+    }
+  }
+
   Value* prim(const Inst& in) {
     using Pr = Prim;
+    if (ad_)
+      if (Value* v = ad_prim(in)) return v;
     switch (in.prim) {
       case Pr::IAdd: return checked(llvm::Intrinsic::sadd_with_overflow, kOverflowAdd, load(in.args[0]), load(in.args[1]), in);
       case Pr::ISub: return checked(llvm::Intrinsic::ssub_with_overflow, kOverflowSub, load(in.args[0]), load(in.args[1]), in);

@@ -119,4 +119,9 @@ const MethodSpec* find_method(const std::string& name) {
   return nullptr;
 }
 
+bool method_needs_gradients(const std::string& name) {
+  const MethodSpec* m = find_method(name);
+  return m && m->gradients;
+}
+
 }  // namespace borel

@@ -51,9 +51,14 @@ struct MethodSpec {
   std::function<rt::Dist*(const MethodOptions&, rt::Model& model, const rt::TypeDesc& type, uint64_t seed,
                           int threads, bool progress)>
       run;
+  // Runs gradient-based inference: the program is compiled with
+  // differentiating twins (runtime/Tape.h).
+  bool gradients = false;
 };
 
 const std::vector<MethodSpec>& method_specs();
 const MethodSpec* find_method(const std::string& name);
+// Whether `name` is a method that needs gradients (false for unknown names).
+bool method_needs_gradients(const std::string& name);
 
 }  // namespace borel

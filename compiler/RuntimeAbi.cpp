@@ -123,12 +123,6 @@ Word* last_result_root() {
 // resources, so unwinding through them is safe.
 struct Unwind {};
 
-[[noreturn]] void fail(int64_t site, std::string message) {
-  RunState& s = state();
-  tls_error = std::move(message);
-  s.error_site = site;
-  throw Unwind{};
-}
 
 // Runs f; a C++ exception becomes a runtime error at `site`.
 template <class F>
@@ -344,6 +338,18 @@ rt::Step finish(Ctx& ctx, Word value) {
 
 }  // namespace
 
+void fail(int64_t site, std::string message) {
+  RunState& s = state();
+  tls_error = std::move(message);
+  s.error_site = site;
+  throw Unwind{};
+}
+
+void fail_with(int64_t site, const rt::RuntimeError& e) {
+  tls_where = e.where;
+  fail(e.where.empty() ? site : -2, e.message);
+}
+
 // ---------------------------------------------------------------- CompiledModel
 
 rt::Step CompiledModel::start(Ctx& ctx) {
@@ -372,6 +378,25 @@ rt::Step CompiledModel::resume(Ctx& ctx, rt::Cont* cont, Word value) {
 }
 
 std::string CompiledModel::site_location(rt::SiteId site) const { return rt::site_location(site); }
+
+rt::Step CompiledModel::start_twin(Ctx& ctx) {
+  const auto* c = rt::to_ptr<const rt::Closure>(closure_);
+  if (!c->twin)
+    throw rt::RuntimeError{"", "internal error: the program was compiled without differentiating versions"};
+  ctx.suspending = 0;
+  ctx.resuming = 0;
+  ctx.user_call_site = -1;
+  Word v = 0;
+  bool ok = false;
+  try {
+    ok = call_generated(&ctx, [&] { return reinterpret_cast<Entry>(c->twin)(&ctx, closure_); }, &v);
+  } catch (const StopRun&) {
+    ctx.suspend_requested = false;
+    return rt::Step{rt::Step::Kind::Done, 0, nullptr};
+  }
+  if (!ok) rethrow_error(ctx);
+  return rt::Step{rt::Step::Kind::Done, v, nullptr};
+}
 
 int64_t handler_inline_effects_offset() {
   static const int64_t offset = [] {
@@ -579,9 +604,10 @@ Word rt_aot_globals(int64_t n) {
 }
 
 // Memory.
-Word rt_closure_new(void* code, int64_t n) {
-  auto* c = static_cast<rt::Closure*>(rt::gc_alloc(sizeof(void*) + sizeof(Word) * static_cast<size_t>(n)));
+Word rt_closure_new(void* code, void* twin, int64_t n) {
+  auto* c = static_cast<rt::Closure*>(rt::gc_alloc(sizeof(rt::Closure) + sizeof(Word) * static_cast<size_t>(n)));
   c->code = code;
+  c->twin = twin;
   return rt::from_ptr(c);
 }
 Word rt_array_new(int64_t n) { return rt::from_ptr(rt::array_new(n)); }
@@ -946,7 +972,12 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_log_evidence), SYM(rt_mean), SYM(rt_ess), SYM(rt_samples), SYM(rt_weights),             SYM(rt_variance),       SYM(rt_log_density),
   };
 #undef SYM
-  return table;
+  static const std::map<std::string, void*> all = [] {
+    std::map<std::string, void*> m = table;
+    m.insert(gradient_symbols().begin(), gradient_symbols().end());
+    return m;
+  }();
+  return all;
 }
 
 }  // namespace borel::abi

@@ -48,6 +48,17 @@ enum OverflowOp : int64_t { kOverflowAdd, kOverflowSub, kOverflowMul, kOverflowN
 
 // Symbols the JIT must bind: name -> address of every rt_* function.
 const std::map<std::string, void*>& runtime_symbols();
+// The rt_ad_* functions the differentiating twins call (GradientAbi.cpp).
+const std::map<std::string, void*>& gradient_symbols();
+
+// For the runtime functions defined outside RuntimeAbi.cpp: a runtime error
+// at `site` (the program unwinds to the innermost start/resume), and the
+// same for an rt::RuntimeError raised by C++ code (its own location kept).
+[[noreturn]] void fail(int64_t site, std::string message);
+[[noreturn]] void fail_with(int64_t site, const rt::RuntimeError& e);
+// Thrown by a twin's effect whose handler asked to stop (a zero density):
+// start_twin returns at once.
+struct StopRun {};
 
 // Settings of the top-level run, read by runtime functions.
 struct RunOptions {
@@ -64,6 +75,7 @@ class CompiledModel final : public rt::Model {
   rt::Step start(rt::Ctx& ctx) override;
   rt::Step resume(rt::Ctx& ctx, rt::Cont* cont, rt::Word value) override;
   std::string site_location(rt::SiteId site) const override;
+  rt::Step start_twin(rt::Ctx& ctx) override;
 
  private:
   rt::Word closure_;

@@ -107,6 +107,14 @@ class Model {
   virtual Step resume(Ctx& ctx, Cont* cont, Word value) = 0;
   // Describes a site for messages ("model.brl:4:3").
   virtual std::string site_location(SiteId) const { return {}; }
+  // Runs the program's differentiating version (runtime/Tape.h) from the
+  // start to the end: every effect goes to ctx.handler, which must answer at
+  // once (it cannot suspend); a handler that sets ctx.suspend_requested
+  // stops the run there (a zero density), returning Done with value 0.
+  // Models without one throw rt::RuntimeError.
+  virtual Step start_twin(Ctx&) {
+    throw RuntimeError{"", "this model has no differentiable version (gradient-based inference needs a compiled Borel model)"};
+  }
 };
 
 }  // namespace borel::rt

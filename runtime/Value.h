@@ -65,11 +65,15 @@ struct Tuple {
 };
 Tuple* tuple_new(int64_t n);
 
-// A closure: code pointer followed by the captured environment. Compiled
-// functions take (Ctx*, Closure* self, args...) and return a Word.
+// A closure: code pointer, the code's differentiating twin (runtime/Tape.h;
+// null in programs without gradient-based inference), then the captured
+// environment. Compiled functions take (Ctx*, Closure* self, args...) and
+// return a Word.
 struct Closure {
   void* code;
+  void* twin;
   Word env[];
 };
+inline constexpr int64_t kClosureHeader = 2;  // words before env
 
 }  // namespace borel::rt

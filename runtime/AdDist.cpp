@@ -1,0 +1,233 @@
+// AdDist.cpp — see AdDist.h.
+#include "runtime/AdDist.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "runtime/Model.h"
+#include "runtime/Tape.h"
+
+namespace borel::rt::ad {
+
+namespace {
+
+Word param_word(const Dist& d, int k) { return from_real(d.p[k]); }
+const Array* array_at(const Dist& d, int j) { return to_ptr<const Array>(d.a[j]); }
+
+bool array_has_vars(const Array* a) {
+  if (!a) return false;
+  for (int64_t i = 0; i < a->len; ++i)
+    if (is_var(a->data[i])) return true;
+  return false;
+}
+bool matrix_has_vars(const Array* m) {
+  if (!m) return false;
+  for (int64_t i = 0; i < m->len; ++i)
+    if (array_has_vars(to_ptr<const Array>(m->data[i]))) return true;
+  return false;
+}
+const Array* plain_array(const Array* a) {
+  if (!array_has_vars(a)) return a;
+  Array* r = array_new_atomic(a->len);
+  for (int64_t i = 0; i < a->len; ++i) r->data[i] = from_real(value(a->data[i]));
+  return r;
+}
+const Array* plain_matrix(const Array* m) {
+  if (!matrix_has_vars(m)) return m;
+  Array* r = array_new(m->len);
+  for (int64_t i = 0; i < m->len; ++i) r->data[i] = from_ptr(plain_array(to_ptr<const Array>(m->data[i])));
+  return r;
+}
+
+// The array parameters in declaration order, with their kinds.
+template <class F>
+void for_each_array_param(const Dist& d, F f) {
+  int j = 0;
+  for (int k = 0; k < d.ops->nparams && j < 2; ++k) {
+    const Kind kind = d.ops->param_kinds[k];
+    if (kind == Kind::Real || kind == Kind::Int || kind == Kind::Bool) continue;
+    f(j, kind);
+    ++j;
+  }
+}
+
+bool is_mixture(const Dist& d) { return d.ops->support_kind == Support::Dependent; }
+const Dist& component(const Dist& d, int64_t k) { return *to_ptr<const Dist>(array_at(d, 1)->data[k]); }
+
+// log Σ_k w_k p_k(x) with the tape: weights and components may hold variables.
+Word mixture_log_density(const Dist& d, Word x) {
+  const Array* w = array_at(d, 0);
+  const Array* comps = array_at(d, 1);
+  const int64_t n = std::min(w ? w->len : 0, comps ? comps->len : 0);
+  std::vector<Word> terms(static_cast<size_t>(n));
+  double m = -INFINITY;
+  for (int64_t k = 0; k < n; ++k) {
+    terms[k] = add(log(w->data[k]), log_density(component(d, k), x));
+    m = std::max(m, value(terms[k]));
+  }
+  if (!std::isfinite(m)) return from_real(m);
+  // log-sum-exp: m + log Σ exp(t_k − m), with m a constant shift.
+  Word s = from_real(0.0);
+  for (int64_t k = 0; k < n; ++k) s = add(s, exp(sub(terms[k], from_real(m))));
+  return add(from_real(m), log(s));
+}
+
+}  // namespace
+
+bool has_vars(const Dist& d) {
+  for (int k = 0; k < 4; ++k)
+    if (is_var(param_word(d, k))) return true;
+  bool any = false;
+  for_each_array_param(d, [&](int j, Kind kind) {
+    const Array* a = array_at(d, j);
+    if (kind == Kind::RealArray) any = any || array_has_vars(a);
+    else if (kind == Kind::RealMatrix) any = any || matrix_has_vars(a);
+    else if (kind == Kind::DistArray && a)
+      for (int64_t i = 0; i < a->len; ++i) any = any || has_vars(*to_ptr<const Dist>(a->data[i]));
+  });
+  return any;
+}
+
+Dist plain(const Dist& d) {
+  if (!has_vars(d)) return d;
+  Dist r = d;
+  for (int k = 0; k < 4; ++k) r.p[k] = value(param_word(d, k));
+  for_each_array_param(d, [&](int j, Kind kind) {
+    const Array* a = array_at(d, j);
+    if (kind == Kind::RealArray) r.a[j] = from_ptr(plain_array(a));
+    else if (kind == Kind::RealMatrix) r.a[j] = from_ptr(plain_matrix(a));
+    else if (kind == Kind::DistArray && a) {
+      Array* c = array_new(a->len);
+      for (int64_t i = 0; i < a->len; ++i) c->data[i] = from_ptr(dist_box(plain(*to_ptr<const Dist>(a->data[i]))));
+      r.a[j] = from_ptr(c);
+    }
+  });
+  return r;
+}
+
+Word plain_value(Word v, const TypeDesc& t) {
+  switch (t.tag) {
+    case TypeDesc::Tag::Real: return from_real(value(v));
+    case TypeDesc::Tag::Array: {
+      const auto* a = to_ptr<const Array>(v);
+      if (!a || !t.elem) return v;
+      if (t.elem->tag == TypeDesc::Tag::Real) return from_ptr(plain_array(a));
+      if (t.elem->is_scalar() || t.elem->tag == TypeDesc::Tag::String) return v;
+      Array* r = array_new(a->len);
+      for (int64_t i = 0; i < a->len; ++i) r->data[i] = plain_value(a->data[i], *t.elem);
+      return from_ptr(r);
+    }
+    case TypeDesc::Tag::Tuple:
+    case TypeDesc::Tag::Record: {
+      const auto* tu = to_ptr<const Tuple>(v);
+      if (!tu) return v;
+      Tuple* r = tuple_new(static_cast<int64_t>(t.fields.size()));
+      for (size_t i = 0; i < t.fields.size(); ++i) r->fields[i] = plain_value(tu->fields[i], *t.fields[i]);
+      return from_ptr(r);
+    }
+    case TypeDesc::Tag::Dist: return v ? from_ptr(dist_box(plain(*to_ptr<const Dist>(v)))) : v;
+    default: return v;
+  }
+}
+
+Word plain_sample_value(const Dist& d, Word x) {
+  switch (d.ops->value_kind) {
+    case Kind::Real: return from_real(value(x));
+    case Kind::RealArray: return from_ptr(plain_array(to_ptr<const Array>(x)));
+    case Kind::Any:
+      if (is_mixture(d) && array_at(d, 1) && array_at(d, 1)->len > 0) return plain_sample_value(component(d, 0), x);
+      return x;
+    default: return x;
+  }
+}
+
+Word log_density(const Dist& d, Word x) {
+  if (is_mixture(d)) {
+    if (!has_vars(d) && plain_sample_value(d, x) == x) return from_real(d.ops->log_density(d, x));
+    return mixture_log_density(d, x);
+  }
+  const Dist pd = plain(d);
+  const Word px = plain_sample_value(d, x);
+  const bool x_vars = px != x;
+  if (!x_vars && !has_vars(d)) return from_real(d.ops->log_density(pd, px));
+  if (!d.ops->log_density_grad)
+    throw RuntimeError{"", std::string(d.ops->name) + " has no gradient: it cannot depend on a differentiated choice"};
+  // Partials of every real the density reads, then one tape node.
+  thread_local std::vector<Word> operands;
+  thread_local std::vector<double> partials;
+  operands.clear();
+  double dp[4] = {0, 0, 0, 0};
+  int64_t xlen = 0;
+  const auto* xa = d.ops->value_kind == Kind::RealArray ? to_ptr<const Array>(x) : nullptr;
+  if (d.ops->value_kind == Kind::Real) xlen = 1;
+  else if (xa) xlen = xa->len;
+  std::vector<double> dx(static_cast<size_t>(std::max<int64_t>(xlen, 1)), 0.0);
+  std::vector<double> da_store[2];
+  double* da[2] = {nullptr, nullptr};
+  for_each_array_param(d, [&](int j, Kind kind) {
+    const Array* a = array_at(d, j);
+    int64_t n = 0;
+    if (kind == Kind::RealArray && a) n = a->len;
+    else if (kind == Kind::RealMatrix && a)
+      for (int64_t i = 0; i < a->len; ++i) n += to_ptr<const Array>(a->data[i])->len;
+    da_store[j].assign(static_cast<size_t>(n), 0.0);
+    if (n) da[j] = da_store[j].data();
+  });
+  const double v = d.ops->log_density_grad(pd, px, dp, d.ops->value_kind == Kind::Real || xa ? dx.data() : nullptr, da);
+  partials.clear();
+  int np = 0;
+  for (int k = 0; k < d.ops->nparams; ++k) {
+    const Kind kind = d.ops->param_kinds[k];
+    if (kind != Kind::Real && kind != Kind::Int && kind != Kind::Bool) continue;
+    if (kind == Kind::Real) {
+      operands.push_back(param_word(d, np));
+      partials.push_back(dp[np]);
+    }
+    ++np;
+  }
+  if (d.ops->value_kind == Kind::Real) {
+    operands.push_back(x);
+    partials.push_back(dx[0]);
+  } else if (xa) {
+    for (int64_t i = 0; i < xa->len; ++i) {
+      operands.push_back(xa->data[i]);
+      partials.push_back(dx[static_cast<size_t>(i)]);
+    }
+  }
+  for_each_array_param(d, [&](int j, Kind kind) {
+    const Array* a = array_at(d, j);
+    if (!a || !da[j]) return;
+    size_t q = 0;
+    if (kind == Kind::RealArray)
+      for (int64_t i = 0; i < a->len; ++i) {
+        operands.push_back(a->data[i]);
+        partials.push_back(da[j][q++]);
+      }
+    else if (kind == Kind::RealMatrix)
+      for (int64_t i = 0; i < a->len; ++i) {
+        const auto* row = to_ptr<const Array>(a->data[i]);
+        for (int64_t c = 0; c < row->len; ++c) {
+          operands.push_back(row->data[c]);
+          partials.push_back(da[j][q++]);
+        }
+      }
+  });
+  if (!std::isfinite(v)) return from_real(v);
+  return current_tape()->record(v, operands.data(), partials.data(), operands.size());
+}
+
+Support support_of(const Dist& d) {
+  if (!is_mixture(d)) return d.ops->support_kind;
+  const Array* comps = array_at(d, 1);
+  if (!comps || comps->len == 0) return Support::Dependent;
+  const Support s = support_of(component(d, 0));
+  for (int64_t k = 1; k < comps->len; ++k)
+    if (support_of(component(d, k)) != s) return Support::Dependent;
+  // Supports that depend on parameters (interval, simplex) may differ between components.
+  if (s == Support::Interval || s == Support::Simplex || s == Support::RealVector) return Support::Dependent;
+  return s;
+}
+
+}  // namespace borel::rt::ad

@@ -1,0 +1,111 @@
+// Tape.h — reverse-mode automatic differentiation of compiled models.
+//
+// Gradient-based inference runs a second, differentiating version of the
+// program's functions (compiler/Codegen.cpp, the ".ad" twins). In it a real
+// is still one word (runtime/Value.h), in one of two forms:
+//   * a plain double — a constant as far as the gradient goes (data, literals,
+//     anything not computed from a differentiated choice);
+//   * a tape variable — a signalling-NaN bit pattern (kTag | node index) that
+//     no floating-point operation produces (they only make quiet NaNs), so the
+//     two forms never collide and data needs no conversion.
+// Every real operation of the twin calls into this file when an operand is a
+// variable: it computes the value, records the partial derivatives with
+// respect to its variable operands as edges to a new node, and returns the
+// node. Nodes are appended in evaluation order, so one reverse sweep
+// (backward) propagates adjoints: the arena tape of Stan Math, without
+// pointers (a node is an index), reset between evaluations.
+//
+// Guarantees: an operation on plain operands returns a plain result and
+// records nothing; value(w) of a plain word is the double itself; a tape
+// belongs to one thread (set_current_tape) and to one evaluation.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+#include "runtime/Value.h"
+
+namespace borel::rt::ad {
+
+inline constexpr uint64_t kTagMask = 0xFFFF000000000000ULL;
+inline constexpr uint64_t kTag = 0x7FF4000000000000ULL;  // exponent all ones, quiet bit clear
+
+inline bool is_var(Word w) { return (static_cast<uint64_t>(w) & kTagMask) == kTag; }
+inline uint32_t index_of(Word w) { return static_cast<uint32_t>(w); }
+inline Word var_word(uint32_t i) { return static_cast<Word>(kTag | i); }
+
+class Tape {
+ public:
+  // Forgets every node (keeps the memory).
+  void clear();
+  // A new independent variable with value v.
+  Word leaf(double v);
+  // The result of an operation: value v with the given partial derivatives
+  // with respect to its operands. Plain operands are skipped; with none left
+  // the result is the plain double v.
+  Word record(double v, std::initializer_list<std::pair<Word, double>> operands);
+  Word record(double v, const Word* operands, const double* partials, size_t n);
+  double value(Word w) const {
+    return is_var(w) ? nodes_[index_of(w)].value : to_real(w);
+  }
+  // Sets d out / d out = 1 and propagates to every node before it.
+  void backward(Word out);
+  // d out / d w after backward (0 for a plain word).
+  double adjoint(Word w) const { return is_var(w) ? nodes_[index_of(w)].adjoint : 0.0; }
+  size_t size() const { return nodes_.size(); }
+
+ private:
+  struct Node {
+    double value;
+    double adjoint;
+    uint32_t edges_begin, edges_end;
+  };
+  struct Edge {
+    uint32_t operand;
+    double partial;
+  };
+  Word push(double v, uint32_t edges_begin);
+  std::vector<Node> nodes_;
+  std::vector<Edge> edges_;
+};
+
+// The tape the running thread's differentiated code records on (null when
+// none is being recorded).
+Tape* current_tape();
+void set_current_tape(Tape* t);
+
+// Value of a word in the twin: the node's value or the plain double.
+inline double value(Word w) { return is_var(w) ? current_tape()->value(w) : to_real(w); }
+
+// The operations the twins call (and the C++ side of gradient inference
+// uses): each returns a plain result when every operand is plain.
+Word add(Word a, Word b);
+Word sub(Word a, Word b);
+Word mul(Word a, Word b);
+Word div(Word a, Word b);
+Word neg(Word a);
+Word pow(Word a, Word b);
+Word fmod(Word a, Word b);
+Word exp(Word a);
+Word log(Word a);
+Word log1p(Word a);
+Word expm1(Word a);
+Word sqrt(Word a);
+Word sin(Word a);
+Word cos(Word a);
+Word tan(Word a);
+Word atan(Word a);
+Word tanh(Word a);
+Word lgamma(Word a);
+Word digamma(Word a);
+Word sigmoid(Word a);
+Word logit(Word a);
+Word atan2(Word y, Word x);
+Word abs(Word a);
+Word min(Word a, Word b);
+Word max(Word a, Word b);
+Word log_sigmoid(Word a);  // log(sigmoid(a)), stable
+Word constant(double v);   // a plain word
+
+}  // namespace borel::rt::ad
