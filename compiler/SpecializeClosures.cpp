@@ -6,6 +6,8 @@
 #include <set>
 #include <tuple>
 
+#include "runtime/Value.h"
+
 namespace borel {
 namespace {
 
@@ -199,8 +201,8 @@ class Specialiser {
     for (size_t k = 0; k < l.captures.size(); ++k) {
       Inst g;
       g.op = Inst::Op::Prim;
-      g.prim = Prim::TupleGet;  // the closure is [code, env...]
-      g.index = static_cast<int64_t>(k) + 1;
+      g.prim = Prim::TupleGet;  // the closure is [code, twin, env...] (runtime/Value.h)
+      g.index = static_cast<int64_t>(k) + rt::kClosureHeader;
       g.dest = map[static_cast<size_t>(l.captures[k])];
       g.args = {call.args[0]};
       g.loc = call.loc;
