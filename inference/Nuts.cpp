@@ -146,7 +146,8 @@ class NutsTransition::Impl {
     }
     Eigen::MatrixXd a = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
                                                        Eigen::RowMajor>>(m.data(), n, n);
-    if (!a.allFinite()) throw method_error("nuts", "the dense inverse metric has a non-finite entry");
+    if (!a.allFinite())
+      throw method_error("nuts", "the dense inverse metric has a non-finite entry");
     const double scale = a.cwiseAbs().maxCoeff();
     if ((a - a.transpose()).cwiseAbs().maxCoeff() > 1e-12 * scale)
       throw method_error("nuts", "the dense inverse metric is not symmetric");
@@ -347,7 +348,7 @@ class NutsTransition::Impl {
       log_sum_weight = log_sum_exp(log_sum_weight, H0 - h);
       sum_metro_prob += H0 - h > 0 ? 1.0 : std::exp(H0 - h);
       z_propose = z_;
-      sharp(z_.p, ps_beg);
+      ps_beg = tmp_;  // energy() left M⁻¹ p there
       ps_end = ps_beg;
       rho += z_.p;
       p_beg = z_.p;
@@ -464,7 +465,8 @@ NutsChainResult nuts_chain(GradientTarget& target, rt::Rng& rng, std::span<const
                                    ": it must be finite");
   }
   for (double g : grad) {
-    if (!std::isfinite(g)) throw method_error("nuts", "the gradient at the initial point is not finite");
+    if (!std::isfinite(g))
+      throw method_error("nuts", "the gradient at the initial point is not finite");
   }
 
   const bool adapt = settings.adapt && settings.warmup > 0;

@@ -22,7 +22,6 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
