@@ -319,7 +319,8 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
     elbo = e.elbo(q);
     if (!(elbo > -kInf)) throw elbo_error(it);
     r.elbo_trace.push_back(elbo);
-    const double change = std::fabs((prev - elbo) / elbo);
+    double change = std::fabs((prev - elbo) / elbo);
+    if (std::isnan(change)) change = kInf;  // 0 / 0: no evidence of convergence
     if (changes.size() < window) {
       changes.push_back(change);
     } else {

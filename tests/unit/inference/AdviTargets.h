@@ -1,7 +1,7 @@
 // AdviTargets.h — hand-written GradientTargets with known answers, for the
 // ADVI tests: Gaussians (diagonal and correlated), independent Student-t,
 // a truncated normal (zero density on part of the line), a target with no
-// density anywhere and one that throws.
+// density anywhere, one with a wrong gradient and one that throws.
 #pragma once
 
 #include <cmath>
@@ -103,6 +103,19 @@ class TruncatedNormal : public GradientTarget {
 
  private:
   double lower_;
+};
+
+// A flat log density (0) that reports the gradient of N(0, 0.1^2) instead
+// (a bug in a model's derivative). The ELBO is then q's entropy, exactly,
+// with no Monte Carlo noise, and ascent along the reported gradient shrinks
+// q: every step size makes the ELBO worse.
+class WrongGradient : public GradientTarget {
+ public:
+  size_t dimension() const override { return 1; }
+  double log_density_gradient(const double* q, double* grad) override {
+    grad[0] = -100 * q[0];
+    return 0.0;
+  }
 };
 
 // Zero density everywhere.

@@ -383,6 +383,13 @@ TEST_CASE("advi: draws of zero density are redrawn; a target with none left thro
     CHECK(error_of([&] { advi(target, rng, std::vector<double>{0, 0}, AdviSettings{}); })
               .find("every draw of an ELBO estimate had zero density") != std::string::npos);
   }
+  SUBCASE("eta adapted, but every step size makes the ELBO worse") {
+    test::WrongGradient target;
+    rt::Rng rng(65);
+    CHECK(error_of([&] { advi(target, rng, std::vector<double>{0}, AdviSettings{}); }) ==
+          "advi: every step size tried (100, 10, 1, 0.1, 0.01) made the ELBO worse than at the "
+          "start; the model may be ill-conditioned or misspecified (or give eta)");
+  }
   SUBCASE("the target's own errors propagate unchanged") {
     test::ThrowingTarget target;
     rt::Rng rng(64);
