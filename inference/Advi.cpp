@@ -1,0 +1,358 @@
+// Advi.cpp — ADVI (Advi.h): the Gaussian families, the ELBO and its
+// gradient, Stan's step-size adaptation and the convergence rule.
+#include "inference/Advi.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <iterator>
+#include <string>
+
+#include "inference/Errors.h"
+#include "inference/ParetoK.h"
+
+namespace borel::inference {
+
+namespace {
+
+constexpr const char* kMethod = "advi";
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kLog2Pi = 1.8378770664093454836;  // log(2 pi)
+constexpr int kMaxRejectsInARow = 100;
+constexpr int kAdaptIterations = 50;
+constexpr double kAdaptEtas[] = {100.0, 10.0, 1.0, 0.1, 0.01};
+
+// The variational family's parameters as one flat vector (what the optimiser
+// sees): mu[0..n), then MeanField: omega[0..n); FullRank: the rows of L's
+// lower triangle, entry (i, j <= i) at n + i (i + 1) / 2 + j, the diagonal
+// entries holding log L_ii.
+class Family {
+ public:
+  Family(AdviFamily kind, size_t n) : kind_(kind), n_(n) {
+    params_.assign(n + (kind == AdviFamily::MeanField ? n : n * (n + 1) / 2), 0.0);
+  }
+
+  size_t size() const { return params_.size(); }
+  std::vector<double>& params() { return params_; }
+
+  void init(std::span<const double> mean) {
+    std::fill(params_.begin(), params_.end(), 0.0);  // log-scales 0: L = I
+    std::copy(mean.begin(), mean.end(), params_.begin());
+  }
+
+  // z = mu + L eta.
+  void transform(const double* eta, double* z) const {
+    const double* mu = params_.data();
+    const double* p = params_.data() + n_;
+    if (kind_ == AdviFamily::MeanField) {
+      for (size_t i = 0; i < n_; ++i) z[i] = mu[i] + std::exp(p[i]) * eta[i];
+      return;
+    }
+    for (size_t i = 0; i < n_; ++i) {
+      const double* row = p + i * (i + 1) / 2;
+      double s = mu[i] + std::exp(row[i]) * eta[i];
+      for (size_t j = 0; j < i; ++j) s += row[j] * eta[j];
+      z[i] = s;
+    }
+  }
+
+  // sum_i log L_ii.
+  double log_det() const {
+    const double* p = params_.data() + n_;
+    double s = 0.0;
+    for (size_t i = 0; i < n_; ++i) s += kind_ == AdviFamily::MeanField ? p[i] : p[i * (i + 3) / 2];
+    return s;
+  }
+
+  double entropy() const { return log_det() + 0.5 * static_cast<double>(n_) * (1.0 + kLog2Pi); }
+
+  // log q(mu + L eta).
+  double log_q(const double* eta) const {
+    double ss = 0.0;
+    for (size_t i = 0; i < n_; ++i) ss += eta[i] * eta[i];
+    return -0.5 * ss - log_det() - 0.5 * static_cast<double>(n_) * kLog2Pi;
+  }
+
+  // Adds the reparameterisation gradient of log p(mu + L eta) given
+  // g = grad log p there: d/dmu = g, d/dL_ij = g_i eta_j, and through the
+  // log of a diagonal entry d/dlog L_ii = g_i eta_i L_ii.
+  void accumulate(const double* eta, const double* g, double* out) const {
+    const double* p = params_.data() + n_;
+    for (size_t i = 0; i < n_; ++i) out[i] += g[i];
+    double* o = out + n_;
+    if (kind_ == AdviFamily::MeanField) {
+      for (size_t i = 0; i < n_; ++i) o[i] += g[i] * eta[i] * std::exp(p[i]);
+      return;
+    }
+    for (size_t i = 0; i < n_; ++i) {
+      const size_t r = i * (i + 1) / 2;
+      for (size_t j = 0; j < i; ++j) o[r + j] += g[i] * eta[j];
+      o[r + i] += g[i] * eta[i] * std::exp(p[r + i]);
+    }
+  }
+
+  // d entropy / d log L_ii = 1.
+  void add_entropy_gradient(double* out) const {
+    double* o = out + n_;
+    for (size_t i = 0; i < n_; ++i) o[kind_ == AdviFamily::MeanField ? i : i * (i + 3) / 2] += 1.0;
+  }
+
+  std::vector<double> scale() const {
+    const double* p = params_.data() + n_;
+    if (kind_ == AdviFamily::MeanField) {
+      std::vector<double> sd(n_);
+      for (size_t i = 0; i < n_; ++i) sd[i] = std::exp(p[i]);
+      return sd;
+    }
+    std::vector<double> l(n_ * n_, 0.0);
+    for (size_t i = 0; i < n_; ++i) {
+      const double* row = p + i * (i + 1) / 2;
+      for (size_t j = 0; j < i; ++j) l[i * n_ + j] = row[j];
+      l[i * n_ + i] = std::exp(row[i]);
+    }
+    return l;
+  }
+
+  bool finite() const {
+    return std::all_of(params_.begin(), params_.end(), [](double v) { return std::isfinite(v); });
+  }
+
+ private:
+  AdviFamily kind_;
+  size_t n_;
+  std::vector<double> params_;
+};
+
+// The ELBO, its gradient and the draws, sharing scratch space and the count
+// of target evaluations.
+class Elbo {
+ public:
+  Elbo(GradientTarget& target, rt::Rng& rng, const AdviSettings& s, size_t n)
+      : target_(target), rng_(rng), s_(s), n_(n), eta_(n), z_(n), g_(n) {}
+
+  long evaluations() const { return evaluations_; }
+
+  // log p(z) with the gradient in g_; -inf for a zero density and for a
+  // non-finite value or gradient (treated alike: such a draw is unusable).
+  double log_p(bool need_gradient) {
+    ++evaluations_;
+    const double lp = target_.log_density_gradient(z_.data(), g_.data());
+    if (!std::isfinite(lp)) return -kInf;
+    if (need_gradient)
+      for (double v : g_)
+        if (!std::isfinite(v)) return -kInf;
+    return lp;
+  }
+
+  void draw(const Family& q) {
+    for (size_t i = 0; i < n_; ++i) eta_[i] = rng_.normal();
+    q.transform(eta_.data(), z_.data());
+  }
+
+  // The ELBO gradient estimate into grad; false when kMaxRejectsInARow
+  // draws in a row were unusable.
+  bool gradient(const Family& q, std::vector<double>& grad) {
+    std::fill(grad.begin(), grad.end(), 0.0);
+    for (int s = 0; s < s_.grad_samples; ++s) {
+      int rejects = 0;
+      for (;;) {
+        draw(q);
+        if (log_p(true) > -kInf) break;
+        if (++rejects >= kMaxRejectsInARow) return false;
+      }
+      q.accumulate(eta_.data(), g_.data(), grad.data());
+    }
+    const double inv = 1.0 / s_.grad_samples;
+    for (double& v : grad) v *= inv;
+    q.add_entropy_gradient(grad.data());
+    return true;
+  }
+
+  // The ELBO estimate; -inf once elbo_samples draws have been dropped.
+  double elbo(const Family& q) {
+    double sum = 0.0;
+    int dropped = 0;
+    for (int i = 0; i < s_.elbo_samples;) {
+      draw(q);
+      const double lp = log_p(false);
+      if (lp > -kInf) {
+        sum += lp;
+        ++i;
+      } else if (++dropped >= s_.elbo_samples) {
+        return -kInf;
+      }
+    }
+    return sum / s_.elbo_samples + q.entropy();
+  }
+
+  const std::vector<double>& eta() const { return eta_; }
+  const std::vector<double>& z() const { return z_; }
+
+ private:
+  GradientTarget& target_;
+  rt::Rng& rng_;
+  const AdviSettings& s_;
+  size_t n_;
+  std::vector<double> eta_, z_, g_;
+  long evaluations_ = 0;
+};
+
+void validate(const GradientTarget& target, std::span<const double> init_mean,
+              const AdviSettings& s) {
+  if (s.family != AdviFamily::MeanField && s.family != AdviFamily::FullRank)
+    throw method_error(kMethod, "unknown variational family");
+  if (s.optimiser != OptimiserKind::Sgd && s.optimiser != OptimiserKind::Adam &&
+      s.optimiser != OptimiserKind::StanAdagrad)
+    throw method_error(kMethod, "unknown optimiser");
+  require_at_least(kMethod, "grad_samples", s.grad_samples, 1);
+  require_at_least(kMethod, "elbo_samples", s.elbo_samples, 1);
+  require_at_least(kMethod, "eval_elbo", s.eval_elbo, 1);
+  require_at_least(kMethod, "max_iterations", s.max_iterations, 1);
+  require_at_least(kMethod, "output_draws", s.output_draws, 0);
+  if (!(std::isfinite(s.tol_rel_obj) && s.tol_rel_obj > 0))
+    throw method_error(kMethod, "tol_rel_obj is " + std::to_string(s.tol_rel_obj) +
+                                    ", but must be finite and positive");
+  if (!std::isfinite(s.eta))
+    throw method_error(kMethod, "eta is " + std::to_string(s.eta) +
+                                    ", but must be finite (positive: the step size; <= 0: adapt it)");
+  const size_t n = target.dimension();
+  if (n == 0) throw method_error(kMethod, "the target has dimension 0: nothing to fit");
+  if (init_mean.size() != n)
+    throw method_error(kMethod, "init_mean has " + std::to_string(init_mean.size()) +
+                                    " values, but the target has dimension " + std::to_string(n));
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(init_mean[i]))
+      throw method_error(kMethod, "init_mean[" + std::to_string(i) + "] is not finite");
+}
+
+rt::RuntimeError rejects_error(int iteration) {
+  return method_error(kMethod, std::to_string(kMaxRejectsInARow) +
+                                   " draws in a row from the approximation had zero density or a "
+                                   "non-finite log density or gradient (iteration " +
+                                   std::to_string(iteration) +
+                                   "); the model may be misspecified or badly initialised");
+}
+
+rt::RuntimeError elbo_error(int iteration) {
+  return method_error(kMethod, "every draw of an ELBO estimate had zero density or a non-finite log "
+                               "density (iteration " + std::to_string(iteration) +
+                                   "); the model may be misspecified or badly initialised");
+}
+
+// Stan's adapt_eta (see Advi.h). Throws when no eta improves on the start.
+double adapt_eta(Family& q, Elbo& e, std::span<const double> init_mean, const AdviSettings& s) {
+  q.init(init_mean);
+  const double elbo_init = e.elbo(q);
+  if (!(elbo_init > -kInf)) throw elbo_error(0);
+  std::vector<double> grad(q.size());
+  double elbo_best = -std::numeric_limits<double>::max();
+  double eta_best = kAdaptEtas[0];
+  const size_t count = std::size(kAdaptEtas);
+  for (size_t t = 0; t < count; ++t) {
+    const double eta = kAdaptEtas[t];
+    q.init(init_mean);
+    Optimiser opt(s.optimiser, q.size(), eta);
+    double elbo = -kInf;
+    bool ok = true;
+    for (int it = 0; it < kAdaptIterations && ok; ++it) {
+      ok = e.gradient(q, grad);
+      if (ok) {
+        opt.step(q.params(), grad);
+        ok = q.finite();
+      }
+    }
+    if (ok) elbo = e.elbo(q);
+    if (std::isnan(elbo)) elbo = -kInf;
+    // Worse than the best so far, which itself beat the start: stop here.
+    if (elbo < elbo_best && elbo_best > elbo_init) break;
+    if (t + 1 < count) {
+      elbo_best = elbo;
+      eta_best = eta;
+    } else if (elbo > elbo_init) {
+      eta_best = eta;
+    } else {
+      throw method_error(kMethod, "every step size tried (100, 10, 1, 0.1, 0.01) made the ELBO worse "
+                                  "than at the start; the model may be ill-conditioned or "
+                                  "misspecified (or give eta)");
+    }
+  }
+  return eta_best;
+}
+
+double median(std::vector<double> v) {
+  const size_t n = v.size();
+  std::sort(v.begin(), v.end());
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> init_mean,
+                const AdviSettings& settings, const std::function<void(int, int)>& progress) {
+  validate(target, init_mean, settings);
+  const size_t n = target.dimension();
+  Family q(settings.family, n);
+  Elbo e(target, rng, settings, n);
+  AdviResult r;
+
+  r.step_size = settings.eta > 0 ? settings.eta : adapt_eta(q, e, init_mean, settings);
+
+  q.init(init_mean);
+  Optimiser opt(settings.optimiser, q.size(), r.step_size);
+  std::vector<double> grad(q.size());
+  const size_t window = static_cast<size_t>(
+      std::max(0.1 * settings.max_iterations / settings.eval_elbo, 2.0));
+  std::vector<double> changes;  // circular buffer of relative ELBO changes
+  size_t next = 0;
+  double elbo = 0.0;  // Stan's starting value: the first change is 1
+  int it = 0;
+  while (it < settings.max_iterations) {
+    ++it;
+    if (!e.gradient(q, grad)) throw rejects_error(it);
+    opt.step(q.params(), grad);
+    if (!q.finite())
+      throw method_error(kMethod, "the variational parameters became non-finite at iteration " +
+                                      std::to_string(it) + " (step size " +
+                                      std::to_string(r.step_size) + " too large?)");
+    if (it % settings.eval_elbo != 0) continue;
+    const double prev = elbo;
+    elbo = e.elbo(q);
+    if (!(elbo > -kInf)) throw elbo_error(it);
+    r.elbo_trace.push_back(elbo);
+    double change = std::fabs((prev - elbo) / elbo);
+    if (std::isnan(change)) change = kInf;  // 0 / 0: no evidence of convergence
+    if (changes.size() < window) {
+      changes.push_back(change);
+    } else {
+      changes[next] = change;
+    }
+    next = (next + 1) % window;
+    if (progress) progress(it, settings.max_iterations);
+    if (changes.size() == window) {
+      double mean = 0.0;
+      for (double c : changes) mean += c;
+      mean /= static_cast<double>(window);
+      if (mean < settings.tol_rel_obj || median(changes) < settings.tol_rel_obj) {
+        r.converged = true;
+        break;
+      }
+    }
+  }
+  r.iterations = it;
+  r.mean.assign(q.params().begin(), q.params().begin() + n);
+  r.scale = q.scale();
+
+  const size_t draws = static_cast<size_t>(settings.output_draws);
+  r.draws.resize(draws * n);
+  r.log_weights.resize(draws);
+  for (size_t d = 0; d < draws; ++d) {
+    e.draw(q);
+    std::copy(e.z().begin(), e.z().end(), r.draws.begin() + d * n);
+    r.log_weights[d] = e.log_p(false) - q.log_q(e.eta().data());
+  }
+  r.pareto_k = pareto_k(r.log_weights);
+  r.gradient_evaluations = e.evaluations();
+  return r;
+}
+
+}  // namespace borel::inference
