@@ -76,10 +76,8 @@ inline double digamma(double x) {
   }
   const double inv = 1 / x;
   const double inv2 = inv * inv;
-  const double series =
-      inv2 * (1.0 / 12 -
-              inv2 * (1.0 / 120 -
-                      inv2 * (1.0 / 252 - inv2 * (1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 - inv2 / 12))))));
+  const double tail = 1.0 / 240 - inv2 * (1.0 / 132 - inv2 * (691.0 / 32760 - inv2 / 12));
+  const double series = inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 * tail)));
   return shift + std::log(x) - 0.5 * inv - series;
 }
 

@@ -35,7 +35,8 @@ double log_density_grad(const Dist& d, Word x, double* dp, double* dx, double* c
   const double z = (rt::to_real(x) - d.p[1]) / sigma;
   const double r = std::fabs(z) < 1e100 ? z / (nu + z * z) : 1 / (z + nu / z);  // z / (nu + z^2)
   const double q = z * r;
-  dp[0] = 0.5 * (digamma(0.5 * (nu + 1)) - digamma(0.5 * nu) - 1 / nu - log1p_square_over(z, nu) + (nu + 1) * q / nu);
+  dp[0] = 0.5 * (digamma(0.5 * (nu + 1)) - digamma(0.5 * nu) - 1 / nu - log1p_square_over(z, nu) +
+                 (nu + 1) * q / nu);
   dp[1] = (nu + 1) * r / sigma;
   dp[2] = ((nu + 1) * q - 1) / sigma;
   if (dx) dx[0] = -dp[1];

@@ -1,12 +1,11 @@
 // DigammaTest.cpp — digamma and digamma_diff (Special.h), which the
 // log-density gradients use, against Boost.Math's digamma.
-#include <boost/math/special_functions/digamma.hpp>
+#include <doctest/doctest.h>
 
+#include <boost/math/special_functions/digamma.hpp>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
-
-#include <doctest/doctest.h>
 
 #include "stdlib/distributions/Special.h"
 
@@ -24,8 +23,8 @@ double bound(double x) { return 14 * DBL_EPSILON * (1 / x + std::fabs(std::log(x
 }  // namespace
 
 TEST_CASE("digamma: against Boost.Math over (0, inf)") {
-  for (double x : {1e-300, 1e-8, 1e-3, 0.1, 0.5, 1.0, 1.4616321449683623, 2.5, 9.5, 9.999999, 10.0, 10.5, 37.0,
-                   1e3, 1e8, 1e15, 1e300}) {
+  for (double x : {1e-300, 1e-8, 1e-3, 0.1, 0.5, 1.0, 1.4616321449683623, 2.5, 9.5, 9.999999, 10.0,
+                   10.5, 37.0, 1e3, 1e8, 1e15, 1e300}) {
     INFO("x = ", x);
     const double expected = boost::math::digamma(x);
     CHECK(std::fabs(borel::dist::digamma(x) - expected) <= bound(x));
