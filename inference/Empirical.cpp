@@ -111,6 +111,9 @@ const rt::DistOps empirical_ops = {
     in_support,
     mean,
     variance,
+    // A finite set of atoms: nothing to transform, nothing to differentiate.
+    rt::Support::Discrete,
+    nullptr,
 };
 
 bool values_equal(Word a, Word b, const TypeDesc* t) {

@@ -19,6 +19,14 @@ double log_density(const Dist& d, Word x) {
 // The support is where the probability is positive: {false} when p = 0.
 bool in_support(const Dist& d, Word x) { return (x == 1 && d.p[0] > 0) || (x == 0 && d.p[0] < 1); }
 
+// d/dp = 1 / p at true, -1 / (1 - p) at false; no value derivative (discrete).
+double log_density_grad(const Dist& d, Word x, double* dp, double*, double* const*) {
+  const double lp = log_density(d, x);
+  if (!(lp > -kInf)) return lp;
+  dp[0] = x == 1 ? 1 / d.p[0] : -1 / (1 - d.p[0]);
+  return lp;
+}
+
 double mean(const Dist& d) { return d.p[0]; }
 
 double variance(const Dist& d) { return d.p[0] * (1 - d.p[0]); }
@@ -28,6 +36,7 @@ double variance(const Dist& d) { return d.p[0] * (1 - d.p[0]); }
 extern const DistOps bernoulli_ops = {
     kName, 1, {"p"}, {Kind::Real}, Kind::Bool, "{false, true}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Discrete, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -21,6 +21,19 @@ bool in_support(const Dist&, Word x) {
   return v > 0 && v < 1;
 }
 
+// d/da = log x - psi(a) + psi(a + b), d/db = log(1 - x) - psi(b) + psi(a + b),
+// d/dx = (a - 1) / x - (b - 1) / (1 - x).
+double log_density_grad(const Dist& d, Word w, double* dp, double* dx, double* const*) {
+  const double lp = log_density(d, w);
+  if (!(lp > -kInf)) return lp;
+  const double x = rt::to_real(w), a = d.p[0], b = d.p[1];
+  const double psi_ab = digamma(a + b);
+  dp[0] = std::log(x) - digamma(a) + psi_ab;
+  dp[1] = std::log1p(-x) - digamma(b) + psi_ab;
+  if (dx) dx[0] = (a - 1) / x - (b - 1) / (1 - x);
+  return lp;
+}
+
 double mean(const Dist& d) { return d.p[0] / (d.p[0] + d.p[1]); }
 
 double variance(const Dist& d) {
@@ -33,6 +46,7 @@ double variance(const Dist& d) {
 extern const DistOps beta_ops = {
     kName, 2, {"a", "b"}, {Kind::Real, Kind::Real}, Kind::Real, "(0, 1)",
     check, sample, log_density, in_support, mean, variance,
+    Support::UnitInterval, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -25,6 +25,19 @@ bool in_support(const Dist& d, Word k) {
   return (k == 0 || p > 0) && (k == n || p < 1);  // p = 0 or 1: a point mass
 }
 
+// k log p + (n - k) log(1 - p) + const: d/dp = k / p - (n - k) / (1 - p), each
+// term absent when its count is 0 (so p = 0 or 1 at a point mass stays finite);
+// n is an int (d/dn = 0).
+double log_density_grad(const Dist& d, Word k, double* dp, double*, double* const*) {
+  const double lp = log_density(d, k);
+  if (!(lp > -kInf)) return lp;
+  const double p = d.p[1], successes = static_cast<double>(k);
+  const double failures = static_cast<double>(int_param(d, 0) - k);
+  dp[0] = 0;
+  dp[1] = (successes > 0 ? successes / p : 0.0) - (failures > 0 ? failures / (1 - p) : 0.0);
+  return lp;
+}
+
 double mean(const Dist& d) { return d.p[0] * d.p[1]; }
 
 double variance(const Dist& d) { return d.p[0] * d.p[1] * (1 - d.p[1]); }
@@ -102,6 +115,7 @@ int64_t binomial_sample(Rng& rng, int64_t n, double p) {
 extern const DistOps binomial_ops = {
     kName, 2, {"n", "p"}, {Kind::Int, Kind::Real}, Kind::Int, "{0, ..., n}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Discrete, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -25,6 +25,19 @@ bool in_support(const Dist& d, Word k) {
   return k >= 0 && k < probs->len && rt::array_real(probs, k) > 0;
 }
 
+// log probs[k]: d/dprobs[k] = 1 / probs[k], 0 for the other entries (the
+// probabilities are used as given, not renormalised, so no cross terms).
+double log_density_grad(const Dist& d, Word k, double*, double*, double* const* da) {
+  const double lp = log_density(d, k);
+  if (!(lp > -kInf)) return lp;
+  if (da && da[0]) {
+    const Array* probs = array_param(d, 0);
+    for (int64_t i = 0; i < probs->len; ++i) da[0][i] = 0;
+    da[0][k] = 1 / rt::array_real(probs, k);
+  }
+  return lp;
+}
+
 double mean(const Dist& d) {
   const Array* probs = array_param(d, 0);
   double m = 0;
@@ -48,6 +61,7 @@ double variance(const Dist& d) {
 extern const DistOps categorical_ops = {
     kName, 1, {"probs"}, {Kind::RealArray}, Kind::Int, "{0, ..., K-1}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Discrete, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -63,6 +63,26 @@ double log_density(const Dist& d, Word w) {
   return result + log_gamma(alpha_sum);
 }
 
+// The density's formula differentiated coordinate by coordinate, as if x were
+// unconstrained (the simplex transform, inference/Transforms.h, supplies the
+// constraint): d/dx_i = (alpha_i - 1) / x_i,
+// d/dalpha_i = log x_i - psi(alpha_i) + psi(sum alpha).
+double log_density_grad(const Dist& d, Word w, double*, double* dx, double* const* da) {
+  const double lp = log_density(d, w);
+  if (!(lp > -kInf)) return lp;
+  const Array* alpha = array_param(d, 0);
+  const auto* x = rt::to_ptr<const Array>(w);
+  double alpha_sum = 0;
+  for (int64_t i = 0; i < alpha->len; ++i) alpha_sum += rt::array_real(alpha, i);
+  const double psi_sum = digamma(alpha_sum);
+  for (int64_t i = 0; i < alpha->len; ++i) {
+    const double a = rt::array_real(alpha, i), xi = rt::array_real(x, i);
+    if (dx) dx[i] = (a - 1) / xi;
+    if (da && da[0]) da[0][i] = std::log(xi) - digamma(a) + psi_sum;
+  }
+  return lp;
+}
+
 double mean(const Dist&) { return kNaN; }
 
 double variance(const Dist&) { return kNaN; }
@@ -72,6 +92,7 @@ double variance(const Dist&) { return kNaN; }
 extern const DistOps dirichlet_ops = {
     kName, 1, {"alpha"}, {Kind::RealArray}, Kind::RealArray, "the simplex {x : x_i > 0, sum x = 1}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Simplex, log_density_grad,
 };
 
 }  // namespace borel::dist

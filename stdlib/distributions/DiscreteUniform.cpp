@@ -31,6 +31,15 @@ double log_density(const Dist& d, Word k) {
 
 bool in_support(const Dist& d, Word k) { return k >= int_param(d, 0) && k <= int_param(d, 1); }
 
+// Both parameters are ints: their partials are 0, and the value is discrete.
+double log_density_grad(const Dist& d, Word k, double* dp, double*, double* const*) {
+  const double lp = log_density(d, k);
+  if (!(lp > -kInf)) return lp;
+  dp[0] = 0;
+  dp[1] = 0;
+  return lp;
+}
+
 double mean(const Dist& d) { return 0.5 * (d.p[0] + d.p[1]); }
 
 double variance(const Dist& d) {
@@ -43,6 +52,7 @@ double variance(const Dist& d) {
 extern const DistOps discrete_uniform_ops = {
     kName, 2, {"lo", "hi"}, {Kind::Int, Kind::Int}, Kind::Int, "{lo, ..., hi}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Discrete, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -18,6 +18,15 @@ bool in_support(const Dist&, Word x) {
   return v >= 0 && v <= DBL_MAX;
 }
 
+// log(rate) - rate x: d/drate = 1 / rate - x, d/dx = -rate.
+double log_density_grad(const Dist& d, Word x, double* dp, double* dx, double* const*) {
+  const double lp = log_density(d, x);
+  if (!(lp > -kInf)) return lp;
+  dp[0] = 1 / d.p[0] - rt::to_real(x);
+  if (dx) dx[0] = -d.p[0];
+  return lp;
+}
+
 double mean(const Dist& d) { return finite_or_nan(1 / d.p[0]); }
 
 double variance(const Dist& d) { return finite_or_nan(1 / d.p[0] / d.p[0]); }
@@ -27,6 +36,7 @@ double variance(const Dist& d) { return finite_or_nan(1 / d.p[0] / d.p[0]); }
 extern const DistOps exponential_ops = {
     kName, 1, {"rate"}, {Kind::Real}, Kind::Real, "[0, inf)",
     check, sample, log_density, in_support, mean, variance,
+    Support::Positive, log_density_grad,
 };
 
 }  // namespace borel::dist

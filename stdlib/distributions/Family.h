@@ -25,6 +25,7 @@ using rt::Array;
 using rt::Dist;
 using rt::DistOps;
 using rt::Kind;
+using rt::Support;
 using rt::Word;
 
 // The i-th array parameter (Dist::a) and its elements.

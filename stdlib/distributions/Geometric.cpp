@@ -28,6 +28,15 @@ double log_density(const Dist& d, Word k) {
 
 bool in_support(const Dist& d, Word k) { return k == 0 || (k > 0 && d.p[0] < 1); }
 
+// log p + k log(1 - p): d/dp = 1 / p - k / (1 - p) (1 / p at k = 0, also for p = 1).
+double log_density_grad(const Dist& d, Word k, double* dp, double*, double* const*) {
+  const double lp = log_density(d, k);
+  if (!(lp > -kInf)) return lp;
+  const double p = d.p[0];
+  dp[0] = k == 0 ? 1 / p : 1 / p - static_cast<double>(k) / (1 - p);
+  return lp;
+}
+
 double mean(const Dist& d) { return finite_or_nan((1 - d.p[0]) / d.p[0]); }
 
 double variance(const Dist& d) { return finite_or_nan((1 - d.p[0]) / (d.p[0] * d.p[0])); }
@@ -37,6 +46,7 @@ double variance(const Dist& d) { return finite_or_nan((1 - d.p[0]) / (d.p[0] * d
 extern const DistOps geometric_ops = {
     kName, 1, {"p"}, {Kind::Real}, Kind::Int, "{0, 1, ...}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Discrete, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -30,6 +30,18 @@ bool in_support(const Dist&, Word x) {
 }
 
 // Defined for shape > 1 (mean) and shape > 2 (variance); nan otherwise.
+// d/dshape = log(scale) - psi(shape) - log x, d/dscale = shape / scale - 1 / x,
+// d/dx = (scale / x - shape - 1) / x.
+double log_density_grad(const Dist& d, Word w, double* dp, double* dx, double* const*) {
+  const double lp = log_density(d, w);
+  if (!(lp > -kInf)) return lp;
+  const double x = rt::to_real(w), shape = d.p[0], scale = d.p[1];
+  dp[0] = std::log(scale) - digamma(shape) - std::log(x);
+  dp[1] = shape / scale - 1 / x;
+  if (dx) dx[0] = (scale / x - shape - 1) / x;
+  return lp;
+}
+
 double mean(const Dist& d) { return d.p[0] > 1 ? finite_or_nan(d.p[1] / (d.p[0] - 1)) : kNaN; }
 
 double variance(const Dist& d) {
@@ -43,6 +55,7 @@ double variance(const Dist& d) {
 extern const DistOps inv_gamma_ops = {
     kName, 2, {"shape", "scale"}, {Kind::Real, Kind::Real}, Kind::Real, "(0, inf)",
     check, sample, log_density, in_support, mean, variance,
+    Support::Positive, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -115,6 +115,7 @@ extern const DistOps mixture_ops = {
     kName, 2, {"weights", "components"}, {Kind::RealArray, Kind::DistArray}, Kind::Any,
     "the union of the components' supports",
     check, sample, log_density, in_support, mean, variance,
+    Support::Dependent, nullptr,
 };
 
 }  // namespace borel::dist

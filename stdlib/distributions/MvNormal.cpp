@@ -142,24 +142,77 @@ bool in_support(const Dist& d, Word w) {
   return true;
 }
 
-// -n/2 log(2 pi) - log det(L) - |L^-1 (x - mean)|^2 / 2, by forward
-// substitution.
-double log_density(const Dist& d, Word w) {
-  if (!in_support(d, w)) return -kInf;
-  const Array* mean = array_param(d, 0);
-  const auto* x = rt::to_ptr<const Array>(w);
-  const Factor& f = *factor_of(array_param(d, 1), mean->len);
+// -n/2 log(2 pi) - log det(L) - |z|^2 / 2 with z = L^-1 (x - mean), by
+// forward substitution; z is left in `z` (n entries) for the gradient.
+double whitened_log_density(const Array* x, const Array* mean, const Factor& f, double* z) {
   const int64_t n = f.n;
-  std::vector<double> z(static_cast<size_t>(n));
   double quad = 0;
   for (int64_t i = 0; i < n; ++i) {
     double r = rt::array_real(x, i) - rt::array_real(mean, i);
-    for (int64_t j = 0; j < i; ++j) r -= f.at(i, j) * z[static_cast<size_t>(j)];
+    for (int64_t j = 0; j < i; ++j) r -= f.at(i, j) * z[j];
     const double zi = r / f.at(i, i);
-    z[static_cast<size_t>(i)] = zi;
+    z[i] = zi;
     quad += zi * zi;
   }
   return -0.5 * quad - f.half_log_det - static_cast<double>(n) * kHalfLog2Pi;
+}
+
+double log_density(const Dist& d, Word w) {
+  if (!in_support(d, w)) return -kInf;
+  const Array* mean = array_param(d, 0);
+  const Factor& f = *factor_of(array_param(d, 1), mean->len);
+  std::vector<double> z(static_cast<size_t>(f.n));
+  return whitened_log_density(rt::to_ptr<const Array>(w), mean, f, z.data());
+}
+
+// With a = cov^-1 (x - mean) = L^-T z and S = cov^-1 = L^-T L^-1:
+// d/dx = -a, d/dmean = a, and d/dcov = (a a^T - S) / 2 for the symmetric
+// matrix. The density reads only the lower triangle of cov (the Cholesky
+// factorisation does), so the partial with respect to each element the
+// user passes is that of the lower triangle: (a a^T - S)_ij / 2 on the
+// diagonal, (a a^T - S)_ij below it (the entry stands for both ij and ji),
+// 0 above it. For a symmetric cov built from shared variables the chain rule
+// then sums to the symmetric gradient.
+double log_density_grad(const Dist& d, Word w, double*, double* dx, double* const* da) {
+  if (!in_support(d, w)) return -kInf;
+  const Array* mean = array_param(d, 0);
+  const Factor& f = *factor_of(array_param(d, 1), mean->len);
+  const int64_t n = f.n;
+  std::vector<double> a_store(static_cast<size_t>(n));
+  double* a = a_store.data();
+  const double lp = whitened_log_density(rt::to_ptr<const Array>(w), mean, f, a);
+  for (int64_t i = n - 1; i >= 0; --i) {  // a = L^-T z, by back substitution in place
+    double r = a[i];
+    for (int64_t j = i + 1; j < n; ++j) r -= f.at(j, i) * a[j];
+    a[i] = r / f.at(i, i);
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    if (dx) dx[i] = -a[i];
+    if (da && da[0]) da[0][i] = a[i];
+  }
+  if (!da || !da[1]) return lp;
+  // inv = L^-1 (lower triangular), column by column by forward substitution.
+  std::vector<double> inv_store(static_cast<size_t>(n * n), 0.0);
+  double* inv = inv_store.data();
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t i = c; i < n; ++i) {
+      double r = i == c ? 1.0 : 0.0;
+      for (int64_t j = c; j < i; ++j) r -= f.at(i, j) * inv[j * n + c];
+      inv[i * n + c] = r / f.at(i, i);
+    }
+  double* g = da[1];
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      if (j > i) {
+        g[i * n + j] = 0;
+        continue;
+      }
+      double s = 0;  // S_ij = sum_k inv_ki inv_kj over k >= i (>= j)
+      for (int64_t k = i; k < n; ++k) s += inv[k * n + i] * inv[k * n + j];
+      const double sym = a[i] * a[j] - s;
+      g[i * n + j] = i == j ? 0.5 * sym : sym;
+    }
+  return lp;
 }
 
 double mean(const Dist&) { return kNaN; }
@@ -171,6 +224,7 @@ double variance(const Dist&) { return kNaN; }
 extern const DistOps mv_normal_ops = {
     kName, 2, {"mean", "cov"}, {Kind::RealArray, Kind::RealMatrix}, Kind::RealArray, "R^n",
     check, sample, log_density, in_support, mean, variance,
+    Support::RealVector, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -32,6 +32,17 @@ double log_density(const Dist& d, Word k) {
 
 bool in_support(const Dist& d, Word k) { return k == 0 || (k > 0 && d.p[1] < 1); }
 
+// log Gamma(k + r) - log Gamma(r) + r log p + k log(1 - p) + const:
+// d/dr = psi(k + r) - psi(r) + log p, d/dp = r / p - k / (1 - p).
+double log_density_grad(const Dist& d, Word k, double* dp, double*, double* const*) {
+  const double lp = log_density(d, k);
+  if (!(lp > -kInf)) return lp;
+  const double r = d.p[0], p = d.p[1];
+  dp[0] = digamma_diff(r, k) + std::log(p);
+  dp[1] = k == 0 ? r / p : r / p - static_cast<double>(k) / (1 - p);
+  return lp;
+}
+
 double mean(const Dist& d) { return finite_or_nan(d.p[0] * (1 - d.p[1]) / d.p[1]); }
 
 double variance(const Dist& d) { return finite_or_nan(d.p[0] * (1 - d.p[1]) / (d.p[1] * d.p[1])); }
@@ -41,6 +52,7 @@ double variance(const Dist& d) { return finite_or_nan(d.p[0] * (1 - d.p[1]) / (d
 extern const DistOps neg_binomial_ops = {
     kName, 2, {"r", "p"}, {Kind::Real, Kind::Real}, Kind::Int, "{0, 1, ...}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Discrete, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -18,6 +18,18 @@ double log_density(const Dist& d, Word x) { return normal_log_density(rt::to_rea
 
 bool in_support(const Dist&, Word x) { return std::isfinite(rt::to_real(x)); }
 
+// With z = (x - mu) / sigma: d/dmu = z / sigma = -d/dx, d/dsigma = (z^2 - 1) / sigma.
+double log_density_grad(const Dist& d, Word x, double* dp, double* dx, double* const*) {
+  const double lp = log_density(d, x);
+  if (!(lp > -kInf)) return lp;
+  const double sigma = d.p[1];
+  const double z = (rt::to_real(x) - d.p[0]) / sigma;
+  dp[0] = z / sigma;
+  dp[1] = (z * z - 1) / sigma;
+  if (dx) dx[0] = -dp[0];
+  return lp;
+}
+
 double mean(const Dist& d) { return d.p[0]; }
 
 double variance(const Dist& d) { return finite_or_nan(d.p[1] * d.p[1]); }
@@ -27,6 +39,7 @@ double variance(const Dist& d) { return finite_or_nan(d.p[1] * d.p[1]); }
 extern const DistOps normal_ops = {
     kName, 2, {"mu", "sigma"}, {Kind::Real, Kind::Real}, Kind::Real, "(-inf, inf)",
     check, sample, log_density, in_support, mean, variance,
+    Support::Real, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -16,6 +16,15 @@ double log_density(const Dist& d, Word k) { return poisson_log_density(k, d.p[0]
 
 bool in_support(const Dist& d, Word k) { return k == 0 || (k > 0 && d.p[0] > 0); }
 
+// k log(rate) - rate + const: d/drate = k / rate - 1 (-1 at k = 0, also for
+// the point mass rate = 0).
+double log_density_grad(const Dist& d, Word k, double* dp, double*, double* const*) {
+  const double lp = log_density(d, k);
+  if (!(lp > -kInf)) return lp;
+  dp[0] = k == 0 ? -1.0 : static_cast<double>(k) / d.p[0] - 1;
+  return lp;
+}
+
 double mean(const Dist& d) { return d.p[0]; }
 
 double variance(const Dist& d) { return d.p[0]; }
@@ -70,6 +79,7 @@ int64_t poisson_sample(Rng& rng, double rate) {
 extern const DistOps poisson_ops = {
     kName, 1, {"rate"}, {Kind::Real}, Kind::Int, "{0, 1, ...}",
     check, sample, log_density, in_support, mean, variance,
+    Support::Discrete, log_density_grad,
 };
 
 }  // namespace borel::dist

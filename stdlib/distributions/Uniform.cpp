@@ -26,6 +26,17 @@ bool in_support(const Dist& d, Word x) {
   return v >= d.p[0] && v <= d.p[1];
 }
 
+// -log(hi - lo) on [lo, hi]: flat in x, 1 / (hi - lo) in lo, its negative in hi.
+double log_density_grad(const Dist& d, Word x, double* dp, double* dx, double* const*) {
+  const double lp = log_density(d, x);
+  if (!(lp > -kInf)) return lp;
+  const double inv_width = 1 / (d.p[1] - d.p[0]);
+  dp[0] = inv_width;
+  dp[1] = -inv_width;
+  if (dx) dx[0] = 0;
+  return lp;
+}
+
 double mean(const Dist& d) { return 0.5 * d.p[0] + 0.5 * d.p[1]; }
 
 double variance(const Dist& d) {
@@ -38,6 +49,7 @@ double variance(const Dist& d) {
 extern const DistOps uniform_ops = {
     kName, 2, {"lo", "hi"}, {Kind::Real, Kind::Real}, Kind::Real, "[lo, hi]",
     check, sample, log_density, in_support, mean, variance,
+    Support::Interval, log_density_grad,
 };
 
 }  // namespace borel::dist

@@ -38,7 +38,8 @@ inline double normal_logpdf(const rt::Dist& d, Word x) {
 }
 inline const rt::DistOps normal_ops = {"normal", 2, {"mu", "sigma"}, {rt::Kind::Real, rt::Kind::Real},
                                        rt::Kind::Real, "(-inf, inf)", ok, normal_sample, normal_logpdf,
-                                       any_support, nan_moment, nan_moment};
+                                       any_support, nan_moment, nan_moment,
+                                       rt::Support::Real, nullptr};
 
 inline double gamma_variate(rt::Rng& r, double a) {  // Marsaglia & Tsang, a >= 1
   const double d = a - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
@@ -62,7 +63,8 @@ inline double beta_logpdf(const rt::Dist& d, Word w) {
   return (a - 1) * std::log(x) + (b - 1) * std::log1p(-x) - (std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b));
 }
 inline const rt::DistOps beta_ops = {"beta", 2, {"a", "b"}, {rt::Kind::Real, rt::Kind::Real}, rt::Kind::Real,
-                                     "(0, 1)", ok, beta_sample, beta_logpdf, any_support, nan_moment, nan_moment};
+                                     "(0, 1)", ok, beta_sample, beta_logpdf, any_support, nan_moment, nan_moment,
+                                     rt::Support::UnitInterval, nullptr};
 
 inline Word bernoulli_sample(const rt::Dist& d, rt::Rng& r) { return r.uniform() < d.p[0] ? 1 : 0; }
 inline double bernoulli_logpdf(const rt::Dist& d, Word x) {
@@ -70,7 +72,7 @@ inline double bernoulli_logpdf(const rt::Dist& d, Word x) {
 }
 inline const rt::DistOps bernoulli_ops = {"bernoulli", 1, {"p"}, {rt::Kind::Real}, rt::Kind::Bool, "{false, true}",
                                           ok, bernoulli_sample, bernoulli_logpdf, any_support, nan_moment,
-                                          nan_moment};
+                                          nan_moment, rt::Support::Discrete, nullptr};
 
 inline rt::Dist normal(double mu, double sigma) { return {&normal_ops, {mu, sigma}, {}}; }
 inline rt::Dist beta(double a, double b) { return {&beta_ops, {a, b}, {}}; }

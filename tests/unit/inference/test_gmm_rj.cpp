@@ -30,7 +30,8 @@ double gamma1_logpdf(const rt::Dist& d, Word w) {  // shape 1 only
 }
 bool positive(const rt::Dist&, Word w) { return rt::to_real(w) > 0; }
 const rt::DistOps gamma1_ops = {"gamma", 2, {"shape", "rate"}, {rt::Kind::Real, rt::Kind::Real}, rt::Kind::Real,
-                                "(0, inf)", ok, gamma1_sample, gamma1_logpdf, positive, nan_moment, nan_moment};
+                                "(0, inf)", ok, gamma1_sample, gamma1_logpdf, positive, nan_moment, nan_moment,
+                                rt::Support::Positive, nullptr};
 
 Word poisson_sample(const rt::Dist& d, rt::Rng& r) {
   int64_t k = 0;
@@ -42,7 +43,8 @@ double poisson_logpdf(const rt::Dist& d, Word k) {
 }
 bool nonnegative(const rt::Dist&, Word k) { return k >= 0; }
 const rt::DistOps poisson_ops = {"poisson", 1, {"rate"}, {rt::Kind::Real}, rt::Kind::Int, "0, 1, ...",
-                                 ok, poisson_sample, poisson_logpdf, nonnegative, nan_moment, nan_moment};
+                                 ok, poisson_sample, poisson_logpdf, nonnegative, nan_moment, nan_moment,
+                                 rt::Support::Discrete, nullptr};
 
 constexpr double kLambda = 2.0, kMuSd = 3.0;
 const std::vector<double> kYs = {-2.5, 0.3, 2.8};
