@@ -42,10 +42,20 @@ rt::Dist make_ad_dist(const rt::DistOps* ops, Word p0, Word p1, Word p2, Word p3
   return d;
 }
 
-// The family's parameter check on the parameters' values.
-void check(const rt::Dist& d, int64_t site) {
+bool any_nonfinite(const rt::Dist& d) {
+  for (int k = 0; k < d.ops->nparams; ++k)
+    if (d.ops->param_kinds[k] == rt::Kind::Real && !std::isfinite(d.p[k])) return true;
+  return false;
+}
+
+// The family's parameter check on the parameters' values. Non-finite real
+// parameters may stop the run as a zero density, if the handler says so.
+void check(Ctx* ctx, const rt::Dist& d, int64_t site) {
   thread_local std::string why;
-  if (!d.ops->check(ad::plain(d), why)) abi::fail(site, why);
+  const rt::Dist p = ad::plain(d);
+  if (d.ops->check(p, why)) return;
+  if (any_nonfinite(p) && ctx->handler->reject_nonfinite(*ctx, site, why)) throw abi::StopRun{};
+  abi::fail(site, why);
 }
 
 const rt::Dist& dist_of(Word w, int64_t site) {
@@ -125,14 +135,14 @@ void* rt_ad_twin(Ctx*, Word closure, int64_t site) {
 Word rt_ad_sample_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, Word p0, Word p1, Word p2, Word p3, Word a0,
                           Word a1, int64_t address) {
   const rt::Dist d = make_ad_dist(ops, p0, p1, p2, p3, a0, a1);
-  check(d, site);
+  check(ctx, d, site);
   return sample(ctx, d, site, address);
 }
 
 Word rt_ad_observe_unboxed(Ctx* ctx, const rt::DistOps* ops, int64_t site, Word p0, Word p1, Word p2, Word p3,
                            Word a0, Word a1, Word value) {
   const rt::Dist d = make_ad_dist(ops, p0, p1, p2, p3, a0, a1);
-  check(d, site);
+  check(ctx, d, site);
   return observe(ctx, d, value, site);
 }
 
@@ -152,9 +162,9 @@ Word rt_ad_factor(Ctx* ctx, Word w, int64_t site) {
   });
 }
 
-Word rt_ad_dist_new(Ctx*, const rt::DistOps* ops, int64_t site, Word p0, Word p1, Word p2, Word p3, Word a0, Word a1) {
+Word rt_ad_dist_new(Ctx* ctx, const rt::DistOps* ops, int64_t site, Word p0, Word p1, Word p2, Word p3, Word a0, Word a1) {
   const rt::Dist d = make_ad_dist(ops, p0, p1, p2, p3, a0, a1);
-  check(d, site);
+  check(ctx, d, site);
   return rt::from_ptr(rt::dist_box(d));
 }
 

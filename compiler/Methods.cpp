@@ -5,8 +5,12 @@
 #include <memory>
 
 #include "compiler/RuntimeAbi.h"
+#include "inference/AdviDriver.h"
+#include "inference/Empirical.h"
+#include "inference/Errors.h"
 #include "inference/Infer.h"
 #include "inference/Kernels.h"
+#include "inference/NutsDriver.h"
 #include "inference/Proposal.h"
 
 namespace borel {
@@ -70,6 +74,84 @@ MethodSpec mh_proposal() {
   return m;
 }
 
+// One of `choices` (name → value), or an error listing them.
+template <class T>
+T choose(const char* method, const char* param, const std::string& given,
+         std::initializer_list<std::pair<const char*, T>> choices) {
+  std::string names;
+  for (const auto& [name, value] : choices) {
+    if (given == name) return value;
+    names += std::string(names.empty() ? "" : ", ") + "\"" + name + "\"";
+  }
+  throw inference::method_error(method, std::string(param) + " is \"" + given + "\", but must be one of " + names);
+}
+
+// The No-U-Turn sampler on the model's continuous choices (NutsDriver.h).
+MethodSpec nuts() {
+  MethodSpec m;
+  m.name = "nuts";
+  m.summary = "the No-U-Turn sampler (Stan's: multinomial, adapted step size and diagonal or dense metric) on the "
+              "continuous choices, in unconstrained space, with gradients by reverse-mode AD";
+  m.params = {{"samples", i(1000)}, {"warmup", i(1000)},         {"chains", i(4)},
+              {"max_depth", i(10)}, {"target_accept", r(0.8)}, {"metric", s("diag")}};
+  m.gradients = true;
+  m.run = [](const MethodOptions& o, rt::Model& model, const rt::TypeDesc& type, uint64_t seed, int threads,
+             bool progress) {
+    inference::NutsRunSettings st;
+    st.nuts.samples = static_cast<int>(std::clamp<int64_t>(o.get_int("samples"), INT32_MIN, INT32_MAX));
+    st.nuts.warmup = static_cast<int>(std::clamp<int64_t>(o.get_int("warmup"), INT32_MIN, INT32_MAX));
+    st.nuts.max_depth = static_cast<int>(std::clamp<int64_t>(o.get_int("max_depth"), INT32_MIN, INT32_MAX));
+    st.nuts.target_accept = o.get_real("target_accept");
+    st.nuts.metric = choose<inference::Metric>("nuts", "metric", o.get_string("metric"),
+                                               {{"unit", inference::Metric::Unit},
+                                                {"diag", inference::Metric::Diag},
+                                                {"dense", inference::Metric::Dense}});
+    st.chains = o.get_int("chains");
+    st.progress = progress;
+    inference::Diagnostics diag;
+    inference::Population pop = inference::nuts_run(model, st, seed, threads, &diag);
+    return inference::make_empirical(pop, &type, diag, std::numeric_limits<double>::quiet_NaN());
+  };
+  return m;
+}
+
+// Automatic differentiation variational inference (AdviDriver.h).
+MethodSpec advi() {
+  MethodSpec m;
+  m.name = "advi";
+  m.summary = "automatic differentiation variational inference: a mean-field or full-rank Gaussian fitted to the "
+              "posterior in unconstrained space by stochastic gradient ascent on the ELBO; `samples` draws of it";
+  m.params = {{"family", s("meanfield")},  {"samples", i(1000)},     {"max_iterations", i(10000)},
+              {"grad_samples", i(1)},      {"elbo_samples", i(100)}, {"eval_elbo", i(100)},
+              {"tol_rel_obj", r(0.01)},    {"eta", r(0.0)},          {"optimiser", s("adagrad")}};
+  m.gradients = true;
+  m.run = [](const MethodOptions& o, rt::Model& model, const rt::TypeDesc& type, uint64_t seed, int,
+             bool progress) {
+    auto as_int = [&](const char* k) { return static_cast<int>(std::clamp<int64_t>(o.get_int(k), INT32_MIN, INT32_MAX)); };
+    inference::AdviRunSettings st;
+    st.advi.family = choose<inference::AdviFamily>("advi", "family", o.get_string("family"),
+                                                   {{"meanfield", inference::AdviFamily::MeanField},
+                                                    {"fullrank", inference::AdviFamily::FullRank}});
+    st.advi.optimiser = choose<inference::OptimiserKind>("advi", "optimiser", o.get_string("optimiser"),
+                                                         {{"adagrad", inference::OptimiserKind::StanAdagrad},
+                                                          {"adam", inference::OptimiserKind::Adam},
+                                                          {"sgd", inference::OptimiserKind::Sgd}});
+    st.advi.output_draws = as_int("samples");
+    st.advi.max_iterations = as_int("max_iterations");
+    st.advi.grad_samples = as_int("grad_samples");
+    st.advi.elbo_samples = as_int("elbo_samples");
+    st.advi.eval_elbo = as_int("eval_elbo");
+    st.advi.tol_rel_obj = o.get_real("tol_rel_obj");
+    st.advi.eta = o.get_real("eta");
+    st.progress = progress;
+    inference::Diagnostics diag;
+    double log_z = 0;
+    inference::Population pop = inference::advi_run(model, st, seed, &diag, &log_z);
+    return inference::make_empirical(pop, &type, diag, log_z);
+  };
+  return m;
+}
+
 std::vector<MethodSpec> build() {
   std::vector<MethodSpec> v;
   v.push_back(basic("smc",
@@ -103,6 +185,8 @@ std::vector<MethodSpec> build() {
   v.push_back(basic("enumerate", "exact inference by enumerating every execution of a discrete model",
                     {{"max_executions", i(1000000)}, {"max_depth", i(1000)}}));
   v.push_back(mh_proposal());
+  v.push_back(nuts());
+  v.push_back(advi());
   return v;
 }
 

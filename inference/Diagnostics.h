@@ -24,6 +24,11 @@ struct Diagnostics {
   int64_t chains = 0;
   std::vector<std::pair<std::string, double>> acceptance;  // per kind of move, after warm-up
   std::vector<int64_t> chain_accepted;                      // accepted moves per chain, after warm-up
+  // Lines the summary prints under the header (a method's own figures: NUTS
+  // step sizes and tree depths, ADVI's ELBO), and warnings it prints at the
+  // end (divergences, a poor variational fit); each line ends in '\n'.
+  std::string notes;
+  std::string warnings;
 };
 
 // The record a method fills: the caller's (`given`) or else `scratch`,

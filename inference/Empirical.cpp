@@ -203,6 +203,8 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
     }
     e->acceptance = rt::string_new(a);
   }
+  e->notes = diag.notes.empty() ? nullptr : rt::string_new(diag.notes);
+  e->warnings = diag.warnings.empty() ? nullptr : rt::string_new(diag.warnings);
   e->stuck_chains = 0;
   for (int64_t acc : diag.chain_accepted) e->stuck_chains += acc == 0;
   e->atoms = nullptr;

@@ -68,6 +68,9 @@ struct EmpiricalData {
   int64_t chains;
   rt::String* acceptance;
   int64_t stuck_chains;
+  // Diagnostics::notes and ::warnings (null when empty).
+  rt::String* notes;
+  rt::String* warnings;
 };
 
 // Builds the empirical distribution of a finished population: its particles

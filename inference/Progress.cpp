@@ -30,4 +30,16 @@ void Progress::update(int64_t step, double ess, int64_t particles) {
   std::fflush(stderr);
 }
 
+void Progress::update_iterations(int64_t done, int64_t total) {
+  if (!enabled_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  if (elapsed < delay_ || std::chrono::duration<double>(now - last_).count() < 0.1) return;
+  last_ = now;
+  drawn_ = true;
+  std::fprintf(stderr, "\r\033[K%s: iteration %lld of %lld, %.1f s", method_.c_str(), static_cast<long long>(done),
+               static_cast<long long>(total), elapsed);
+  std::fflush(stderr);
+}
+
 }  // namespace borel::inference

@@ -16,6 +16,8 @@ class Progress {
   Progress(std::string method, bool enabled, double delay = 1.0);
   ~Progress();  // erases the line if one was drawn
   void update(int64_t step, double ess, int64_t particles);
+  // For iterative methods (NUTS, ADVI): "nuts: iteration 1200 of 8000, 3.1 s".
+  void update_iterations(int64_t done, int64_t total);
 
  private:
   std::string method_;

@@ -158,14 +158,18 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   std::snprintf(line, sizeof line, "%s: %lld particles, %lld steps, %lld resampling steps, %.3g s\n",
                 rt::view(e->method).data(), static_cast<long long>(ran), static_cast<long long>(e->steps),
                 static_cast<long long>(e->resamplings), e->seconds);
+  if (std::string_view(rt::view(e->method)) == "advi")
+    std::snprintf(line, sizeof line, "advi: %lld draws of the fitted approximation, %.3g s\n",
+                  static_cast<long long>(ran), e->seconds);
   if (e->chains > 0) {
     std::snprintf(line, sizeof line, "%s: %lld chains x %lld draws, %.3g s\n", rt::view(e->method).data(),
                   static_cast<long long>(e->chains), static_cast<long long>(n / e->chains), e->seconds);
   }
   out += line;
   if (e->acceptance) out += "acceptance: " + std::string(rt::view(e->acceptance)) + "\n";
+  if (e->notes) out += rt::view(e->notes);
   if (!std::isnan(e->log_evidence)) out += "log evidence: " + fmt("%.4f", e->log_evidence) + "\n";
-  std::string warnings;
+  std::string warnings = e->warnings ? std::string(rt::view(e->warnings)) : std::string();
   if (e->chains == 0 && e->ess && e->ess->len > 0) {
     // After a final resampling the weights are equal: final_ess is that of
     // the weights before it (Empirical.h).

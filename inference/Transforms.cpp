@@ -1,0 +1,128 @@
+// Transforms.cpp — see Transforms.h.
+#include "inference/Transforms.h"
+
+#include <cmath>
+
+#include "runtime/AdDist.h"
+#include "runtime/Tape.h"
+
+namespace borel::inference {
+
+namespace ad = rt::ad;
+using rt::Support;
+using rt::Word;
+
+namespace {
+
+int64_t array_len(const rt::Dist& d) {
+  const auto* a = rt::to_ptr<const rt::Array>(d.a[0]);
+  return a ? a->len : 0;
+}
+
+Word param(const rt::Dist& d, int k) { return rt::from_real(d.p[k]); }
+
+// log sigmoid(q) + log sigmoid(−q): the log-derivative of sigmoid at q.
+Word log_sigmoid_derivative(Word q) { return ad::add(ad::log_sigmoid(q), ad::log_sigmoid(ad::neg(q))); }
+
+}  // namespace
+
+size_t unconstrained_size(const rt::Dist& d, Support s) {
+  switch (s) {
+    case Support::Real:
+    case Support::Positive:
+    case Support::UnitInterval:
+    case Support::Interval:
+      return 1;
+    case Support::Simplex: {
+      const int64_t k = array_len(d);
+      return k > 0 ? static_cast<size_t>(k - 1) : 0;
+    }
+    case Support::RealVector:
+      return static_cast<size_t>(array_len(d));
+    case Support::Discrete:
+    case Support::Dependent:
+      break;
+  }
+  return 0;
+}
+
+Word constrain(const rt::Dist& d, Support s, const Word* q, Word& log_jacobian) {
+  switch (s) {
+    case Support::Real:
+      return q[0];
+    case Support::Positive:
+      log_jacobian = ad::add(log_jacobian, q[0]);
+      return ad::exp(q[0]);
+    case Support::UnitInterval:
+      log_jacobian = ad::add(log_jacobian, log_sigmoid_derivative(q[0]));
+      return ad::sigmoid(q[0]);
+    case Support::Interval: {
+      const Word lo = param(d, 0), width = ad::sub(param(d, 1), param(d, 0));
+      log_jacobian = ad::add(log_jacobian, ad::add(ad::log(width), log_sigmoid_derivative(q[0])));
+      return ad::add(lo, ad::mul(width, ad::sigmoid(q[0])));
+    }
+    case Support::Simplex: {
+      // Stick-breaking: x_k takes the fraction z_k of what is left; the shift
+      // by log(K − 1 − k) makes q = 0 the uniform point (Stan's simplex).
+      const int64_t n = array_len(d);
+      rt::Array* x = rt::array_new_atomic(n);
+      Word stick = rt::from_real(1.0);
+      for (int64_t k = 0; k + 1 < n; ++k) {
+        const Word y = ad::sub(q[k], rt::from_real(std::log(static_cast<double>(n - 1 - k))));
+        x->data[k] = ad::mul(stick, ad::sigmoid(y));
+        log_jacobian = ad::add(log_jacobian, ad::add(ad::log(stick), log_sigmoid_derivative(y)));
+        stick = ad::sub(stick, x->data[k]);
+      }
+      if (n > 0) x->data[n - 1] = stick;
+      return rt::from_ptr(x);
+    }
+    case Support::RealVector: {
+      const int64_t n = array_len(d);
+      rt::Array* x = rt::array_new_atomic(n);
+      for (int64_t k = 0; k < n; ++k) x->data[k] = q[k];
+      return rt::from_ptr(x);
+    }
+    case Support::Discrete:
+    case Support::Dependent:
+      break;
+  }
+  return rt::from_real(std::nan(""));
+}
+
+void unconstrain(const rt::Dist& d, Support s, Word x, double* q) {
+  auto logit = [](double p) { return std::log(p) - std::log1p(-p); };
+  switch (s) {
+    case Support::Real:
+      q[0] = rt::to_real(x);
+      return;
+    case Support::Positive:
+      q[0] = std::log(rt::to_real(x));
+      return;
+    case Support::UnitInterval:
+      q[0] = logit(rt::to_real(x));
+      return;
+    case Support::Interval:
+      q[0] = logit((rt::to_real(x) - d.p[0]) / (d.p[1] - d.p[0]));
+      return;
+    case Support::Simplex: {
+      const auto* a = rt::to_ptr<const rt::Array>(x);
+      double stick = 1.0;
+      for (int64_t k = 0; k + 1 < a->len; ++k) {
+        const double xk = rt::array_real(a, k);
+        q[k] = logit(xk / stick) + std::log(static_cast<double>(a->len - 1 - k));
+        stick -= xk;
+      }
+      return;
+    }
+    case Support::RealVector: {
+      const auto* a = rt::to_ptr<const rt::Array>(x);
+      for (int64_t k = 0; k < a->len; ++k) q[k] = rt::array_real(a, k);
+      return;
+    }
+    case Support::Discrete:
+    case Support::Dependent:
+      return;
+  }
+}
+
+}  // namespace borel::inference
