@@ -33,8 +33,9 @@ using llvm::Value;
 using namespace abi;  // OverflowOp codes
 
 // Whether the program runs gradient-based inference (a method of
-// Methods.h that needs gradients): only then are the twins made, so other
-// programs compile no slower.
+// Methods.h that needs gradients), or exports models to an embedding host
+// (which may run it): only then are the twins made, so other programs
+// compile no slower.
 bool body_uses_gradients(const IrBody& b) {
   for (const Inst& in : b.insts) {
     if (in.op == Inst::Op::Prim && in.prim == Prim::Runtime && in.name == "method" && !in.args.empty() &&
@@ -46,6 +47,7 @@ bool body_uses_gradients(const IrBody& b) {
   return false;
 }
 bool uses_gradients(const IrModule& m) {
+  if (!m.exports.empty()) return true;
   for (const auto& f : m.functions)
     if (f->reachable && body_uses_gradients(f->body)) return true;
   return false;
