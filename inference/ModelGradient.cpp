@@ -75,6 +75,7 @@ class GradientHandler final : public rt::Handler {
 
   bool reject_nonfinite(rt::Ctx&, rt::SiteId site, const std::string& why) override {
     if (g_.discovering_) return false;
+    rejected_ = true;
     if (g_.rejections_++ == 0) {
       const std::string where = g_.model_.site_location(site);
       g_.first_rejection_ = where.empty() ? why : where + ": " + why;
@@ -90,6 +91,7 @@ class GradientHandler final : public rt::Handler {
   }
 
   Word log_density() const { return lp_; }
+  bool rejected() const { return rejected_; }
 
  private:
   static constexpr const char* kVaryingHint =
@@ -115,6 +117,7 @@ class GradientHandler final : public rt::Handler {
 
   ModelGradient& g_;
   size_t pos_ = 0, index_ = 0;
+  bool rejected_ = false;
   Word lp_ = rt::from_real(0.0);
 };
 
@@ -146,7 +149,8 @@ double ModelGradient::run(const double* q, bool taped, Word* result) {
   bool stopped = false;
   try {
     step = model_.start_twin(ctx);
-    stopped = !(ad::value(h.log_density()) > kNegInf) || ctx.suspend_requested;
+    // start_twin clears suspend_requested: a stop is a density of zero or a rejection.
+    stopped = !(ad::value(h.log_density()) > kNegInf) || h.rejected();
   } catch (...) {
     ctx.handler = nullptr;
     throw;
