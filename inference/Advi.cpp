@@ -306,6 +306,12 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
   size_t next = 0;
   double elbo = 0.0;  // Stan's starting value: the first change is 1
   int it = 0;
+  // The running sum of the iterates since the last ELBO estimate: the answer
+  // is their average (Polyak–Ruppert), whose noise is about 1/sqrt(eval_elbo)
+  // of the last iterate's, so a stochastic step size no longer decides how
+  // far the fit lands from the optimum.
+  std::vector<double> sum(q.size(), 0.0), last_window;
+  int summed = 0;
   while (it < settings.max_iterations) {
     ++it;
     if (!e.gradient(q, grad)) throw rejects_error(it);
@@ -314,7 +320,17 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
       throw method_error(kMethod, "the variational parameters became non-finite at iteration " +
                                       std::to_string(it) + " (step size " +
                                       std::to_string(r.step_size) + " too large?)");
+    if (settings.average_iterates) {
+      if (summed == 0) std::fill(sum.begin(), sum.end(), 0.0);
+      for (size_t k = 0; k < sum.size(); ++k) sum[k] += q.params()[k];
+      ++summed;
+    }
     if (it % settings.eval_elbo != 0) continue;
+    if (settings.average_iterates) {
+      last_window = sum;
+      for (double& x : last_window) x /= summed;
+      summed = 0;
+    }
     const double prev = elbo;
     elbo = e.elbo(q);
     if (!(elbo > -kInf)) throw elbo_error(it);
@@ -339,6 +355,11 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
     }
   }
   r.iterations = it;
+  if (settings.average_iterates) {
+    if (last_window.empty())  // fewer iterations than eval_elbo
+      for (double& x : sum) last_window.push_back(x / summed);
+    std::copy(last_window.begin(), last_window.end(), q.params().begin());
+  }
   r.mean.assign(q.params().begin(), q.params().begin() + n);
   r.scale = q.scale();
 

@@ -21,7 +21,7 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 const char* support_name(rt::Support s) {
   switch (s) {
     case rt::Support::Discrete: return "discrete";
-    case rt::Support::Dependent: return "a mixture of components with different supports";
+    case rt::Support::Dependent: return "over components with different supports";
     default: return "continuous";
   }
 }
@@ -49,10 +49,9 @@ class GradientHandler final : public rt::Handler {
   Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override {
     const rt::Support s = ad::support_of(d);
     if (s == rt::Support::Discrete || s == rt::Support::Dependent)
-      throw method_error(g_.method_, std::string("sample(") + d.ops->name + (s == rt::Support::Discrete ? "(…))" : ")") +
-                                         " is " + support_name(s) + ": gradient-based inference needs every random "
-                                         "choice to be continuous (use mh, smc or enumerate, or sum the discrete "
-                                         "choice out with a mixture)");
+      throw method_error(g_.method_, std::string("a choice from ") + d.ops->name + " is " + support_name(s) +
+                                         ": gradient-based inference needs every random choice to be continuous "
+                                         "(use mh, smc or enumerate, or sum the discrete choice out with a mixture)");
     const size_t k = unconstrained_size(d, s);
     if (g_.discovering_) {
       g_.choices_.push_back({site, s, pos_, k});
