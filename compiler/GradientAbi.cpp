@@ -42,19 +42,12 @@ rt::Dist make_ad_dist(const rt::DistOps* ops, Word p0, Word p1, Word p2, Word p3
   return d;
 }
 
-bool any_nonfinite(const rt::Dist& d) {
-  for (int k = 0; k < d.ops->nparams; ++k)
-    if (d.ops->param_kinds[k] == rt::Kind::Real && !std::isfinite(d.p[k])) return true;
-  return false;
-}
-
-// The family's parameter check on the parameters' values. Non-finite real
+// The family's parameter check on the parameters' values. Invalid
 // parameters may stop the run as a zero density, if the handler says so.
 void check(Ctx* ctx, const rt::Dist& d, int64_t site) {
   thread_local std::string why;
-  const rt::Dist p = ad::plain(d);
-  if (d.ops->check(p, why)) return;
-  if (any_nonfinite(p) && ctx->handler->reject_nonfinite(*ctx, site, why)) throw abi::StopRun{};
+  if (d.ops->check(ad::plain(d), why)) return;
+  if (ctx->handler->reject_invalid(*ctx, site, why)) throw abi::StopRun{};
   abi::fail(site, why);
 }
 

@@ -72,7 +72,7 @@ class GradientHandler final : public rt::Handler {
   // A twin passes factor's word as the bits of a double (GradientAbi.cpp).
   void factor(rt::Ctx& ctx, double log_w, rt::SiteId) override { add(ctx, rt::from_real(log_w)); }
 
-  bool reject_nonfinite(rt::Ctx&, rt::SiteId site, const std::string& why) override {
+  bool reject_invalid(rt::Ctx&, rt::SiteId site, const std::string& why) override {
     if (g_.discovering_) return false;
     rejected_ = true;
     if (g_.rejections_++ == 0) {

@@ -54,11 +54,12 @@ class Handler {
   // `factor(w)`: typically ctx.log_weight += w.
   virtual void factor(Ctx& ctx, double log_w, SiteId site) = 0;
   // In a differentiating run (Model::start_twin) only: the parameters of a
-  // distribution at `site` are not finite (`why` says which), as happens at
-  // the far end of a gradient trajectory. Return true to stop the run as a
-  // zero density (the sampler rejects the point, as Stan does); false (the
-  // default) to raise the error.
-  virtual bool reject_nonfinite(Ctx&, SiteId /*site*/, const std::string& /*why*/) { return false; }
+  // distribution at `site` are invalid (`why` says which), as happens at the
+  // far end of a gradient trajectory (a scale that underflowed to 0 or
+  // overflowed to infinity). Return true to stop the run as a zero density
+  // (the sampler rejects the point, as Stan does); false (the default) to
+  // raise the error.
+  virtual bool reject_invalid(Ctx&, SiteId /*site*/, const std::string& /*why*/) { return false; }
 };
 
 // Per-run execution state handed to the model. One Ctx per thread; inference

@@ -13,7 +13,8 @@
 // error:` requires exit code 1 and the text in standard error, with the line.
 // A first-line comment `// args: --seed 7` passes options to `borel run`.
 // A first-line comment `// skip-unless-shared` skips (exit 77) when the
-// shared benchmark data is absent and CI is not set.
+// shared benchmark data is absent and CI is not set; otherwise the program
+// gets the shared folder as its first argument (args()[0]).
 #include <fnmatch.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,6 +107,7 @@ int main(int argc, char** argv) {
       std::cout << "SKIP: shared data (../shared) is absent\n";
       return 77;
     }
+    args += " -- " + quote(dir);  // the program finds the data at args()[0]
   }
   std::string out, err;
   char errname[] = "/tmp/brl_test_XXXXXX";

@@ -220,7 +220,7 @@ fn model() -> real {
   }
 }
 
-TEST_CASE("model gradient: zero densities and non-finite parameters are rejections") {
+TEST_CASE("model gradient: zero densities and invalid parameters are rejections") {
   Compiled c = compile(R"(
 fn model() -> real {
   let x = sample(normal(0.0, 1.0));
