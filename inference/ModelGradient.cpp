@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "inference/Errors.h"
 #include "inference/Transforms.h"
@@ -89,7 +90,15 @@ class GradientHandler final : public rt::Handler {
                                          std::to_string(g_.choices_.size()) + " at the first one; " + kVaryingHint);
   }
 
-  Word log_density() const { return lp_; }
+  // The sum of the terms: one tape node whose operands are the variable
+  // terms (a chain of additions would be a node per term).
+  Word log_density() const {
+    ad::Tape* t = ad::current_tape();
+    if (!t || terms_.empty()) return rt::from_real(sum_);
+    ones_.assign(terms_.size(), 1.0);
+    return t->record(sum_, terms_.data(), ones_.data(), terms_.size());
+  }
+  double log_density_value() const { return sum_; }
   bool rejected() const { return rejected_; }
 
  private:
@@ -109,15 +118,18 @@ class GradientHandler final : public rt::Handler {
   }
 
   void add(rt::Ctx& ctx, Word term) {
-    lp_ = ad::add(lp_, term);
+    sum_ += ad::value(term);
+    if (ad::is_var(term)) terms_.push_back(term);
     // A zero density ends the run, except while discovering the choices.
-    if (!g_.discovering_ && !(ad::value(lp_) > kNegInf)) ctx.suspend_requested = true;
+    if (!g_.discovering_ && !(sum_ > kNegInf)) ctx.suspend_requested = true;
   }
 
   ModelGradient& g_;
   size_t pos_ = 0, index_ = 0;
   bool rejected_ = false;
-  Word lp_ = rt::from_real(0.0);
+  double sum_ = 0;
+  std::vector<Word> terms_;
+  mutable std::vector<double> ones_;
 };
 
 ModelGradient::ModelGradient(rt::Model& model, std::string method) : model_(model), method_(std::move(method)) {
@@ -149,7 +161,7 @@ double ModelGradient::run(const double* q, bool taped, Word* result) {
   try {
     step = model_.start_twin(ctx);
     // start_twin clears suspend_requested: a stop is a density of zero or a rejection.
-    stopped = !(ad::value(h.log_density()) > kNegInf) || h.rejected();
+    stopped = !(h.log_density_value() > kNegInf) || h.rejected();
   } catch (...) {
     ctx.handler = nullptr;
     throw;
@@ -160,7 +172,7 @@ double ModelGradient::run(const double* q, bool taped, Word* result) {
   if (result) *result = step.value;
   if (stopped) return kNegInf;
   if (taped) tape_.backward(h.log_density());
-  return ad::value(h.log_density());
+  return h.log_density_value();
 }
 
 double ModelGradient::log_density_gradient(const double* q, double* grad) {

@@ -54,6 +54,50 @@ void for_each_array_param(const Dist& d, F f) {
 }
 
 bool is_mixture(const Dist& d) { return d.ops->support_kind == Support::Dependent; }
+
+// Families whose parameters are all scalars (normal, gamma, ...): the hot
+// path of a differentiated model, handled without arrays or allocation.
+bool scalar_params(const DistOps* ops) {
+  for (int k = 0; k < ops->nparams; ++k) {
+    const Kind kind = ops->param_kinds[k];
+    if (kind != Kind::Real && kind != Kind::Int && kind != Kind::Bool) return false;
+  }
+  return true;
+}
+
+// log d(x) for a family of scalar parameters and a scalar value: one tape
+// node whose operands are the variable parameters and x.
+Word scalar_log_density(const Dist& d, Word x) {
+  Dist pd = d;
+  bool vars = false;
+  for (int k = 0; k < d.ops->nparams; ++k)
+    if (is_var(param_word(d, k))) {
+      vars = true;
+      pd.p[k] = value(param_word(d, k));
+    }
+  const bool real_value = d.ops->value_kind == Kind::Real;
+  const bool x_var = real_value && is_var(x);
+  const Word px = x_var ? from_real(value(x)) : x;
+  if (!vars && !x_var) return from_real(d.ops->log_density(pd, px));
+  if (!d.ops->log_density_grad)
+    throw RuntimeError{"", std::string(d.ops->name) + " has no gradient: it cannot depend on a differentiated choice"};
+  double dp[4] = {0, 0, 0, 0}, dx = 0;
+  const double v = d.ops->log_density_grad(pd, px, dp, real_value ? &dx : nullptr, nullptr);
+  if (!std::isfinite(v)) return from_real(v);
+  Word operands[5];
+  double partials[5];
+  size_t n = 0;
+  for (int k = 0; k < d.ops->nparams; ++k)
+    if (is_var(param_word(d, k))) {
+      operands[n] = param_word(d, k);
+      partials[n++] = dp[k];
+    }
+  if (x_var) {
+    operands[n] = x;
+    partials[n++] = dx;
+  }
+  return current_tape()->record(v, operands, partials, n);
+}
 const Dist& component(const Dist& d, int64_t k) { return *to_ptr<const Dist>(array_at(d, 1)->data[k]); }
 
 // log Σ_k w_k p_k(x) with the tape: weights and components may hold variables.
@@ -91,6 +135,11 @@ bool has_vars(const Dist& d) {
 }
 
 Dist plain(const Dist& d) {
+  if (scalar_params(d.ops)) {
+    Dist r = d;
+    for (int k = 0; k < d.ops->nparams; ++k) r.p[k] = value(param_word(d, k));
+    return r;
+  }
   if (!has_vars(d)) return d;
   Dist r = d;
   for (int k = 0; k < 4; ++k) r.p[k] = value(param_word(d, k));
@@ -144,6 +193,7 @@ Word plain_sample_value(const Dist& d, Word x) {
 }
 
 Word log_density(const Dist& d, Word x) {
+  if (d.ops->value_kind != Kind::RealArray && !is_mixture(d) && scalar_params(d.ops)) return scalar_log_density(d, x);
   if (is_mixture(d)) {
     if (!has_vars(d) && plain_sample_value(d, x) == x) return from_real(d.ops->log_density(d, x));
     return mixture_log_density(d, x);

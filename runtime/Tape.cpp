@@ -11,8 +11,9 @@
 
 namespace borel::rt::ad {
 
+thread_local Tape* tls_current_tape = nullptr;
+
 namespace {
-thread_local Tape* tls_tape = nullptr;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double digamma_value(double x) {
@@ -36,8 +37,6 @@ inline Word binary(Word a, Word b, double v, double pa, double pb) {
 }
 }  // namespace
 
-Tape* current_tape() { return tls_tape; }
-void set_current_tape(Tape* t) { tls_tape = t; }
 
 void Tape::clear() {
   nodes_.clear();

@@ -72,8 +72,9 @@ class Tape {
 
 // The tape the running thread's differentiated code records on (null when
 // none is being recorded).
-Tape* current_tape();
-void set_current_tape(Tape* t);
+extern thread_local Tape* tls_current_tape;  // (inline access: every operation reads it)
+inline Tape* current_tape() { return tls_current_tape; }
+inline void set_current_tape(Tape* t) { tls_current_tape = t; }
 
 // Value of a word in the twin: the node's value or the plain double.
 inline double value(Word w) { return is_var(w) ? current_tape()->value(w) : to_real(w); }
