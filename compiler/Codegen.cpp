@@ -626,7 +626,10 @@ class Gen {
       }
       case Inst::Op::Observe: {
         Value* v;
-        if (ad_) {
+        if (ad_ && in.dist == &dist::normal_ops && in.args.size() == 3) {
+          v = b_.CreateCall(rt("rt_ad_observe_normal", W, {P, W, W, W, W}),
+                            {ctx_, word_const(in.site), load(in.args[0]), load(in.args[1]), load(in.args[2])});
+        } else if (ad_) {
           v = in.dist ? b_.CreateCall(rt("rt_ad_observe_unboxed", W, {P, W, W, W, W, W, W, W, W, W}),
                                       ad_dist_call(in, in.args.size() - 1, load(in.args.back())))
                       : b_.CreateCall(rt("rt_ad_observe", W, {P, W, W, W}),

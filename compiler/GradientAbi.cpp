@@ -14,6 +14,8 @@
 #include "runtime/AdDist.h"
 #include "runtime/Dist.h"
 #include "runtime/Tape.h"
+#include "stdlib/distributions/Distributions.h"
+#include "stdlib/distributions/Kernels.h"
 
 using borel::rt::Ctx;
 using borel::rt::Word;
@@ -143,6 +145,26 @@ Word rt_ad_sample(Ctx* ctx, Word dist, int64_t site, int64_t address) {
   return sample(ctx, dist_of(dist, site), site, address);
 }
 
+// observe(normal(mu, sigma), x) done here when the handler allows it (as the
+// plain program's inline observe does): the log-density with the formula of
+// stdlib/distributions/Kernels.h and its three partials in one tape node;
+// anything unusual takes the general path, where the handler sees it.
+Word rt_ad_observe_normal(Ctx* ctx, int64_t site, Word mu, Word sigma, Word x) {
+  if (ctx->handler->inline_effects & rt::kInlineObserve) {
+    const double m = ad::value(mu), s = ad::value(sigma), xv = ad::value(x);
+    if (std::isfinite(m) && s > 0 && std::isfinite(s) && std::isfinite(xv)) {
+      const double z = (xv - m) / s;
+      const double lw = -0.5 * z * z - std::log(s) - borel::dist::kHalfLog2Pi;
+      if (std::isfinite(lw)) {
+        ctx->log_weight += lw;
+        if (ad::Tape* t = ad::current_tape()) t->add_term(t->record(lw, {{mu, z / s}, {sigma, (z * z - 1) / s}, {x, -z / s}}));
+        return 0;
+      }
+    }
+  }
+  return rt_ad_observe_unboxed(ctx, &borel::dist::normal_ops, site, mu, sigma, 0, 0, 0, 0, x);
+}
+
 Word rt_ad_observe(Ctx* ctx, Word dist, Word value, int64_t site) {
   return observe(ctx, dist_of(dist, site), value, site);
 }
@@ -233,7 +255,7 @@ const std::map<std::string, void*>& gradient_symbols() {
       SYM(rt_ad_atan),    SYM(rt_ad_tanh),     SYM(rt_ad_lgamma),       SYM(rt_ad_digamma),
       SYM(rt_ad_sigmoid), SYM(rt_ad_logit),    SYM(rt_ad_atan2),        SYM(rt_ad_abs),
       SYM(rt_ad_min),     SYM(rt_ad_max),      SYM(rt_ad_twin),         SYM(rt_ad_sample_unboxed),
-      SYM(rt_ad_observe_unboxed), SYM(rt_ad_sample), SYM(rt_ad_observe), SYM(rt_ad_factor),
+      SYM(rt_ad_observe_unboxed), SYM(rt_ad_observe_normal), SYM(rt_ad_sample), SYM(rt_ad_observe), SYM(rt_ad_factor),
       SYM(rt_ad_dist_new), SYM(rt_ad_sum_real), SYM(rt_ad_logsumexp), SYM(rt_ad_softmax),
       SYM(rt_ad_real_to_int), SYM(rt_ad_print), SYM(rt_ad_to_string), SYM(rt_ad_format_real),
       SYM(rt_ad_log_density), SYM(rt_ad_infer),

@@ -45,7 +45,7 @@ class TapeScope {
 // coordinates, and sums the log density as a word on the tape.
 class GradientHandler final : public rt::Handler {
  public:
-  explicit GradientHandler(ModelGradient& g) : g_(g) {}
+  explicit GradientHandler(ModelGradient& g) : g_(g) { inline_effects = rt::kInlineObserve; }
 
   Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override {
     const rt::Support s = ad::support_of(d);
@@ -90,15 +90,7 @@ class GradientHandler final : public rt::Handler {
                                          std::to_string(g_.choices_.size()) + " at the first one; " + kVaryingHint);
   }
 
-  // The sum of the terms: one tape node whose operands are the variable
-  // terms (a chain of additions would be a node per term).
-  Word log_density() const {
-    ad::Tape* t = ad::current_tape();
-    if (!t || terms_.empty()) return rt::from_real(sum_);
-    ones_.assign(terms_.size(), 1.0);
-    return t->record(sum_, terms_.data(), ones_.data(), terms_.size());
-  }
-  double log_density_value() const { return sum_; }
+
   bool rejected() const { return rejected_; }
 
  private:
@@ -117,19 +109,19 @@ class GradientHandler final : public rt::Handler {
     throw method_error(g_.method_, msg + "; " + kVaryingHint);
   }
 
+  // The density's value is summed in ctx.log_weight and its variable terms
+  // on the tape, as the twins' inline effects do (GradientAbi.cpp).
   void add(rt::Ctx& ctx, Word term) {
-    sum_ += ad::value(term);
-    if (ad::is_var(term)) terms_.push_back(term);
+    ctx.log_weight += ad::value(term);
+    if (ad::Tape* t = ad::current_tape()) t->add_term(term);
     // A zero density ends the run, except while discovering the choices.
-    if (!g_.discovering_ && !(sum_ > kNegInf)) ctx.suspend_requested = true;
+    if (!g_.discovering_ && !(ctx.log_weight > kNegInf)) ctx.suspend_requested = true;
   }
 
   ModelGradient& g_;
   size_t pos_ = 0, index_ = 0;
   bool rejected_ = false;
-  double sum_ = 0;
-  std::vector<Word> terms_;
-  mutable std::vector<double> ones_;
+
 };
 
 ModelGradient::ModelGradient(rt::Model& model, std::string method) : model_(model), method_(std::move(method)) {
@@ -161,7 +153,7 @@ double ModelGradient::run(const double* q, bool taped, Word* result) {
   try {
     step = model_.start_twin(ctx);
     // start_twin clears suspend_requested: a stop is a density of zero or a rejection.
-    stopped = !(h.log_density_value() > kNegInf) || h.rejected();
+    stopped = !(ctx.log_weight > kNegInf) || h.rejected();
   } catch (...) {
     ctx.handler = nullptr;
     throw;
@@ -171,8 +163,8 @@ double ModelGradient::run(const double* q, bool taped, Word* result) {
   h.finish(stopped);
   if (result) *result = step.value;
   if (stopped) return kNegInf;
-  if (taped) tape_.backward(h.log_density());
-  return h.log_density_value();
+  if (taped) tape_.backward(tape_.sum_terms(ctx.log_weight));
+  return ctx.log_weight;
 }
 
 double ModelGradient::log_density_gradient(const double* q, double* grad) {

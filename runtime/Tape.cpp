@@ -41,6 +41,12 @@ inline Word binary(Word a, Word b, double v, double pa, double pb) {
 void Tape::clear() {
   nodes_.clear();
   edges_.clear();
+  terms_.clear();
+}
+
+Word Tape::sum_terms(double total) {
+  ones_.assign(terms_.size(), 1.0);
+  return record(total, terms_.data(), ones_.data(), terms_.size());
 }
 
 Word Tape::push(double v, uint32_t edges_begin) {

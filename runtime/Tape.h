@@ -54,6 +54,12 @@ class Tape {
   // d out / d w after backward (0 for a plain word).
   double adjoint(Word w) const { return is_var(w) ? nodes_[index_of(w)].adjoint : 0.0; }
   size_t size() const { return nodes_.size(); }
+  // The terms of a log density being summed (a handler's and the twins'
+  // inline effects'): added at the end as one node, sum_terms(total).
+  void add_term(Word w) {
+    if (is_var(w)) terms_.push_back(w);
+  }
+  Word sum_terms(double total);
 
  private:
   struct Node {
@@ -68,6 +74,8 @@ class Tape {
   Word push(double v, uint32_t edges_begin);
   std::vector<Node> nodes_;
   std::vector<Edge> edges_;
+  std::vector<Word> terms_;
+  std::vector<double> ones_;
 };
 
 // The tape the running thread's differentiated code records on (null when
