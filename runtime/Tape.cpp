@@ -15,13 +15,25 @@ namespace {
 thread_local Tape* tls_tape = nullptr;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Boost's default policy throws std::overflow_error where ψ or ψ' overflows
+// (|x| subnormal, x = +inf): a choice drawn near 0, such as exp(q) at very
+// negative q, would throw out of the model's code. This policy returns the
+// limit (±inf) instead and changes nothing else (the same internal
+// precision, so the same values as the plain program's boost::math::digamma
+// wherever that one returns).
+using SpecialPolicy = boost::math::policies::policy<
+    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
+    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
+
 double digamma_value(double x) {
   if (x <= 0 && std::floor(x) == x) return kNaN;
-  return boost::math::digamma(x);
+  return boost::math::digamma(x, SpecialPolicy());
 }
 double trigamma_value(double x) {
   if (x <= 0 && std::floor(x) == x) return kNaN;
-  return boost::math::trigamma(x);
+  return boost::math::trigamma(x, SpecialPolicy());
 }
 double sigmoid_value(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 

@@ -473,12 +473,14 @@ TEST_CASE("tape: no double that arithmetic produces is a tape variable") {
     CHECK(!ad::is_var(from_real(x)));
   }
   // Random words, through arithmetic: a NaN with any payload (a signalling
-  // NaN, even a tape variable's pattern, included) comes out quiet.
+  // NaN, even a tape variable's pattern, included) comes out quiet. (Not
+  // through x·1 or x·−1: compilers fold those into x and −x, which keep a
+  // signalling NaN as it is.)
   Rng rng(17, 0);
   for (int i = 0; i < 100000; ++i) {
     const Word w = static_cast<Word>(rng.next_u64());
     volatile double x = to_real(w);
-    const double y = x + 1.0, z = x * -1.0, q = -x;
+    const double y = x + 1.0, z = x * 3.0, q = -x;
     CHECK_FALSE(ad::is_var(from_real(y)));
     CHECK_FALSE(ad::is_var(from_real(z)));
     // Negation only flips the sign bit, so it makes a tag only out of an
@@ -487,7 +489,7 @@ TEST_CASE("tape: no double that arithmetic produces is a tape variable") {
   }
   const volatile double tagged = to_real(ad::var_word(42));
   CHECK(!ad::is_var(from_real(tagged + 0.0)));
-  CHECK(!ad::is_var(from_real(tagged * 1.0)));
+  CHECK(!ad::is_var(from_real(tagged * 3.0)));
 }
 
 TEST_CASE("tape: tape-variable words are signalling-NaN patterns") {
