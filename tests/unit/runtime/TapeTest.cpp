@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -156,7 +157,7 @@ TEST_CASE("tape: unary operations on plain operands are the plain formulas, unre
   CurrentTape ct;
   ct.tape.leaf(1.0);  // the tape holds something: plain operations must not add to it
   for (const Unary& u : unaries()) {
-    INFO("op: ", u.name);
+    INFO("op: ", std::string(u.name));
     for (double x : plain_arguments()) {
       // digamma's and lgamma's plain results skip the derivative; the
       // digamma's formula is defined wherever boost's is.
@@ -176,7 +177,7 @@ TEST_CASE("tape: binary operations on plain operands are the plain formulas, unr
   ct.tape.leaf(1.0);
   const std::vector<double> xs = plain_arguments();
   for (const Binary& b : binaries()) {
-    INFO("op: ", b.name);
+    INFO("op: ", std::string(b.name));
     for (size_t i = 0; i < xs.size(); ++i) {
       for (size_t j = 0; j < xs.size(); j += 7) {
         const double x = xs[i], y = xs[(i + j) % xs.size()];
@@ -205,7 +206,7 @@ TEST_CASE("tape: unary adjoints match central finite differences") {
   CurrentTape ct;
   Rng rng(7, 0);
   for (const Unary& u : unaries()) {
-    INFO("op: ", u.name);
+    INFO("op: ", std::string(u.name));
     for (int i = 0; i < 8; ++i) {
       const double x = draw(rng, u.lo, u.hi, u.exclude);
       INFO("x = ", x);
@@ -228,7 +229,7 @@ TEST_CASE("tape: binary adjoints match finite differences, either or both operan
   CurrentTape ct;
   Rng rng(11, 0);
   for (const Binary& b : binaries()) {
-    INFO("op: ", b.name);
+    INFO("op: ", std::string(b.name));
     const bool selects = std::string_view(b.name) == "min" || std::string_view(b.name) == "max";
     for (int i = 0; i < 8; ++i) {
       double x, y;
@@ -360,7 +361,7 @@ TEST_CASE("tape: composite expressions match finite differences") {
   const Case cases[] = {{"f", f, 0, 1, 1, 2, 8}, {"g", g, 0.5, 1.5, 1, 2, 40}};
   Rng rng(13, 0);
   for (const Case& c : cases) {
-    INFO("expression ", c.name);
+    INFO("expression ", std::string(c.name));
     auto plain = [&](double a, double b) { return to_real(c.fn(from_real(a), from_real(b))); };
     for (int i = 0; i < 10; ++i) {
       const double a = uniform(rng, c.alo, c.ahi), b = uniform(rng, c.blo, c.bhi);
