@@ -155,6 +155,20 @@ OnTape constrain_on_tape(const Case& c, const std::vector<double>& q) {
 // collects those of the steps before it; 8 per coordinate covers both maps.
 double rounding_ops(size_t n) { return 8.0 * static_cast<double>(n + 1); }
 
+// A bound on the magnitudes on constrain's path at q (FiniteDiff.h's M),
+// where terms that cancel make it exceed the result: an interval's lo and
+// width, and the log-Jacobian's terms, each |log σ(±y)| ≤ |y| + log 2 with
+// |y| ≤ |q| + log K, summed over the coordinates (a simplex's log-stick
+// terms: up to n of them per coordinate).
+double magnitude(const Case& c, const std::vector<double>& q) {
+  double m = 0;
+  if (c.s == Support::Interval)
+    m += std::fabs(c.d.p[0]) + std::fabs(c.d.p[1]) + std::fabs(std::log(c.d.p[1] - c.d.p[0]));
+  const double n = static_cast<double>(q.size());
+  for (double v : q) m += (n + 1) * (std::fabs(v) + std::log(n + 1) + 1);
+  return m;
+}
+
 // The square part of the Jacobian that determines q: all of it, except a
 // simplex's last component (fixed by the others).
 MatrixXd square(const MatrixXd& j) { return j.topRows(j.cols()); }
@@ -362,7 +376,7 @@ TEST_CASE("transforms: the log-Jacobian is log |det dx/dq| by finite differences
                 p[j] = v;
                 return constrain_plain(c, p).x[i];
               },
-              q[j], ops);
+              q[j], ops, magnitude(c, q));
           jac(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = fd.derivative;
           tol(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = fd.error_bound;
         }
@@ -395,6 +409,9 @@ TEST_CASE("transforms: gradients on the tape match finite differences") {
     };
     for (int t = 0; t < 10; ++t) {
       const std::vector<double> q = random_q(rng, n, 3.0);
+      double m = magnitude(c, q);
+      const std::vector<double> x0 = constrain_plain(c, q).x;
+      for (size_t i = 0; i < x0.size(); ++i) m += static_cast<double>(i + 1) * std::fabs(x0[i]);
       CurrentTape ct;
       std::vector<Word> qw;
       for (double v : q) qw.push_back(ct.tape.leaf(v));
@@ -416,7 +433,7 @@ TEST_CASE("transforms: gradients on the tape match finite differences") {
               p[j] = v;
               return objective(p);
             },
-            q[j], rounding_ops(n));
+            q[j], rounding_ops(n), m);
         INFO("coordinate ", j, " at q = ", q[j]);
         CHECK(std::fabs(ct.tape.adjoint(qw[j]) - fd.derivative) <= fd.error_bound);
       }
@@ -448,10 +465,12 @@ TEST_CASE("transforms: an interval's bounds as tape variables are differentiated
     REQUIRE(ad::is_var(lj));
     CHECK(ad::value(x) + ad::value(lj) == plain(lo, hi, q));
     ct.tape.backward(ad::add(x, lj));
+    // The terms x and log J sum: |lo|, |hi|, |log(hi − lo)|, |log σ(±q)| ≤ |q| + log 2.
     const double ops = rounding_ops(1);
-    const auto dlo = central_difference([&](double v) { return plain(v, hi, q); }, lo, ops);
-    const auto dhi = central_difference([&](double v) { return plain(lo, v, q); }, hi, ops);
-    const auto dq = central_difference([&](double v) { return plain(lo, hi, v); }, q, ops);
+    const double m = std::fabs(lo) + std::fabs(hi) + std::fabs(std::log(hi - lo)) + 2 * (std::fabs(q) + 1);
+    const auto dlo = central_difference([&](double v) { return plain(v, hi, q); }, lo, ops, m);
+    const auto dhi = central_difference([&](double v) { return plain(lo, v, q); }, hi, ops, m);
+    const auto dq = central_difference([&](double v) { return plain(lo, hi, v); }, q, ops, m);
     CHECK(std::fabs(ct.tape.adjoint(lw) - dlo.derivative) <= dlo.error_bound);
     CHECK(std::fabs(ct.tape.adjoint(hw) - dhi.derivative) <= dhi.error_bound);
     CHECK(std::fabs(ct.tape.adjoint(qw) - dq.derivative) <= dq.error_bound);
