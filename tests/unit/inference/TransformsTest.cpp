@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include <Eigen/Dense>
 #include <gc/gc_allocator.h>
+#include <Eigen/Dense>
 
 #include "inference/Transforms.h"
 #include "runtime/AdDist.h"
@@ -57,7 +57,8 @@ class CurrentTape {
 };
 
 Word reals(const std::vector<double>& xs) {
-  return borel::rt::from_ptr(borel::rt::array_from_reals(xs.data(), static_cast<int64_t>(xs.size())));
+  return borel::rt::from_ptr(
+      borel::rt::array_from_reals(xs.data(), static_cast<int64_t>(xs.size())));
 }
 
 // A distribution with its support. Cases live in collector-scanned memory:
@@ -80,7 +81,8 @@ Cases cases() {
       {"gamma (Positive)", Dist{&dist::gamma_ops, {2, 1}, {}}, Support::Positive},
       {"beta (UnitInterval)", Dist{&dist::beta_ops, {2, 3}, {}}, Support::UnitInterval},
       {"uniform (Interval)", Dist{&dist::uniform_ops, {-1.5, 4}, {}}, Support::Interval},
-      {"dirichlet K=2 (Simplex)", Dist{&dist::dirichlet_ops, {}, {reals({1, 2})}}, Support::Simplex},
+      {"dirichlet K=2 (Simplex)", Dist{&dist::dirichlet_ops, {}, {reals({1, 2})}},
+       Support::Simplex},
       {"dirichlet K=3 (Simplex)", Dist{&dist::dirichlet_ops, {}, {reals({0.5, 1, 2})}},
        Support::Simplex},
       {"dirichlet K=5 (Simplex)", Dist{&dist::dirichlet_ops, {}, {reals({1, 1, 1, 1, 1})}},
@@ -142,10 +144,12 @@ OnTape constrain_on_tape(const Case& c, const std::vector<double>& q) {
   OnTape r{components(c.s, x), ad::value(lj), MatrixXd::Zero(m, n), VectorXd::Zero(n)};
   for (Eigen::Index i = 0; i < m; ++i) {
     ct.tape.backward(xw[static_cast<size_t>(i)]);
-    for (Eigen::Index j = 0; j < n; ++j) r.jacobian(i, j) = ct.tape.adjoint(qw[static_cast<size_t>(j)]);
+    for (Eigen::Index j = 0; j < n; ++j)
+      r.jacobian(i, j) = ct.tape.adjoint(qw[static_cast<size_t>(j)]);
   }
   ct.tape.backward(lj);
-  for (Eigen::Index j = 0; j < n; ++j) r.log_jacobian_gradient(j) = ct.tape.adjoint(qw[static_cast<size_t>(j)]);
+  for (Eigen::Index j = 0; j < n; ++j)
+    r.log_jacobian_gradient(j) = ct.tape.adjoint(qw[static_cast<size_t>(j)]);
   return r;
 }
 
@@ -245,7 +249,8 @@ TEST_CASE("transforms: round trips q -> x -> q and x -> q -> x") {
       for (size_t j = 0; j < n; ++j) {
         double bound = ops * kEps * (1 + std::fabs(q[j]));
         for (size_t i = 0; i < n; ++i)
-          bound += std::fabs(inv(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i))) * x_error[i];
+          bound += std::fabs(inv(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i))) *
+                   x_error[i];
         INFO("q -> x -> q, coordinate ", j, " of q = ", q[j]);
         CHECK(std::fabs(back[j] - q[j]) <= bound);
       }
@@ -265,8 +270,9 @@ TEST_CASE("transforms: round trips q -> x -> q and x -> q -> x") {
           for (size_t k = 0; k < n; ++k)
             qerr += std::fabs(inv2(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(k))) *
                     ops * kEps * std::fabs(x[k]);
-          bound += std::fabs(at2.jacobian(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) *
-                   (qerr + ops * kEps * (1 + std::fabs(q2[j])));
+          bound +=
+              std::fabs(at2.jacobian(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) *
+              (qerr + ops * kEps * (1 + std::fabs(q2[j])));
         }
         INFO("x -> q -> x, component ", i, " of x = ", x[i]);
         CHECK(std::isfinite(at2.x[i]));
@@ -285,8 +291,8 @@ TEST_CASE("transforms: a simplex draw with tiny components unconstrains to finit
     const Word x = d.ops->sample(d, rng);
     double q[3];
     unconstrain(d, Support::Simplex, x, q);
-    INFO("x = ", components(Support::Simplex, x)[0], ", ", components(Support::Simplex, x)[1],
-         ", ", components(Support::Simplex, x)[2], ", ", components(Support::Simplex, x)[3]);
+    INFO("x = ", components(Support::Simplex, x)[0], ", ", components(Support::Simplex, x)[1], ", ",
+         components(Support::Simplex, x)[2], ", ", components(Support::Simplex, x)[3]);
     for (double v : q) CHECK(std::isfinite(v));
   }
 }
@@ -467,7 +473,8 @@ TEST_CASE("transforms: an interval's bounds as tape variables are differentiated
     ct.tape.backward(ad::add(x, lj));
     // The terms x and log J sum: |lo|, |hi|, |log(hi − lo)|, |log σ(±q)| ≤ |q| + log 2.
     const double ops = rounding_ops(1);
-    const double m = std::fabs(lo) + std::fabs(hi) + std::fabs(std::log(hi - lo)) + 2 * (std::fabs(q) + 1);
+    const double m =
+        std::fabs(lo) + std::fabs(hi) + std::fabs(std::log(hi - lo)) + 2 * (std::fabs(q) + 1);
     const auto dlo = central_difference([&](double v) { return plain(v, hi, q); }, lo, ops, m);
     const auto dhi = central_difference([&](double v) { return plain(lo, v, q); }, hi, ops, m);
     const auto dq = central_difference([&](double v) { return plain(lo, hi, v); }, q, ops, m);
@@ -480,10 +487,12 @@ TEST_CASE("transforms: an interval's bounds as tape variables are differentiated
 TEST_CASE("transforms: q = 0 is the uniform point of the simplex") {
   for (int k = 1; k <= 8; ++k) {
     INFO("K = ", k);
-    const Dist d{&dist::dirichlet_ops, {}, {reals(std::vector<double>(static_cast<size_t>(k), 1.0))}};
+    const Dist d{
+        &dist::dirichlet_ops, {}, {reals(std::vector<double>(static_cast<size_t>(k), 1.0))}};
     const std::vector<Word> q(static_cast<size_t>(k), from_real(0.0));
     Word lj = from_real(0.0);
-    const std::vector<double> x = components(Support::Simplex, constrain(d, Support::Simplex, q.data(), lj));
+    const std::vector<double> x =
+        components(Support::Simplex, constrain(d, Support::Simplex, q.data(), lj));
     REQUIRE(x.size() == static_cast<size_t>(k));
     // Each component within a few roundings per stick-breaking step.
     for (double v : x) CHECK(std::fabs(v - 1.0 / k) <= 4.0 * k * kEps * (1.0 / k));

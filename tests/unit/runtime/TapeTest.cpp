@@ -131,8 +131,9 @@ const std::vector<Binary>& binaries() {
 // Plain arguments for bit-exactness: random ones over a wide range, and the
 // edges of the doubles.
 std::vector<double> plain_arguments() {
-  std::vector<double> xs = {0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.5, 1e-300, -1e-300, 1e300,
-                            -1e300, 5e-324, 40.0, -40.0, 800.0, -800.0, kInf, -kInf, kNaN};
+  std::vector<double> xs = {0.0,    -0.0,    1.0,   -1.0,   0.5,    2.0,  -2.5,
+                            1e-300, -1e-300, 1e300, -1e300, 5e-324, 40.0, -40.0,
+                            800.0,  -800.0,  kInf,  -kInf,  kNaN};
   Rng rng(20240611, 1);
   for (int i = 0; i < 200; ++i) xs.push_back(uniform(rng, -10, 10));
   for (int i = 0; i < 50; ++i) xs.push_back(std::ldexp(uniform(rng, -1, 1), (i % 41) - 20));
@@ -342,7 +343,9 @@ TEST_CASE("tape: composite expressions match finite differences") {
   CurrentTape ct;
   // f(a, b) = log(exp(a)·b + sin(a / b)) on a ∈ [0, 1], b ∈ [1, 2] (the log's
   // argument stays above 1).
-  auto f = [](Word a, Word b) { return ad::log(ad::add(ad::mul(ad::exp(a), b), ad::sin(ad::div(a, b)))); };
+  auto f = [](Word a, Word b) {
+    return ad::log(ad::add(ad::mul(ad::exp(a), b), ad::sin(ad::div(a, b))));
+  };
   // g mixes most of the operations: smooth on a ∈ [0.5, 1.5], b ∈ [1, 2].
   auto g = [](Word a, Word b) {
     const Word t1 = ad::mul(ad::tanh(a), ad::pow(b, a));
@@ -463,12 +466,24 @@ TEST_CASE("tape: no double that arithmetic produces is a tape variable") {
   // Quiet NaNs (every NaN an operation produces, whatever its sign or
   // payload) have bit 51 set; the tag has it clear.
   volatile double zero = 0.0, inf = kInf, minus_one = -1.0;
-  const double produced[] = {zero / zero,       inf - inf,        zero * inf,
-                             std::sqrt(minus_one), std::log(minus_one), -(zero / zero),
-                             std::fmod(inf, 1.0), std::asin(2 * -minus_one), inf,
-                             -inf,              kNaN,             -kNaN,
-                             std::nan("1"),     std::nan("0x3ffff"), 0.0,
-                             -0.0,              5e-324,           std::numeric_limits<double>::max()};
+  const double produced[] = {zero / zero,
+                             inf - inf,
+                             zero * inf,
+                             std::sqrt(minus_one),
+                             std::log(minus_one),
+                             -(zero / zero),
+                             std::fmod(inf, 1.0),
+                             std::asin(2 * -minus_one),
+                             inf,
+                             -inf,
+                             kNaN,
+                             -kNaN,
+                             std::nan("1"),
+                             std::nan("0x3ffff"),
+                             0.0,
+                             -0.0,
+                             5e-324,
+                             std::numeric_limits<double>::max()};
   for (double x : produced) {
     INFO("x = ", x);
     CHECK(!ad::is_var(from_real(x)));
@@ -500,7 +515,7 @@ TEST_CASE("tape: tape-variable words are signalling-NaN patterns") {
     CHECK(ad::is_var(w));
     CHECK(ad::index_of(w) == i);
     CHECK(std::isnan(to_real(w)));
-    CHECK((bits >> 52 & 0x7FF) == 0x7FF);           // exponent all ones
+    CHECK((bits >> 52 & 0x7FF) == 0x7FF);            // exponent all ones
     CHECK((bits & (uint64_t{1} << 51)) == 0);        // quiet bit clear
     CHECK((bits & ((uint64_t{1} << 52) - 1)) != 0);  // mantissa nonzero: not inf
   }
