@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 
+#include <math.h>  // lgamma_r
+
 namespace borel::rt::ad {
 
 namespace {
@@ -160,7 +162,10 @@ Word tanh(Word a) {
 }
 Word lgamma(Word a) {
   const double x = value(a);
-  return unary(a, std::lgamma(x), is_var(a) ? digamma_value(x) : 0.0);
+  // lgamma_r: std::lgamma writes the global signgam, a data race when chains
+  // record on their own tapes in parallel threads; the values are the same.
+  int sign;
+  return unary(a, ::lgamma_r(x, &sign), is_var(a) ? digamma_value(x) : 0.0);
 }
 Word digamma(Word a) {
   const double x = value(a);
