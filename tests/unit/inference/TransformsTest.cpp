@@ -212,8 +212,7 @@ TEST_CASE("transforms: unconstrained sizes") {
   // A one-component simplex is the point (1): nothing to sample.
   const Dist point{&dist::dirichlet_ops, {}, {reals({2})}};
   CHECK(unconstrained_size(point, Support::Simplex) == 0);
-  double lj = 0;
-  Word ljw = from_real(lj);
+  Word ljw = from_real(0.0);
   const Word x = constrain(point, Support::Simplex, nullptr, ljw);
   CHECK(components(Support::Simplex, x) == std::vector<double>{1.0});
   CHECK(to_real(ljw) == 0.0);
