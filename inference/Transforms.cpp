@@ -62,16 +62,24 @@ Word constrain(const rt::Dist& d, Support s, const Word* q, Word& log_jacobian) 
       return ad::add(lo, ad::mul(width, ad::sigmoid(q[0])));
     }
     case Support::Simplex: {
-      // Stick-breaking: x_k takes the fraction z_k of what is left; the shift
-      // by log(K − 1 − k) makes q = 0 the uniform point (Stan's simplex).
+      // Stick-breaking: x_k takes the fraction σ(y_k) of what is left; the
+      // shift by log(K − 1 − k) makes q = 0 the uniform point (Stan's
+      // simplex). What is left is the product of the fractions σ(−y_j) not
+      // taken, and its log their log-sigmoids: never 1 − Σ x_j, which
+      // cancels to nothing (or below) once the first components are near 1.
       const int64_t n = array_len(d);
       rt::Array* x = rt::array_new_atomic(n);
-      Word stick = rt::from_real(1.0);
+      Word stick = rt::from_real(1.0), log_stick = rt::from_real(0.0);
       for (int64_t k = 0; k + 1 < n; ++k) {
         const Word y = ad::sub(q[k], rt::from_real(std::log(static_cast<double>(n - 1 - k))));
+        const Word minus_y = ad::neg(y);
+        const Word log_rest = ad::log_sigmoid(minus_y);
         x->data[k] = ad::mul(stick, ad::sigmoid(y));
-        log_jacobian = ad::add(log_jacobian, ad::add(ad::log(stick), log_sigmoid_derivative(y)));
-        stick = ad::sub(stick, x->data[k]);
+        // ∂x_k/∂q_k = stick·σ(y)·σ(−y); the Jacobian is triangular.
+        log_jacobian =
+            ad::add(log_jacobian, ad::add(log_stick, ad::add(ad::log_sigmoid(y), log_rest)));
+        stick = ad::mul(stick, ad::sigmoid(minus_y));
+        log_stick = ad::add(log_stick, log_rest);
       }
       if (n > 0) x->data[n - 1] = stick;
       return rt::from_ptr(x);
@@ -105,12 +113,16 @@ void unconstrain(const rt::Dist& d, Support s, Word x, double* q) {
       q[0] = logit((rt::to_real(x) - d.p[0]) / (d.p[1] - d.p[0]));
       return;
     case Support::Simplex: {
+      // logit(x_k / S_k) = log x_k − log S_{k+1} with S_k = Σ_{j≥k} x_j, the
+      // stick left before x_k: the tails are summed from the end, so a tiny
+      // last component keeps its digits (1 − x_0 − … − x_k would round, and
+      // x_k / stick can then exceed 1: an infinite or NaN coordinate).
       const auto* a = rt::to_ptr<const rt::Array>(x);
-      double stick = 1.0;
-      for (int64_t k = 0; k + 1 < a->len; ++k) {
+      double tail = a->len > 0 ? rt::array_real(a, a->len - 1) : 0.0;
+      for (int64_t k = a->len - 2; k >= 0; --k) {
         const double xk = rt::array_real(a, k);
-        q[k] = logit(xk / stick) + std::log(static_cast<double>(a->len - 1 - k));
-        stick -= xk;
+        q[k] = std::log(xk) - std::log(tail) + std::log(static_cast<double>(a->len - 1 - k));
+        tail += xk;
       }
       return;
     }

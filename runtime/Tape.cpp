@@ -9,6 +9,8 @@
 #include <cmath>
 #include <limits>
 
+#include <math.h>  // lgamma_r
+
 namespace borel::rt::ad {
 
 thread_local Tape* tls_current_tape = nullptr;
@@ -16,13 +18,25 @@ thread_local Tape* tls_current_tape = nullptr;
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Boost's default policy throws std::overflow_error where ψ or ψ' overflows
+// (|x| subnormal, x = +inf): a choice drawn near 0, such as exp(q) at very
+// negative q, would throw out of the model's code. This policy returns the
+// limit (±inf) instead and changes nothing else (the same internal
+// precision, so the same values as the plain program's boost::math::digamma
+// wherever that one returns).
+using SpecialPolicy = boost::math::policies::policy<
+    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
+    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
+    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
+    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
+
 double digamma_value(double x) {
   if (x <= 0 && std::floor(x) == x) return kNaN;
-  return boost::math::digamma(x);
+  return boost::math::digamma(x, SpecialPolicy());
 }
 double trigamma_value(double x) {
   if (x <= 0 && std::floor(x) == x) return kNaN;
-  return boost::math::trigamma(x);
+  return boost::math::trigamma(x, SpecialPolicy());
 }
 double sigmoid_value(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 
@@ -153,7 +167,10 @@ Word tanh(Word a) {
 }
 Word lgamma(Word a) {
   const double x = value(a);
-  return unary(a, std::lgamma(x), is_var(a) ? digamma_value(x) : 0.0);
+  // lgamma_r: std::lgamma writes the global signgam, a data race when chains
+  // record on their own tapes in parallel threads; the values are the same.
+  int sign;
+  return unary(a, ::lgamma_r(x, &sign), is_var(a) ? digamma_value(x) : 0.0);
 }
 Word digamma(Word a) {
   const double x = value(a);
