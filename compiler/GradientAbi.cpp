@@ -154,7 +154,7 @@ Word rt_ad_observe_normal(Ctx* ctx, int64_t site, Word mu, Word sigma, Word x) {
     const double m = ad::value(mu), s = ad::value(sigma), xv = ad::value(x);
     if (std::isfinite(m) && s > 0 && std::isfinite(s) && std::isfinite(xv)) {
       const double z = (xv - m) / s;
-      const double lw = -0.5 * z * z - std::log(s) - borel::dist::kHalfLog2Pi;
+      const double lw = -0.5 * z * z - borel::dist::normal_log_sigma.log(s) - borel::dist::kHalfLog2Pi;
       if (std::isfinite(lw)) {
         ctx->log_weight += lw;
         if (ad::Tape* t = ad::current_tape()) t->add_term(t->record(lw, {{mu, z / s}, {sigma, (z * z - 1) / s}, {x, -z / s}}));

@@ -56,6 +56,7 @@ void Tape::clear() {
   nodes_.clear();
   edges_.clear();
   terms_.clear();
+  swept_ = false;
 }
 
 Word Tape::sum_terms(double total) {
@@ -63,32 +64,14 @@ Word Tape::sum_terms(double total) {
   return record(total, terms_.data(), ones_.data(), terms_.size());
 }
 
-Word Tape::push(double v, uint32_t edges_begin) {
-  const auto i = static_cast<uint32_t>(nodes_.size());
-  nodes_.push_back(Node{v, 0.0, edges_begin, static_cast<uint32_t>(edges_.size())});
-  return var_word(i);
-}
-
 Word Tape::leaf(double v) { return push(v, static_cast<uint32_t>(edges_.size())); }
 
-Word Tape::record(double v, std::initializer_list<std::pair<Word, double>> operands) {
-  const auto begin = static_cast<uint32_t>(edges_.size());
-  for (const auto& [w, p] : operands)
-    if (is_var(w)) edges_.push_back(Edge{index_of(w), p});
-  if (edges_.size() == begin) return from_real(v);
-  return push(v, begin);
-}
-
-Word Tape::record(double v, const Word* operands, const double* partials, size_t n) {
-  const auto begin = static_cast<uint32_t>(edges_.size());
-  for (size_t k = 0; k < n; ++k)
-    if (is_var(operands[k])) edges_.push_back(Edge{index_of(operands[k]), partials[k]});
-  if (edges_.size() == begin) return from_real(v);
-  return push(v, begin);
-}
 
 void Tape::backward(Word out) {
-  for (Node& n : nodes_) n.adjoint = 0.0;
+  // Nodes are born with adjoint 0: only a second sweep must clear them.
+  if (swept_)
+    for (Node& n : nodes_) n.adjoint = 0.0;
+  swept_ = true;
   if (!is_var(out)) return;
   nodes_[index_of(out)].adjoint = 1.0;
   for (size_t i = index_of(out) + 1; i-- > 0;) {

@@ -44,8 +44,21 @@ class Tape {
   // The result of an operation: value v with the given partial derivatives
   // with respect to its operands. Plain operands are skipped; with none left
   // the result is the plain double v.
-  Word record(double v, std::initializer_list<std::pair<Word, double>> operands);
-  Word record(double v, const Word* operands, const double* partials, size_t n);
+  // (Inline: every operation of a twin on a variable comes here.)
+  Word record(double v, std::initializer_list<std::pair<Word, double>> operands) {
+    const auto begin = static_cast<uint32_t>(edges_.size());
+    for (const auto& [w, p] : operands)
+      if (is_var(w)) edges_.push_back(Edge{index_of(w), p});
+    if (edges_.size() == begin) return from_real(v);
+    return push(v, begin);
+  }
+  Word record(double v, const Word* operands, const double* partials, size_t n) {
+    const auto begin = static_cast<uint32_t>(edges_.size());
+    for (size_t k = 0; k < n; ++k)
+      if (is_var(operands[k])) edges_.push_back(Edge{index_of(operands[k]), partials[k]});
+    if (edges_.size() == begin) return from_real(v);
+    return push(v, begin);
+  }
   double value(Word w) const {
     return is_var(w) ? nodes_[index_of(w)].value : to_real(w);
   }
@@ -71,11 +84,16 @@ class Tape {
     uint32_t operand;
     double partial;
   };
-  Word push(double v, uint32_t edges_begin);
+  Word push(double v, uint32_t edges_begin) {
+    const auto i = static_cast<uint32_t>(nodes_.size());
+    nodes_.push_back(Node{v, 0.0, edges_begin, static_cast<uint32_t>(edges_.size())});
+    return var_word(i);
+  }
   std::vector<Node> nodes_;
   std::vector<Edge> edges_;
   std::vector<Word> terms_;
   std::vector<double> ones_;
+  bool swept_ = false;  // backward ran since clear: adjoints need zeroing
 };
 
 // The tape the running thread's differentiated code records on (null when
