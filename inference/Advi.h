@@ -68,9 +68,10 @@ struct AdviSettings {
   double eta = -1;              // step size; <= 0: adapt (see above)
   OptimiserKind optimiser = OptimiserKind::StanAdagrad;
   int output_draws = 1000;      // (>= 0)
-  // The answer is the average of the iterates over the last eval_elbo
-  // iterations (Polyak–Ruppert) rather than Stan's last iterate: as close to
-  // the optimum in expectation, with about 1/sqrt(eval_elbo) of the noise.
+  // The answer is the average of the iterates over the convergence window
+  // (the last max(0.1·max_iterations/eval_elbo, 2)·eval_elbo iterations:
+  // Polyak–Ruppert) rather than Stan's last iterate: as close to the optimum
+  // in expectation, with a fraction of the noise.
   bool average_iterates = true;
 };
 
