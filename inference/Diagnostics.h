@@ -29,6 +29,11 @@ struct Diagnostics {
   // end (divergences, a poor variational fit); each line ends in '\n'.
   std::string notes;
   std::string warnings;
+  // Per-draw sampler statistics written as extra CSV columns (NUTS: Stan's
+  // lp__, accept_stat__, ...): the comma-separated names, and one row of
+  // values per draw, in the population's order.
+  std::string draw_stat_names;
+  std::vector<double> draw_stats;
 };
 
 // The record a method fills: the caller's (`given`) or else `scratch`,

@@ -205,6 +205,11 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
   }
   e->notes = diag.notes.empty() ? nullptr : rt::string_new(diag.notes);
   e->warnings = diag.warnings.empty() ? nullptr : rt::string_new(diag.warnings);
+  // Kept only when every draw is (no particle was dropped for its weight).
+  const bool aligned = n == pop.size() && !diag.draw_stat_names.empty();
+  e->draw_stat_names = aligned ? rt::string_new(diag.draw_stat_names) : nullptr;
+  e->draw_stats = aligned ? rt::array_from_reals(diag.draw_stats.data(), static_cast<int64_t>(diag.draw_stats.size()))
+                          : nullptr;
   e->stuck_chains = 0;
   for (int64_t acc : diag.chain_accepted) e->stuck_chains += acc == 0;
   e->atoms = nullptr;

@@ -71,6 +71,9 @@ struct EmpiricalData {
   // Diagnostics::notes and ::warnings (null when empty).
   rt::String* notes;
   rt::String* warnings;
+  // Diagnostics::draw_stat_names and ::draw_stats (null when none).
+  rt::String* draw_stat_names;
+  rt::Array* draw_stats;
 };
 
 // Builds the empirical distribution of a finished population: its particles

@@ -59,6 +59,8 @@ Population nuts_run(rt::Model& model, const NutsRunSettings& s, uint64_t seed, i
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   WorkerPool pool(static_cast<int>(std::min<int64_t>(threads, s.chains)));
   std::vector<ChainSummary> summaries(static_cast<size_t>(s.chains));
+  constexpr int kStats = 7;  // Stan's sampler columns, below
+  std::vector<double> draw_stats(static_cast<size_t>(n * kStats));
   const int64_t total = (static_cast<int64_t>(s.nuts.warmup) + per) * s.chains;
   std::atomic<int64_t> done{0};
   Progress progress("nuts", s.progress);
@@ -77,6 +79,15 @@ Population nuts_run(rt::Model& model, const NutsRunSettings& s, uint64_t seed, i
         const int64_t slot = c * per + d;
         pop.slots()[slot] = target.result(r.draws.data() + static_cast<size_t>(d) * dim);
         pop.status()[slot] = Status::Done;
+        const NutsDrawStats& st = r.stats[static_cast<size_t>(d)];
+        double* row = draw_stats.data() + slot * kStats;
+        row[0] = st.lp;
+        row[1] = st.accept_stat;
+        row[2] = st.stepsize;
+        row[3] = st.treedepth;
+        row[4] = st.n_leapfrog;
+        row[5] = st.divergent;
+        row[6] = st.energy;
       }
       ChainSummary& cs = summaries[static_cast<size_t>(c)];
       cs.step_size = r.step_size;
@@ -117,6 +128,8 @@ Population nuts_run(rt::Model& model, const NutsRunSettings& s, uint64_t seed, i
     d.chain_accepted.push_back(cs.moved);
   }
   d.acceptance.emplace_back("mean accept_stat", accept);
+  d.draw_stat_names = "lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__";
+  d.draw_stats = std::move(draw_stats);
   d.notes = "step size: " + steps + "; mean tree depth " + fmt("%.2f", depth) + "; " + std::to_string(grads) +
             " gradient evaluations\n";
   if (rejections > 0)

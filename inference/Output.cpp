@@ -99,10 +99,16 @@ std::string to_csv(const rt::Dist& d, const rt::TypeDesc& t, const std::string& 
   const bool chains = e.chains > 0;
   const int64_t per_chain = chains ? std::max<int64_t>(1, e.particles / e.chains) : 0;
   if (chains) out += "chain__,draw__,";
+  int64_t nstats = 0;
+  if (e.draw_stat_names) {
+    out += std::string(rt::view(e.draw_stat_names)) + ",";
+    nstats = e.draw_stats->len / std::max<int64_t>(1, e.particles);
+  }
   for (const auto& c : comps) out += c.name + ",";
   out += "weight\n";
   for (int64_t i = 0; i < e.particles; ++i) {
     if (chains) out += std::to_string(1 + i / per_chain) + "," + std::to_string(1 + i % per_chain) + ",";
+    for (int64_t k = 0; k < nstats; ++k) out += num(rt::array_real(e.draw_stats, i * nstats + k)) + ",";
     for (const auto& c : comps) {
       if (const auto v = c.get(e.values->data[i], t)) {
         if (c.type->tag == rt::TypeDesc::Tag::Real) out += num(rt::to_real(*v));

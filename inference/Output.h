@@ -7,7 +7,9 @@
 // normalised weights (Σ = 1). MCMC results (mh, pgibbs, pmmh) are laid out as
 // Stan's draws: two first columns `chain__` and `draw__` (both from 1), one
 // row per draw, chain-major; their weights are all equal (1 / draws).
-// E.g. `chain__,draw__,mu,sigma,weight`.
+// E.g. `chain__,draw__,mu,sigma,weight`. NUTS adds Stan's sampler columns
+// after those two: lp__, accept_stat__, stepsize__, treedepth__,
+// n_leapfrog__, divergent__, energy__ (as cmdstan writes them).
 // JSON: one object {"method", "particles", "steps", "resamplings",
 // "log_evidence" (null when none), "ess" (per step), "type", "values" (the
 // values as JSON: arrays and tuples as arrays, records as objects, strings

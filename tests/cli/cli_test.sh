@@ -71,6 +71,29 @@ printf 'fn main() { print(1 / 0); }\n' >"$tmp/fails.brl"
 "$borel" run "$tmp/fails.brl" --output "$tmp/keep.csv" >/dev/null 2>&1
 check "checking --output leaves an existing file as it was" grep -qx keep "$tmp/keep.csv"
 
+# NUTS draws in Stan's CSV layout, with the sampler's columns (ArviZ and
+# cmdstanpy read them by name); the same seed gives the same file whatever
+# the number of threads.
+cat >"$tmp/nuts.brl" <<'BRL'
+fn main() {
+  let d = infer(nuts(samples = 50, warmup = 50, chains = 2), fn() {
+    let mu = sample(normal(0.0, 1.0));
+    let sigma = sample(gamma(2.0, 2.0));
+    observe(normal(mu, sigma), 0.5);
+    (mu, sigma)
+  });
+  print(average(map(samples(d), fn(x) { x.0 })));
+}
+BRL
+"$borel" run "$tmp/nuts.brl" --seed 5 --output "$tmp/nuts1.csv" >/dev/null
+check "nuts --output .csv exits 0" test $? -eq 0
+check "nuts CSV has Stan's sampler columns" test "$(head -1 "$tmp/nuts1.csv")" = \
+  "chain__,draw__,lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,energy__,x.0,x.1,weight"
+check "nuts CSV has a row per draw" test "$(wc -l <"$tmp/nuts1.csv")" -eq 101
+check "nuts CSV: divergent__ is 0 or 1" test -z "$(tail -n +2 "$tmp/nuts1.csv" | cut -d, -f8 | grep -vx '[01]')"
+"$borel" run "$tmp/nuts.brl" --seed 5 --threads 2 --output "$tmp/nuts2.csv" >/dev/null
+cmp -s "$tmp/nuts1.csv" "$tmp/nuts2.csv"; check "nuts draws do not depend on --threads" test $? -eq 0
+
 "$borel" run examples/sprinkler.brl --seed 3 | grep -v " s$" >"$tmp/out2.txt"
 cmp -s "$tmp/out1.txt" "$tmp/out2.txt"; check "the same seed gives the same output" test $? -eq 0
 "$borel" run examples/sprinkler.brl --seed 4 | grep -v " s$" >"$tmp/out3.txt"
