@@ -124,6 +124,40 @@ fn model() -> real {
 })", 8);
 }
 
+TEST_CASE("model gradient: half_normal and half_cauchy scale priors") {
+  // A hierarchical model's scales: each is sampled on the log scale (its
+  // support is [0, inf)), so the density gains the log-Jacobian q.
+  const std::string source = R"(
+fn model() -> real {
+  let tau = sample(half_normal(1.5));
+  let s = sample(half_cauchy(2.0));
+  let theta = sample(normal(0.0, tau));
+  observe(normal(theta, s), 0.7);
+  observe(half_normal(tau + s), 0.4);
+  observe(half_cauchy(s), 1.3);
+  theta
+})";
+  Compiled c = compile(source);
+  ModelGradient g(*c.model, "test");
+  REQUIRE(g.dimension() == 3);
+  for (double q0 : {-1.0, 0.3}) {
+    const double q[3] = {q0, 0.5 - q0, 0.8 * q0};
+    const double tau = std::exp(q[0]), s = std::exp(q[1]), theta = q[2];
+    // Boost has neither family: twice the normal(0, .) / cauchy(0, .) pdf.
+    auto half_normal_lpdf = [](double x, double sigma) {
+      return std::log(2 * boost::math::pdf(boost::math::normal(0, sigma), x));
+    };
+    auto half_cauchy_lpdf = [](double x, double scale) {
+      return std::log(2 * boost::math::pdf(boost::math::cauchy(0, scale), x));
+    };
+    const double expected = half_normal_lpdf(tau, 1.5) + q[0] + half_cauchy_lpdf(s, 2.0) + q[1] +
+                            normal_lpdf(theta, 0, tau) + normal_lpdf(0.7, theta, s) +
+                            half_normal_lpdf(0.4, tau + s) + half_cauchy_lpdf(1.3, s);
+    CHECK(g.log_density(q) == doctest::Approx(expected).epsilon(1e-12));
+  }
+  check_gradient(source, 3);
+}
+
 TEST_CASE("model gradient: discrete observations of continuous parameters") {
   check_gradient(R"(
 fn sigmoid_(x: real) -> real { 1.0 / (1.0 + exp(0.0 - x)) }

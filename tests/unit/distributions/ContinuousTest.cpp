@@ -1,6 +1,7 @@
 // ContinuousTest.cpp — the real-valued scalar families against Boost.Math:
 // lognormal, uniform, exponential, gamma, inv_gamma, beta, student_t, cauchy,
-// laplace (normal has its own file, as the template for a new family).
+// laplace, half_normal, half_cauchy (normal has its own file, as the template
+// for a new family).
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/cauchy.hpp>
 #include <boost/math/distributions/exponential.hpp>
@@ -8,6 +9,7 @@
 #include <boost/math/distributions/inverse_gamma.hpp>
 #include <boost/math/distributions/laplace.hpp>
 #include <boost/math/distributions/lognormal.hpp>
+#include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <boost/math/distributions/uniform.hpp>
 
@@ -123,4 +125,62 @@ TEST_CASE("laplace") {
   expect_log_density(make("laplace", {1, 2}), {{from_real(1), -1.38629436111989061883446424292},
                                                {from_real(-3), -3.38629436111989061883446424292}});
   expect_invalid("laplace", {{{0, -0.5}, {}, "laplace: b is -0.5, but must be positive"}});
+}
+
+namespace {
+
+// Boost has no half-normal or half-Cauchy. The reference folds Boost's
+// normal(0, s) or cauchy(0, s) onto [0, inf): the pdf doubles, the cdf is
+// F(x) - F(-x), and the q-quantile is the (1 + q)/2 quantile of the unfolded
+// one.
+template <class B>
+ContinuousRef folded_ref(const B& b, double mean, double variance) {
+  return {[b](double x) { return x < 0 ? 0.0 : 2 * pdf(b, x); },
+          [b](double x) { return x <= 0 ? 0.0 : cdf(b, x) - cdf(b, -x); },
+          [b](double q) { return quantile(b, 0.5 + 0.5 * q); }, mean, variance};
+}
+
+}  // namespace
+
+TEST_CASE("half_normal") {
+  uint64_t seed = 1;
+  for (double sigma : {1.0, 0.01, 2.5, 250.0}) {
+    INFO(describe("half_normal", {sigma}));
+    // Moments from two facts independent of the family's constants:
+    // E|X| = 2 sigma^2 phi_sigma(0) for X ~ normal(0, sigma) (integrate
+    // x phi(x) over [0, inf)), and E X^2 = sigma^2.
+    const boost::math::normal b(0, sigma);
+    const double m = 2 * sigma * sigma * pdf(b, 0.0);
+    check_continuous(make("half_normal", {sigma}), folded_ref(b, m, sigma * sigma - m * m), seed++);
+  }
+  // 0 is in the support (as for exponential), with the largest density;
+  // -0.0 too (it equals 0); anything below is not.
+  expect_log_density(make("half_normal", {2}), {{from_real(0), -0.918938533204672741780329736406},
+                                                {from_real(-0.0), -0.918938533204672741780329736406},
+                                                {from_real(2), -1.41893853320467274178032973641},
+                                                {from_real(-1e-300), -kInf},
+                                                {from_real(-2), -kInf}});
+  expect_invalid("half_normal", {{{0}, {}, "half_normal: sigma is 0, but must be positive"},
+                                 {{-1}, {}, "half_normal: sigma is -1, but must be positive"},
+                                 {{kInf}, {}, "half_normal: sigma is inf, but must be finite"},
+                                 {{kNaN}, {}, "half_normal: sigma is nan, but must be finite"}});
+}
+
+TEST_CASE("half_cauchy") {
+  // No mean or variance, as for the Cauchy.
+  uint64_t seed = 1;
+  for (double scale : {1.0, 0.1, 5.0, 50.0}) {
+    INFO(describe("half_cauchy", {scale}));
+    check_continuous(make("half_cauchy", {scale}), folded_ref(boost::math::cauchy(0, scale), kNaN, kNaN),
+                     seed++);
+  }
+  // Far out, where (x / scale)^2 overflows, the density is still right:
+  // log(2) above the Cauchy's.
+  expect_log_density(make("half_cauchy", {1}), {{from_real(1e200), -921.485619902907728},
+                                                {from_real(0), -0.451582705289454864726195229895},
+                                                {from_real(1), -1.14472988584940017414342735135},
+                                                {from_real(-1e-300), -kInf}});
+  expect_invalid("half_cauchy", {{{0}, {}, "half_cauchy: scale is 0, but must be positive"},
+                                 {{-2}, {}, "half_cauchy: scale is -2, but must be positive"},
+                                 {{kNaN}, {}, "half_cauchy: scale is nan, but must be finite"}});
 }

@@ -406,6 +406,21 @@ std::vector<FamilyCases> families() {
                      reals(x),
                      {reals(with_nan), reals(longer), 0}};
        }},
+      // Last, so that the families above keep the seeds they were checked with.
+      {"half_normal", Support::Positive,
+       [=](Rng& r) {
+         const double sigma = uniform(r, 0.3, 3);
+         return Case{make("half_normal", {sigma}),
+                     real(sigma * uniform(r, 0.05, 3)),
+                     {real(-0.1), real(-1e-300), real(nan), real(kInf)}};
+       }},
+      {"half_cauchy", Support::Positive,
+       [=](Rng& r) {
+         const double scale = uniform(r, 0.3, 3);
+         return Case{make("half_cauchy", {scale}),
+                     real(scale * uniform(r, 0.05, 4)),
+                     {real(-0.1), real(-1e-300), real(nan), real(kInf)}};
+       }},
   };
 }
 
