@@ -48,13 +48,17 @@ bool any_nonfinite(const rt::Dist& d) {
   return false;
 }
 
-// The family's parameter check on the parameters' values. Non-finite real
-// parameters may stop the run as a zero density, if the handler says so.
+// The family's parameter check on the parameters' values. Parameters that
+// are not finite, or invalid ones computed from the differentiated choices
+// (a scale exp(q) that underflowed to 0, a bound 1 − logistic(q) rounded to
+// 0), may stop the run as a zero density, if the handler says so: Stan
+// rejects such a point too.
 void check(Ctx* ctx, const rt::Dist& d, int64_t site) {
   thread_local std::string why;
   const rt::Dist p = ad::plain(d);
   if (d.ops->check(p, why)) return;
-  if (any_nonfinite(p) && ctx->handler->reject_nonfinite(*ctx, site, why)) throw abi::StopRun{};
+  if ((any_nonfinite(p) || ad::has_vars(d)) && ctx->handler->reject_nonfinite(*ctx, site, why))
+    throw abi::StopRun{};
   abi::fail(site, why);
 }
 

@@ -16,7 +16,8 @@
 //     choices changes with their values, is refused with an error naming the
 //     site — never sampled wrongly;
 //   * a run that leaves the support (a zero density) or meets non-finite
-//     parameters at an extreme point gives log density -infinity (a
+//     parameters, or invalid ones computed from the choices (a scale that
+//     underflowed to 0), at an extreme point gives log density -infinity (a
 //     rejection, counted in rejections()); every other error of the program
 //     is raised with its location.
 #pragma once
@@ -56,7 +57,7 @@ class ModelGradient final : public GradientTarget {
   const std::vector<Choice>& choices() const { return choices_; }
   // "model.brl:3:11" or "model.brl:3:11[2]" for the coordinates of a vector choice.
   std::string coordinate_name(size_t i) const;
-  // Runs stopped at non-finite parameters (Handler::reject_nonfinite), and the first reason.
+  // Runs stopped at non-finite or invalid parameters (Handler::reject_nonfinite), and the first reason.
   int64_t rejections() const { return rejections_; }
   const std::string& first_rejection() const { return first_rejection_; }
 

@@ -120,7 +120,8 @@ Population nuts_run(rt::Model& model, const NutsRunSettings& s, uint64_t seed, i
   d.notes = "step size: " + steps + "; mean tree depth " + fmt("%.2f", depth) + "; " + std::to_string(grads) +
             " gradient evaluations\n";
   if (rejections > 0)
-    d.notes += std::to_string(rejections) + " points rejected for non-finite parameters, e.g. " + first_rejection + "\n";
+    d.notes += std::to_string(rejections) + " points rejected for non-finite or invalid parameters, e.g. " +
+               first_rejection + "\n";
   const std::string of = " of " + std::to_string(n) + " transitions after warm-up";
   if (divergences > 0)
     d.warnings += "warning: " + std::to_string(divergences) + of +

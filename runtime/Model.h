@@ -54,8 +54,9 @@ class Handler {
   // `factor(w)`: typically ctx.log_weight += w.
   virtual void factor(Ctx& ctx, double log_w, SiteId site) = 0;
   // In a differentiating run (Model::start_twin) only: the parameters of a
-  // distribution at `site` are not finite (`why` says which), as happens at
-  // the far end of a gradient trajectory. Return true to stop the run as a
+  // distribution at `site` are not finite, or are invalid and depend on the
+  // differentiated choices (`why` says which), as happens at the far end of
+  // a gradient trajectory. Return true to stop the run as a
   // zero density (the sampler rejects the point, as Stan does); false (the
   // default) to raise the error.
   virtual bool reject_nonfinite(Ctx&, SiteId /*site*/, const std::string& /*why*/) { return false; }
