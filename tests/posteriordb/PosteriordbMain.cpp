@@ -41,8 +41,12 @@
 //   * A divergence case (eight_schools_centered) must make the summary print
 //     the "diverged" warning; its z's are shown but not judged (the funnel
 //     biases centred NUTS: that is the point of the case).
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -56,12 +60,8 @@
 #include <regex>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
-
-#include <boost/json.hpp>
 
 #include "inference/McmcStats.h"
 
@@ -172,7 +172,8 @@ std::map<std::string, std::vector<std::vector<double>>> read_draws(const fs::pat
   return out;
 }
 
-void compare(const std::vector<std::vector<double>>& chains, const json::object& ref, ParamResult& p) {
+void compare(const std::vector<std::vector<double>>& chains, const json::object& ref,
+             ParamResult& p) {
   std::vector<double> all;
   for (const auto& c : chains) all.insert(all.end(), c.begin(), c.end());
   const double n = static_cast<double>(all.size());
@@ -207,11 +208,12 @@ Result run_case(const Case& c, const Options& o, const fs::path& bench, const fs
   r.c = &c;
   const fs::path posterior = bench / (c.posterior + ".json");
   const fs::path csv = tmp / (c.posterior + ".csv"), log = tmp / (c.posterior + ".log");
-  const std::string cmd = "timeout " + std::to_string(o.timeout) + " " + shell_quote(o.borel) + " run " +
-                          shell_quote((fs::path(o.models) / c.model).string()) + " --seed " +
-                          std::to_string(o.seed) + " --output " + shell_quote(csv.string()) + " -- " +
-                          shell_quote(posterior.string()) + " " + std::to_string(o.draws) + " " +
-                          std::to_string(o.warmup) + " > " + shell_quote(log.string()) + " 2>&1";
+  const std::string cmd = "timeout " + std::to_string(o.timeout) + " " + shell_quote(o.borel) +
+                          " run " + shell_quote((fs::path(o.models) / c.model).string()) +
+                          " --seed " + std::to_string(o.seed) + " --output " +
+                          shell_quote(csv.string()) + " -- " + shell_quote(posterior.string()) +
+                          " " + std::to_string(o.draws) + " " + std::to_string(o.warmup) + " > " +
+                          shell_quote(log.string()) + " 2>&1";
   const auto t0 = std::chrono::steady_clock::now();
   const int status = std::system(cmd.c_str());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -225,12 +227,14 @@ Result run_case(const Case& c, const Options& o, const fs::path& bench, const fs
   std::smatch m;
   if (std::regex_search(out, m, std::regex(R"(nuts: \d+ chains x \d+ draws, ([0-9.e+-]+) s)")))
     r.inference_seconds = std::stod(m[1].str());
-  if (std::regex_search(out, m, std::regex(R"(warning: (\d+) of \d+ transitions after warm-up diverged)"))) {
+  if (std::regex_search(
+          out, m, std::regex(R"(warning: (\d+) of \d+ transitions after warm-up diverged)"))) {
     r.divergences = std::stoll(m[1].str());
     r.reported_divergence = true;
   }
   try {
-    const json::object ref = json::parse(read_file(posterior)).as_object().at("parameters").as_object();
+    const json::object ref =
+        json::parse(read_file(posterior)).as_object().at("parameters").as_object();
     std::map<std::string, std::vector<std::vector<double>>> draws;
     for (auto& [name, chains] : read_draws(csv)) draws[stan_name(name)] = std::move(chains);
     r.ok = true;
@@ -240,12 +244,13 @@ Result run_case(const Case& c, const Options& o, const fs::path& bench, const fs
       const auto it = draws.find(p.name);
       if (it == draws.end()) throw std::runtime_error("the model does not report " + p.name);
       compare(it->second, summary.as_object(), p);
-      if (!c.divergence_case && !(std::abs(p.z_mean) <= kZLimit && std::abs(p.z_sd) <= kZLimit)) r.ok = false;
+      if (!c.divergence_case && !(std::abs(p.z_mean) <= kZLimit && std::abs(p.z_sd) <= kZLimit))
+        r.ok = false;
       r.params.push_back(p);
     }
     if (draws.size() != ref.size())
-      throw std::runtime_error("the model reports " + std::to_string(draws.size()) + " parameters, the reference " +
-                               std::to_string(ref.size()));
+      throw std::runtime_error("the model reports " + std::to_string(draws.size()) +
+                               " parameters, the reference " + std::to_string(ref.size()));
     if (c.divergence_case) r.ok = r.reported_divergence;
   } catch (const std::exception& e) {
     r.ok = false;
@@ -266,27 +271,32 @@ void print_result(const Result& r, bool details) {
     zm = std::max(zm, std::abs(p.z_mean));
     zs = std::max(zs, std::abs(p.z_sd));
   }
-  std::cout << (r.ok ? "PASS " : "FAIL ") << r.c->posterior << ": " << r.params.size() << " params, "
-            << fixed(r.seconds, 1) << " s (nuts " << fixed(r.inference_seconds, 2) << " s), max |z| mean "
-            << fixed(zm, 2) << ", sd " << fixed(zs, 2) << ", divergences " << r.divergences;
+  std::cout << (r.ok ? "PASS " : "FAIL ") << r.c->posterior << ": " << r.params.size()
+            << " params, " << fixed(r.seconds, 1) << " s (nuts " << fixed(r.inference_seconds, 2)
+            << " s), max |z| mean " << fixed(zm, 2) << ", sd " << fixed(zs, 2) << ", divergences "
+            << r.divergences;
   if (r.c->divergence_case)
-    std::cout << (r.reported_divergence ? " (reported, as expected)" : " (NOT reported: expected a warning)");
+    std::cout << (r.reported_divergence ? " (reported, as expected)"
+                                        : " (NOT reported: expected a warning)");
   std::cout << "\n";
   if (!r.error.empty()) std::cout << "  " << r.error << "\n";
   if (!details) return;
-  std::cout << "  " << std::left << std::setw(12) << "param" << std::right << std::setw(11) << "mean"
-            << std::setw(11) << "ref" << std::setw(8) << "z" << std::setw(11) << "sd" << std::setw(11) << "ref"
-            << std::setw(8) << "z" << std::setw(9) << "ESS" << "\n";
+  std::cout << "  " << std::left << std::setw(12) << "param" << std::right << std::setw(11)
+            << "mean" << std::setw(11) << "ref" << std::setw(8) << "z" << std::setw(11) << "sd"
+            << std::setw(11) << "ref" << std::setw(8) << "z" << std::setw(9) << "ESS"
+            << "\n";
   for (const auto& p : r.params)
-    std::cout << "  " << std::left << std::setw(12) << p.name << std::right << std::setw(11) << std::setprecision(5)
-              << p.mean << std::setw(11) << p.ref_mean << std::setw(8) << fixed(p.z_mean, 2) << std::setw(11)
-              << p.sd << std::setw(11) << p.ref_sd << std::setw(8) << fixed(p.z_sd, 2) << std::setw(9)
-              << fixed(p.ess, 0) << "\n";
+    std::cout << "  " << std::left << std::setw(12) << p.name << std::right << std::setw(11)
+              << std::setprecision(5) << p.mean << std::setw(11) << p.ref_mean << std::setw(8)
+              << fixed(p.z_mean, 2) << std::setw(11) << p.sd << std::setw(11) << p.ref_sd
+              << std::setw(8) << fixed(p.z_sd, 2) << std::setw(9) << fixed(p.ess, 0) << "\n";
 }
 
 int usage() {
-  std::cerr << "usage: borel_posteriordb --borel PATH --models DIR [--shared DIR] [--draws N] [--warmup N] "
-               "[--seed S] [--jobs J] [--timeout SEC] [--all] [--verbose] [--expect-failure] [POSTERIOR...]\n";
+  std::cerr << "usage: borel_posteriordb --borel PATH --models DIR [--shared DIR] [--draws N] "
+               "[--warmup N] "
+               "[--seed S] [--jobs J] [--timeout SEC] [--all] [--verbose] [--expect-failure] "
+               "[POSTERIOR...]\n";
   return 2;
 }
 
@@ -302,19 +312,32 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
         return argv[++i];
       };
-      if (a == "--borel") o.borel = value();
-      else if (a == "--models") o.models = value();
-      else if (a == "--shared") o.shared = value();
-      else if (a == "--draws") o.draws = std::stoi(value());
-      else if (a == "--warmup") o.warmup = std::stoi(value());
-      else if (a == "--seed") o.seed = std::stoull(value());
-      else if (a == "--jobs") o.jobs = std::max(1, std::stoi(value()));
-      else if (a == "--timeout") o.timeout = std::stoi(value());
-      else if (a == "--all") o.all = true;
-      else if (a == "--verbose") verbose = true;
-      else if (a == "--expect-failure") o.expect_failure = true;
-      else if (!a.empty() && a[0] == '-') return usage();
-      else o.names.push_back(a);
+      if (a == "--borel")
+        o.borel = value();
+      else if (a == "--models")
+        o.models = value();
+      else if (a == "--shared")
+        o.shared = value();
+      else if (a == "--draws")
+        o.draws = std::stoi(value());
+      else if (a == "--warmup")
+        o.warmup = std::stoi(value());
+      else if (a == "--seed")
+        o.seed = std::stoull(value());
+      else if (a == "--jobs")
+        o.jobs = std::max(1, std::stoi(value()));
+      else if (a == "--timeout")
+        o.timeout = std::stoi(value());
+      else if (a == "--all")
+        o.all = true;
+      else if (a == "--verbose")
+        verbose = true;
+      else if (a == "--expect-failure")
+        o.expect_failure = true;
+      else if (!a.empty() && a[0] == '-')
+        return usage();
+      else
+        o.names.push_back(a);
     }
   } catch (const std::exception& e) {
     std::cerr << "borel_posteriordb: " << e.what() << "\n";
@@ -341,12 +364,14 @@ int main(int argc, char** argv) {
                         : std::find(o.names.begin(), o.names.end(), c.posterior) != o.names.end())
       selected.push_back(&c);
   for (const std::string& n : o.names)
-    if (std::none_of(cases().begin(), cases().end(), [&](const Case& c) { return c.posterior == n; })) {
+    if (std::none_of(cases().begin(), cases().end(),
+                     [&](const Case& c) { return c.posterior == n; })) {
       std::cerr << "borel_posteriordb: no model for posterior " << n << "\n";
       return 2;
     }
 
-  const fs::path tmp = fs::temp_directory_path() / ("borel_posteriordb." + std::to_string(::getpid()));
+  const fs::path tmp =
+      fs::temp_directory_path() / ("borel_posteriordb." + std::to_string(::getpid()));
   fs::create_directories(tmp);
   std::vector<Result> results(selected.size());
   std::atomic<size_t> next{0};
@@ -364,7 +389,8 @@ int main(int argc, char** argv) {
   for (auto& w : workers) w.join();
   fs::remove_all(tmp);
 
-  const auto failed = std::count_if(results.begin(), results.end(), [](const Result& r) { return !r.ok; });
+  const auto failed =
+      std::count_if(results.begin(), results.end(), [](const Result& r) { return !r.ok; });
   std::cout << results.size() - static_cast<size_t>(failed) << " of " << results.size()
             << " posteriors passed (NUTS, 4 chains x " << o.draws << " draws, " << o.warmup
             << " warm-up, seed " << o.seed << "; |z| <= " << kZLimit << ")\n";
