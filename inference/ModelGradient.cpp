@@ -80,7 +80,6 @@ class GradientHandler final : public rt::Handler {
       const std::string where = g_.model_.site_location(site);
       g_.first_rejection_ = where.empty() ? why : where + ": " + why;
     }
-    lp_ = rt::from_real(kNegInf);  // the run stops here: a zero density, not the terms so far
     return true;
   }
 

@@ -140,7 +140,8 @@ std::string stan_name(const std::string& borel) {
 }
 
 // The draws of a `borel run --output X.csv` of an MCMC result: per column,
-// per chain, the draws in order.
+// per chain, the draws in order (the sampler's own columns, named `...__`
+// as in Stan, left out).
 std::map<std::string, std::vector<std::vector<double>>> read_draws(const fs::path& csv) {
   std::ifstream f(csv);
   std::string line;
@@ -161,7 +162,7 @@ std::map<std::string, std::vector<std::vector<double>>> read_draws(const fs::pat
     while (std::getline(ss, cell, ',')) {
       if (k == 0) {
         chain = static_cast<size_t>(std::stoll(cell)) - 1;
-      } else if (k + 1 < cols.size() && k >= 2) {
+      } else if (k + 1 < cols.size() && k >= 2 && !cols[k].ends_with("__")) {  // not lp__, accept_stat__, ...
         auto& per = out[cols[k]];
         if (per.size() <= chain) per.resize(chain + 1);
         per[chain].push_back(cell.empty() ? NAN : std::strtod(cell.c_str(), nullptr));
