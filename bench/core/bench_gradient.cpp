@@ -8,6 +8,7 @@
 //                                                  one thread: min bulk ESS per second
 //   linreg_N1000/mh_rw/borel                       random-walk MH on the same model (the
 //                                                  gradient-free baseline): min bulk ESS per second
+//   eight_schools_nc/{log_density,gradient}/borel  the same two costs on eight schools, non-centred
 //
 // "handwritten" is the same density in plain C++ (unconstrained sigma = exp(q2),
 // with its log-Jacobian), its gradient derived by hand: the floor a
@@ -169,6 +170,31 @@ fn model() -> [real] { linreg(xs, ys) }
       double g[3];
       return borel_target.log_density_gradient(q, g);
     });
+  })->Unit(benchmark::kMicrosecond);
+
+  // Eight schools, non-centred (examples/eight_schools.brl): the cost of a
+  // gradient against a log density on a small hierarchical model.
+  static borel::Program schools = borel::Program::from_source("eight_schools.brl", R"(
+let y = [28.0, 8.0, -3.0, 7.0, -1.0, 1.0, 18.0, 12.0];
+let sigma = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0];
+fn model() -> real {
+  let mu = sample(normal(0.0, 5.0));
+  let tau = sample(half_cauchy(5.0));
+  let theta = [mu + tau * sample(normal(0.0, 1.0)) for j in 0..8];
+  for j in 0..8 { observe(normal(theta[j], sigma[j]), y[j]); }
+  mu
+}
+)", {"model"});
+  schools.run_main();
+  static std::unique_ptr<rt::Model> schools_model = schools.model("model");
+  static inference::ModelGradient schools_target(*schools_model, "bench");
+  static const double qs[10] = {4.4, 1.2, 0.3, -0.1, 0.5, 0.2, -0.4, 0.1, 0.9, -0.2};
+  benchmark::RegisterBenchmark("eight_schools_nc/log_density/borel", [&](benchmark::State& s) {
+    for (auto _ : s) benchmark::DoNotOptimize(schools_target.log_density(qs));
+  })->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("eight_schools_nc/gradient/borel", [&](benchmark::State& s) {
+    double g[10];
+    for (auto _ : s) benchmark::DoNotOptimize(schools_target.log_density_gradient(qs, g));
   })->Unit(benchmark::kMicrosecond);
 
   // NUTS on a target: draws of the constrained (alpha, beta, sigma).
