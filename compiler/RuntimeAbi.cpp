@@ -925,10 +925,11 @@ const inf::EmpiricalData& empirical(Word d, int64_t site, const char* who) {
   if (!e) fail(site, std::string(who) + ": the distribution is not the result of infer");
   return *e;
 }
-// The result's effective sample size (inference/Empirical.h, final_ess):
-// Kish's of the final weights, or of the weights before a final resampling.
+// The result's effective sample size (inference/Empirical.h, result_ess):
+// Kish's of the final weights, or of the weights before a final resampling;
+// for MCMC results the smallest bulk ESS of the draws.
 Word rt_ess(Ctx*, int64_t site, Word d) {
-  return rt::from_real(inf::final_ess(empirical(d, site, "ess")));
+  return rt::from_real(inf::result_ess(empirical(d, site, "ess")));
 }
 Word rt_samples(Ctx*, int64_t site, Word d) { return rt::from_ptr(empirical(d, site, "samples").values); }
 Word rt_weights(Ctx*, int64_t site, Word d) { return rt::from_ptr(empirical(d, site, "weights").weights); }

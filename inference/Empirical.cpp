@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "inference/Components.h"
 #include "inference/Errors.h"
+#include "inference/McmcStats.h"
 #include "runtime/Rng.h"
 
 namespace borel::inference {
@@ -279,6 +281,26 @@ double final_ess(const EmpiricalData& e) {
   double s2 = 0;
   for (int64_t i = 0; i < e.weights->len; ++i) s2 += rt::array_real(e.weights, i) * rt::array_real(e.weights, i);
   return s2 > 0 ? e.ess_scale / s2 : 0.0;
+}
+
+double result_ess(const EmpiricalData& e) {
+  if (e.chains <= 0 || !e.type || e.particles % e.chains != 0) return final_ess(e);
+  const int64_t per = e.particles / e.chains;
+  double lowest = NAN;
+  for (const Component& c : components(*e.type, e.values->data, e.particles)) {
+    std::vector<std::vector<double>> chains(static_cast<size_t>(e.chains));
+    bool complete = true;
+    for (int64_t k = 0; k < e.chains && complete; ++k)
+      for (int64_t i = 0; i < per && complete; ++i) {
+        const auto v = c.get(e.values->data[k * per + i], *e.type);
+        if (v) chains[static_cast<size_t>(k)].push_back(scalar_as_real(*v, *c.type));
+        else complete = false;
+      }
+    if (!complete) continue;
+    const double b = mcmc_stats(chains).ess_bulk;
+    if (std::isfinite(b) && !(b >= lowest)) lowest = b;
+  }
+  return std::isnan(lowest) ? final_ess(e) : lowest;
 }
 
 double log_evidence(const rt::Dist& d) {

@@ -93,6 +93,12 @@ const EmpiricalData* empirical_data(const rt::Dist& d);
 // resampling, the two losses multiply (the variance inflations N/ESS of the
 // two stages compound).
 double final_ess(const EmpiricalData& e);
+// What `ess(d)` answers: final_ess for weighted particles; for MCMC results
+// (chains > 0) the smallest bulk ESS over the value's numeric components
+// (McmcStats.h: rank-normalised, split chains), since the draws' equal
+// weights say nothing about their autocorrelation — so sd / sqrt(ess(d)) is
+// a Monte Carlo standard error for every kind of result.
+double result_ess(const EmpiricalData& e);
 
 // The log-evidence estimate of an `infer` result (NaN when its method gives
 // none). Raises rt::RuntimeError when d is not the result of `infer`.
