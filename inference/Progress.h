@@ -20,6 +20,7 @@ class Progress {
   void update_iterations(int64_t done, int64_t total);
 
  private:
+  bool due(double& elapsed);
   std::string method_;
   bool enabled_;
   bool drawn_ = false;

@@ -72,6 +72,29 @@ fn model() -> real { lgssm(ys) }
 )";
 }
 
+
+// linreg's data and exact posterior moments (../shared/bench/data/linreg.json).
+struct Linreg {
+  std::vector<double> x, y;
+  double mean[3], sd[3];  // alpha, beta, sigma
+};
+
+inline Linreg load_linreg() {
+  std::ifstream f(shared_dir() + "/bench/data/linreg.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const auto j = boost::json::parse(ss.str());
+  Linreg d;
+  for (const auto& v : j.at("x").as_array()) d.x.push_back(v.to_number<double>());
+  for (const auto& v : j.at("y").as_array()) d.y.push_back(v.to_number<double>());
+  const char* names[3] = {"alpha", "beta", "sigma"};
+  for (int k = 0; k < 3; ++k) {
+    d.mean[k] = j.at("reference").at("mean").at(names[k]).to_number<double>();
+    d.sd[k] = j.at("reference").at("sd").at(names[k]).to_number<double>();
+  }
+  return d;
+}
+
 // The path of ../shared/bench/data/lgssm_T<T>.json.
 inline std::string lgssm_data_path(int T) {
   return shared_dir() + "/bench/data/lgssm_T" + std::to_string(T) + ".json";

@@ -38,31 +38,11 @@ using namespace borel;
 
 namespace {
 
-struct Linreg {
-  std::vector<double> x, y;
-  double mean[3], sd[3];
-};
-
-Linreg load_linreg() {
-  std::ifstream f(bench::shared_dir() + "/bench/data/linreg.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const auto j = boost::json::parse(ss.str());
-  Linreg d;
-  for (const auto& v : j.at("x").as_array()) d.x.push_back(v.to_number<double>());
-  for (const auto& v : j.at("y").as_array()) d.y.push_back(v.to_number<double>());
-  const char* names[3] = {"alpha", "beta", "sigma"};
-  for (int k = 0; k < 3; ++k) {
-    d.mean[k] = j.at("reference").at("mean").at(names[k]).to_number<double>();
-    d.sd[k] = j.at("reference").at("sd").at(names[k]).to_number<double>();
-  }
-  return d;
-}
 
 // The linreg density over q = (alpha, beta, log sigma), by hand.
 class HandwrittenLinreg final : public inference::GradientTarget {
  public:
-  explicit HandwrittenLinreg(const Linreg& d) : d_(d) {}
+  explicit HandwrittenLinreg(const bench::Linreg& d) : d_(d) {}
   size_t dimension() const override { return 3; }
   double log_density_gradient(const double* q, double* g) override {
     const double a = q[0], b = q[1], sigma = std::exp(q[2]);
@@ -89,7 +69,7 @@ class HandwrittenLinreg final : public inference::GradientTarget {
   }
 
  private:
-  const Linreg& d_;
+  const bench::Linreg& d_;
 };
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -98,7 +78,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 // Min bulk ESS over the three parameters, and whether the means are within 5 MCSE.
 std::pair<double, bool> check_draws(const std::vector<std::vector<std::vector<double>>>& chains_by_param,
-                                    const Linreg& d) {
+                                    const bench::Linreg& d) {
   double min_ess = INFINITY;
   bool ok = true;
   for (int k = 0; k < 3; ++k) {
@@ -120,7 +100,7 @@ constexpr int kChains = 4, kDraws = 1000, kWarmup = 1000;
 
 int main(int argc, char** argv) {
   rt::gc_init();
-  static const Linreg lr = load_linreg();
+  static const bench::Linreg lr = bench::load_linreg();
   static const std::string source = R"(
 let d = read_json(")" + bench::shared_dir() + R"(/bench/data/linreg.json");
 let xs: [real] = d.x;

@@ -38,27 +38,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-struct Linreg {
-  std::vector<double> x, y;
-  double mean[3], sd[3];
-};
-
-Linreg load_linreg() {
-  const std::string dir = shared_dir();
-  std::ifstream f(dir + "/bench/data/linreg.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const auto j = boost::json::parse(ss.str());
-  Linreg d;
-  for (const auto& v : j.at("x").as_array()) d.x.push_back(v.to_number<double>());
-  for (const auto& v : j.at("y").as_array()) d.y.push_back(v.to_number<double>());
-  const char* names[3] = {"alpha", "beta", "sigma"};
-  for (int k = 0; k < 3; ++k) {
-    d.mean[k] = j.at("reference").at("mean").at(names[k]).to_number<double>();
-    d.sd[k] = j.at("reference").at("sd").at(names[k]).to_number<double>();
-  }
-  return d;
-}
 
 }  // namespace
 
