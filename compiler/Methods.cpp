@@ -208,4 +208,14 @@ bool method_needs_gradients(const std::string& name) {
   return m && m->gradients;
 }
 
+bool kernel_needs_gradients(const std::string& spec) {
+  size_t b = 0;
+  for (;;) {
+    const size_t e = spec.find('+', b);
+    if (spec.compare(b, e == std::string::npos ? std::string::npos : e - b, "nuts") == 0) return true;
+    if (e == std::string::npos) return false;
+    b = e + 1;
+  }
+}
+
 }  // namespace borel
