@@ -162,8 +162,9 @@ std::vector<MethodSpec> build() {
   v.push_back(basic("prior", "forward sampling: N runs ignoring observations", {{"samples", i(1000)}}));
   v.push_back(basic("mh",
                     "Metropolis-Hastings(-Green) chains over traces: kernel \"rw\" (random walk on reals, prior "
-                    "redraws otherwise), \"single\" (single-site from the prior), \"independent\", or registered "
-                    "kernels joined by '+'",
+                    "redraws otherwise), \"single\" (single-site from the prior), \"independent\", \"nuts\" "
+                    "(NUTS on the continuous choices, the others held), or registered kernels joined by '+' "
+                    "(\"nuts+single\")",
                     {{"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("rw")}}));
   v.push_back(basic("rmsmc",
                     "resample-move SMC: SMC with `moves` MH transitions of `kernel` on every particle after each "
