@@ -84,7 +84,7 @@ TEST_CASE("trace gradient: the bound trace's density, its values and the gradien
     std::vector<double> q;
     REQUIRE(g.bind(t, q));
     // a, b, two simplex coordinates, 1 + k means.
-    const auto k = borel::rt::to_int(t.choices[0].value);
+    const auto k = static_cast<int64_t>(t.choices[0].value);
     REQUIRE(g.dimension() == static_cast<size_t>(5 + k));
     ValueMap values;
     double lj = 0;
