@@ -39,7 +39,8 @@ void NutsKernel::freeze() {
 NutsKernel::PerDimension& NutsKernel::dimension(ChainState& c, size_t n, double lp) {
   auto it = dims_.find(n);
   if (it != dims_.end()) return it->second;
-  PerDimension& pd = dims_.emplace(n, PerDimension(NutsTransition(*target_, Metric::Unit))).first->second;
+  PerDimension& pd =
+      dims_.emplace(n, PerDimension(NutsTransition(*target_, Metric::Unit))).first->second;
   if (c.warmup) {
     // As Stan: a search from the current point, then dual averaging around 10 ε.
     pd.nuts.find_step_size(q_, lp, grad_, *c.rng);
@@ -58,8 +59,10 @@ NutsKernel::PerDimension& NutsKernel::dimension(ChainState& c, size_t n, double 
       best = dist;
     }
   }
-  if (near) pd.nuts.set_step_size(near->nuts.step_size());
-  else pd.nuts.find_step_size(q_, lp, grad_, *c.rng);
+  if (near)
+    pd.nuts.set_step_size(near->nuts.step_size());
+  else
+    pd.nuts.find_step_size(q_, lp, grad_, *c.rng);
   pd.frozen = true;
   return pd;
 }
@@ -67,8 +70,10 @@ NutsKernel::PerDimension& NutsKernel::dimension(ChainState& c, size_t n, double 
 void NutsKernel::iterate(ChainState& c) {
   const char* method = c.handler->method;
   if (c.from || c.suspend_at >= 0)
-    throw method_error(method, "kernel \"nuts\" cannot rejuvenate particles inside SMC yet (the differentiating "
-                               "program runs only from the start to the end); use it with mh");
+    throw method_error(
+        method,
+        "kernel \"nuts\" cannot rejuvenate particles inside SMC yet (the differentiating "
+        "program runs only from the start to the end); use it with mh");
   if (!target_) target_ = std::make_unique<TraceGradient>(*c.model, method);
   if (!c.warmup) freeze();
   // A value on the boundary of its support (no finite coordinates), or a
@@ -104,10 +109,13 @@ void NutsKernel::iterate(ChainState& c) {
   const double err = std::abs(joint - (lp_new - log_jacobian));
   if (!(la > -std::numeric_limits<double>::infinity()) || c.handler->log_fresh != 0.0 ||
       c.prop.choices.size() != c.cur.choices.size() || !(err <= 1e-6 * (1 + std::abs(lp_new))))
-    throw method_error(method, "internal error: kernel \"nuts\": the program replayed at the new point has log "
-                               "joint " + fmt(joint) + " and " + std::to_string(c.prop.choices.size()) +
-                               " choices, but its differentiating version gave " + fmt(lp_new - log_jacobian) +
-                               " and " + std::to_string(c.cur.choices.size()));
+    throw method_error(
+        method,
+        "internal error: kernel \"nuts\": the program replayed at the new point has log "
+        "joint " +
+            fmt(joint) + " and " + std::to_string(c.prop.choices.size()) +
+            " choices, but its differentiating version gave " + fmt(lp_new - log_jacobian) +
+            " and " + std::to_string(c.cur.choices.size()));
   max_replay_error_ = std::max(max_replay_error_, err);
   std::swap(c.cur, c.prop);
   ++stats_.accepted;

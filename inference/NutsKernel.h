@@ -57,8 +57,8 @@ class NutsKernel final : public Kernel {
     explicit PerDimension(NutsTransition n) : nuts(std::move(n)) {}
     NutsTransition nuts;
     StepSizeAdaptation adapt{0.8};  // Stan's default target_accept
-    bool learned = false;  // adapted in warm-up
-    bool frozen = false;   // step size fixed for good
+    bool learned = false;           // adapted in warm-up
+    bool frozen = false;            // step size fixed for good
   };
   PerDimension& dimension(ChainState& c, size_t n, double lp);
   void freeze();

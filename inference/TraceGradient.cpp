@@ -16,7 +16,8 @@ bool continuous(rt::Support s) { return s != rt::Support::Discrete && s != rt::S
 
 }  // namespace
 
-TraceGradient::TraceGradient(rt::Model& model, std::string method) : TwinGradient(model, std::move(method), true) {}
+TraceGradient::TraceGradient(rt::Model& model, std::string method)
+    : TwinGradient(model, std::move(method), true) {}
 
 bool TraceGradient::bind(const Trace& t, std::vector<double>& q) {
   trace_ = &t;
@@ -37,8 +38,8 @@ bool TraceGradient::bind(const Trace& t, std::vector<double>& q) {
   return true;
 }
 
-bool TraceGradient::choose(const rt::Dist& d, rt::SiteId site, const Address& a, size_t, rt::Word& x,
-                           rt::Word& log_jacobian) {
+bool TraceGradient::choose(const rt::Dist& d, rt::SiteId site, const Address& a, size_t,
+                           rt::Word& x, rt::Word& log_jacobian) {
   const rt::Support s = ad::support_of(d);
   const Slot* slot = slots_.find(a);
   if (!continuous(s)) {

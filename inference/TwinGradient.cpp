@@ -51,7 +51,9 @@ class TwinHandler final : public rt::Handler {
     return x;
   }
 
-  void observe(rt::Ctx& ctx, const rt::Dist& d, Word v, rt::SiteId) override { add(ctx, ad::log_density(d, v)); }
+  void observe(rt::Ctx& ctx, const rt::Dist& d, Word v, rt::SiteId) override {
+    add(ctx, ad::log_density(d, v));
+  }
 
   // A twin passes factor's word as the bits of a double (GradientAbi.cpp).
   void factor(rt::Ctx& ctx, double log_w, rt::SiteId) override { add(ctx, rt::from_real(log_w)); }
@@ -107,7 +109,8 @@ double TwinGradient::run(const double* q, bool taped, Word* result) {
   TapeScope scope(taped ? &tape_ : nullptr);
   if (taped) tape_.clear();
   if (q)
-    for (size_t i = 0; i < dimension_; ++i) coordinates_[i] = taped ? tape_.leaf(q[i]) : rt::from_real(q[i]);
+    for (size_t i = 0; i < dimension_; ++i)
+      coordinates_[i] = taped ? tape_.leaf(q[i]) : rt::from_real(q[i]);
   rt::Step step;
   bool stopped = false;
   try {

@@ -60,8 +60,8 @@ class TwinGradient : public GradientTarget {
   // (which hold q, as tape leaves in a taped run), adding its log-Jacobian
   // to `log_jacobian`. False: the point has density zero (the run stops).
   // Throws rt::RuntimeError for a choice that can never be differentiated.
-  virtual bool choose(const rt::Dist& d, rt::SiteId site, const Address& a, size_t index, rt::Word& x,
-                      rt::Word& log_jacobian) = 0;
+  virtual bool choose(const rt::Dist& d, rt::SiteId site, const Address& a, size_t index,
+                      rt::Word& x, rt::Word& log_jacobian) = 0;
   // After a run that was not stopped, which made `choices` choices: false
   // when it is no point of the target (density zero). May throw.
   virtual bool finish(size_t choices) = 0;

@@ -9,12 +9,12 @@
 // 1e-9·(1 + |lp|). Finite differences as in ModelGradientTest.cpp: with
 // h = 1e-5 truncation and rounding give ≤ 4e-7; we allow 1e-6·(1 + |g|)
 // and require the differences at h and 2h to agree to a quarter of that.
+#include <doctest/doctest.h>
+
 #include <cmath>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <doctest/doctest.h>
 
 #include "borel/Borel.h"
 #include "inference/Contexts.h"
@@ -94,7 +94,8 @@ TEST_CASE("trace gradient: the bound trace's density, its values and the gradien
     CHECK(values.size() == static_cast<size_t>(4 + k));
     const borel::rt::Word* a = values.find(t.choices[1].addr);
     REQUIRE(a != nullptr);
-    CHECK(borel::rt::to_real(*a) == doctest::Approx(borel::rt::to_real(t.choices[1].value)).epsilon(1e-14));
+    CHECK(borel::rt::to_real(*a) ==
+          doctest::Approx(borel::rt::to_real(t.choices[1].value)).epsilon(1e-14));
     // The gradient at points around the bound one.
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> u(-0.5, 0.5);
@@ -138,7 +139,8 @@ fn model() -> real {
     std::vector<double> q;
     REQUIRE(g.bind(ch.st.cur, q));
     REQUIRE(q.size() == 1);
-    const double here[1] = {q[0]}, pos[1] = {std::abs(q[0]) + 0.1}, neg[1] = {-std::abs(q[0]) - 0.1};
+    const double here[1] = {q[0]}, pos[1] = {std::abs(q[0]) + 0.1},
+                 neg[1] = {-std::abs(q[0]) - 0.1};
     CHECK(std::isfinite(g.log_density(here)));
     if (q[0] > 0) {
       seen_with = true;
