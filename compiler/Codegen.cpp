@@ -33,14 +33,17 @@ using llvm::Value;
 using namespace abi;  // OverflowOp codes
 
 // Whether the program runs gradient-based inference (a method of
-// Methods.h that needs gradients), or exports models to an embedding host
-// (which may run it): only then are the twins made, so other programs
-// compile no slower.
+// Methods.h that needs gradients, or a string literal naming a kernel list
+// with such a kernel: mh(kernel = "nuts+single")), or exports models to an
+// embedding host (which may run it): only then are the twins made, so other
+// programs compile no slower.
 bool body_uses_gradients(const IrBody& b) {
   for (const Inst& in : b.insts) {
     if (in.op == Inst::Op::Prim && in.prim == Prim::Runtime && in.name == "method" && !in.args.empty() &&
         in.args[0].kind == Operand::Kind::String && method_needs_gradients(in.args[0].s))
       return true;
+    for (const Operand& a : in.args)
+      if (a.kind == Operand::Kind::String && kernel_needs_gradients(a.s)) return true;
     if (in.then_body && body_uses_gradients(*in.then_body)) return true;
     if (in.else_body && body_uses_gradients(*in.else_body)) return true;
   }

@@ -162,8 +162,9 @@ std::vector<MethodSpec> build() {
   v.push_back(basic("prior", "forward sampling: N runs ignoring observations", {{"samples", i(1000)}}));
   v.push_back(basic("mh",
                     "Metropolis-Hastings(-Green) chains over traces: kernel \"rw\" (random walk on reals, prior "
-                    "redraws otherwise), \"single\" (single-site from the prior), \"independent\", or registered "
-                    "kernels joined by '+'",
+                    "redraws otherwise), \"single\" (single-site from the prior), \"independent\", \"nuts\" "
+                    "(NUTS on the continuous choices, the others held), or registered kernels joined by '+' "
+                    "(\"nuts+single\")",
                     {{"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("rw")}}));
   v.push_back(basic("rmsmc",
                     "resample-move SMC: SMC with `moves` MH transitions of `kernel` on every particle after each "
@@ -206,6 +207,16 @@ const MethodSpec* find_method(const std::string& name) {
 bool method_needs_gradients(const std::string& name) {
   const MethodSpec* m = find_method(name);
   return m && m->gradients;
+}
+
+bool kernel_needs_gradients(const std::string& spec) {
+  size_t b = 0;
+  for (;;) {
+    const size_t e = spec.find('+', b);
+    if (spec.compare(b, e == std::string::npos ? std::string::npos : e - b, "nuts") == 0) return true;
+    if (e == std::string::npos) return false;
+    b = e + 1;
+  }
 }
 
 }  // namespace borel

@@ -60,5 +60,8 @@ const std::vector<MethodSpec>& method_specs();
 const MethodSpec* find_method(const std::string& name);
 // Whether `name` is a method that needs gradients (false for unknown names).
 bool method_needs_gradients(const std::string& name);
+// Whether a string could be a kernel list ("rw+nuts") naming a kernel that
+// needs gradients (inference/NutsKernel.h): the program then gets its twins.
+bool kernel_needs_gradients(const std::string& spec);
 
 }  // namespace borel

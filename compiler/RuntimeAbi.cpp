@@ -382,7 +382,8 @@ std::string CompiledModel::site_location(rt::SiteId site) const { return rt::sit
 rt::Step CompiledModel::start_twin(Ctx& ctx) {
   const auto* c = rt::to_ptr<const rt::Closure>(closure_);
   if (!c->twin)
-    throw rt::RuntimeError{"", "internal error: the program was compiled without differentiating versions"};
+    throw rt::RuntimeError{"", "the program was compiled without differentiating versions: a kernel list that "
+                               "names \"nuts\" must be written as a string literal in the program"};
   ctx.suspending = 0;
   ctx.resuming = 0;
   ctx.user_call_site = -1;

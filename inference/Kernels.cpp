@@ -9,6 +9,7 @@
 
 #include "inference/Errors.h"
 #include "inference/GmmRj.h"
+#include "inference/NutsKernel.h"
 
 namespace borel::inference {
 
@@ -171,10 +172,11 @@ std::unique_ptr<Kernel> make_kernel(const std::string& name, const char* method)
   if (name == "single") return std::make_unique<SingleSiteKernel>(false);
   if (name == "rw") return std::make_unique<SingleSiteKernel>(true);
   if (name == "independent") return std::make_unique<IndependentKernel>();
+  if (name == "nuts") return make_nuts_kernel();
   std::lock_guard<std::mutex> lock(registry_mutex());
   const auto it = registry().find(name);
   if (it != registry().end()) return it->second();
-  std::string known = "single, rw, independent";
+  std::string known = "single, rw, independent, nuts";
   for (const auto& [k, f] : registry()) known += ", " + k;
   throw method_error(method, "kernel is '" + name + "', but must be one of " + known);
 }

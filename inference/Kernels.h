@@ -23,7 +23,9 @@
 //                (static SiteId) adapts during warm-up (Robbins–Monro on
 //                log step towards acceptance 0.44), frozen afterwards
 //   independent  a whole new trace from the prior: log α = L(T') − L(T)
-// Each applies |T| moves per iteration (a sweep in expectation). Other
+// Each applies |T| moves per iteration (a sweep in expectation).
+//   nuts         one NUTS transition on the continuous choices, the others
+//                held (NutsKernel.h), once per iteration. Other
 // kernels (model-specific reversible-jump moves) are registered by name
 // with register_kernel and applied once per iteration.
 #pragma once
@@ -47,6 +49,10 @@ struct KernelStats {
   std::string name;
   int64_t proposed = 0;
   int64_t accepted = 0;
+  // A kernel with its own acceptance statistic (nuts: NUTS's accept_stat)
+  // reports its mean, accept_stat_sum / proposed, as the acceptance rate.
+  bool mean_accept_stat = false;
+  double accept_stat_sum = 0.0;
 };
 
 class ChainState {
@@ -127,7 +133,7 @@ class Kernel {
   virtual std::vector<KernelStats> stats() const = 0;
 };
 
-// "single", "rw", "independent" or a registered name; throws
+// "single", "rw", "independent", "nuts" or a registered name; throws
 // rt::RuntimeError for an unknown one.
 std::unique_ptr<Kernel> make_kernel(const std::string& name, const char* method);
 // A kernel list "rw+gmm_rj": each applied in turn every iteration.

@@ -69,6 +69,7 @@ Population mcmc(rt::Model& model, const McmcSettings& s, uint64_t seed, int thre
         for (size_t q = 0; q < now.size(); ++q) {
           now[q].proposed -= before[j][q].proposed;
           now[q].accepted -= before[j][q].accepted;
+          now[q].accept_stat_sum -= before[j][q].accept_stat_sum;
         }
         out.push_back(now);
       }
@@ -90,13 +91,15 @@ Population mcmc(rt::Model& model, const McmcSettings& s, uint64_t seed, int thre
         else {
           it->proposed += k.proposed;
           it->accepted += k.accepted;
+          it->accept_stat_sum += k.accept_stat_sum;
         }
       }
     d.chain_accepted.push_back(acc);
   }
   for (const KernelStats& k : total)
     if (k.proposed > 0)
-      d.acceptance.emplace_back(k.name, static_cast<double>(k.accepted) / static_cast<double>(k.proposed));
+      d.acceptance.emplace_back(k.name, (k.mean_accept_stat ? k.accept_stat_sum : static_cast<double>(k.accepted)) /
+                                            static_cast<double>(k.proposed));
   d.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return pop;
 }

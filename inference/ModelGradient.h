@@ -27,15 +27,13 @@
 #include <string>
 #include <vector>
 
-#include "inference/Contexts.h"
-#include "inference/GradientTarget.h"
+#include "inference/TwinGradient.h"
 #include "runtime/Dist.h"
 #include "runtime/Model.h"
-#include "runtime/Tape.h"
 
 namespace borel::inference {
 
-class ModelGradient final : public GradientTarget {
+class ModelGradient final : public TwinGradient {
  public:
   // One continuous random choice: its site, support and coordinates q[offset, offset + size).
   struct Choice {
@@ -48,36 +46,17 @@ class ModelGradient final : public GradientTarget {
   // the algorithm in messages. Throws rt::RuntimeError for a discrete choice.
   ModelGradient(rt::Model& model, std::string method);
 
-  size_t dimension() const override { return dimension_; }
-  double log_density_gradient(const double* q, double* grad) override;
-  // The same log density, without the tape.
-  double log_density(const double* q);
-  // The program's result at q (the values are plain).
-  rt::Word result(const double* q);
-
   const std::vector<Choice>& choices() const { return choices_; }
   // "model.brl:3:11" or "model.brl:3:11[2]" for the coordinates of a vector choice.
   std::string coordinate_name(size_t i) const;
-  // Runs stopped at invalid parameters (Handler::reject_invalid), and the first reason.
-  int64_t rejections() const { return rejections_; }
-  const std::string& first_rejection() const { return first_rejection_; }
 
  private:
-  friend class GradientHandler;
-  // Runs the twin at q; returns log p(q) (-inf when it stopped) and, when
-  // result is non-null, the program's value.
-  double run(const double* q, bool taped, rt::Word* result);
+  bool choose(const rt::Dist& d, rt::SiteId site, const Address& a, size_t index, rt::Word& x,
+              rt::Word& log_jacobian) override;
+  bool finish(size_t choices) override;
+  void check_layout(size_t index, rt::SiteId site, rt::Support s, size_t k) const;
 
-  rt::Model& model_;
-  std::string method_;
   std::vector<Choice> choices_;
-  size_t dimension_ = 0;
-  bool discovering_ = false;
-  rt::ad::Tape tape_;
-  std::vector<rt::Word> coordinates_;
-  Contexts ctx_{1};
-  int64_t rejections_ = 0;
-  std::string first_rejection_;
 };
 
 }  // namespace borel::inference

@@ -12,16 +12,6 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-// Whether the value of old choice `c` can be offered to `d` at `site`: the
-// same kind of value; for kind Any (mixtures, results of infer) whose values
-// may be of any type, the same static site too, since a name may label
-// choices of different types at different sites. Symmetric in the two runs,
-// as reversibility needs.
-bool reusable(const Choice& c, const rt::Dist& d, rt::SiteId site) {
-  if (c.dist.ops->value_kind != d.ops->value_kind) return false;
-  return d.ops->value_kind != rt::Kind::Any || c.site == site;
-}
-
 }  // namespace
 
 double Trace::log_prior() const {
@@ -46,9 +36,7 @@ void TraceHandler::begin_run(Trace* t) {
   t->clear();
   log_fresh = 0.0;
   impossible_ = false;
-  counts_.clear();
-  if (start_counts)
-    for (const auto& [key, n] : *start_counts) counts_.set(key, n);
+  counts_.reset(start_counts);
   used_.assign(old ? old->choices.size() : 0, 0);
 }
 
@@ -62,8 +50,7 @@ double TraceHandler::log_stale() const {
 
 rt::Word TraceHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
   // A named choice's address is its name (counted like a site), else its site.
-  const rt::SiteId key = choice_key(ctx, site);
-  const Address a{key, counts_.get(key)++};
+  const Address a = counts_.next(ctx, site);
   rt::Word v = 0;
   bool have = false;
   if (proposed) {

@@ -80,6 +80,28 @@ using SiteCounts = std::vector<std::pair<rt::SiteId, int64_t>>;
 // Values by address (proposals, references, replays).
 using ValueMap = FlatMap<Address, rt::Word, AddressHash>;
 
+// The addresses of one run's choices, in order: (key, occurrence of that key
+// so far), key = choice_key. Every handler that names choices by address
+// (TraceHandler, TraceGradient's) counts with this, so they agree.
+class AddressCounter {
+ public:
+  // Starts a run: counters from `start` (a run resumed from a saved
+  // continuation), or all zero.
+  void reset(const SiteCounts* start = nullptr) {
+    counts_.clear();
+    if (start)
+      for (const auto& [key, n] : *start) counts_.set(key, n);
+  }
+  // The address of the `sample` at `site` being handled now.
+  Address next(const rt::Ctx& ctx, rt::SiteId site) {
+    const rt::SiteId key = choice_key(ctx, site);
+    return Address{key, counts_.get(key)++};
+  }
+
+ private:
+  FlatMap<rt::SiteId, int64_t, std::hash<rt::SiteId>> counts_;
+};
+
 struct Choice {
   Address addr;
   rt::Word value;
@@ -88,6 +110,16 @@ struct Choice {
   double scale;             // the prior's sd when finite (RW proposals), else 1
   rt::SiteId site;          // the static site of the `sample` (addr.site is the name of a named choice)
 };
+
+// Whether the value of old choice `c` can be offered to `d` at `site`: the
+// same kind of value; for kind Any (mixtures, results of infer) whose values
+// may be of any type, the same static site too, since a name may label
+// choices of different types at different sites. Symmetric in the two runs,
+// as reversibility needs.
+inline bool reusable(const Choice& c, const rt::Dist& d, rt::SiteId site) {
+  if (c.dist.ops->value_kind != d.ops->value_kind) return false;
+  return d.ops->value_kind != rt::Kind::Any || c.site == site;
+}
 
 class Trace {
  public:
@@ -148,7 +180,7 @@ class TraceHandler final : public InferenceHandler {
  private:
   void add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what);
   void stop(rt::Ctx& ctx);
-  FlatMap<rt::SiteId, int64_t, std::hash<rt::SiteId>> counts_;
+  AddressCounter counts_;
   std::vector<char> used_;
   bool impossible_ = false;  // a choice of this run has density zero
 };

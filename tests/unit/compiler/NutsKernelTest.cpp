@@ -1,0 +1,200 @@
+// NutsKernelTest.cpp — the trace-conditional target (inference/
+// TraceGradient.h) and the "nuts" MCMC kernel (inference/NutsKernel.h) on
+// compiled models.
+//
+// Tolerances. Densities that two computations must agree on (the twin at
+// the bound point against the traced program's log joint, the replay
+// against NUTS's density) differ by rounding only: a sum of ≤ 20 terms of
+// magnitude ≤ 100, each correct to a few ulps, errs by < 1e-11; we allow
+// 1e-9·(1 + |lp|). Finite differences as in ModelGradientTest.cpp: with
+// h = 1e-5 truncation and rounding give ≤ 4e-7; we allow 1e-6·(1 + |g|)
+// and require the differences at h and 2h to agree to a quarter of that.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "borel/Borel.h"
+#include "inference/Contexts.h"
+#include "inference/Kernels.h"
+#include "inference/Mcmc.h"
+#include "inference/NutsKernel.h"
+#include "inference/Streams.h"
+#include "inference/TraceGradient.h"
+#include "runtime/Value.h"
+
+using borel::Program;
+using namespace borel::inference;
+
+namespace {
+
+struct Compiled {
+  Program program;
+  std::unique_ptr<borel::rt::Model> model;
+};
+
+Compiled compile(const std::string& source) {
+  Program p = Program::from_source("model.brl", source, {"model"});
+  auto m = p.model("model");
+  return {std::move(p), std::move(m)};
+}
+
+// A chain on `model` (its handler, context and stream live here).
+struct Chain {
+  Chain(borel::rt::Model& model, uint64_t seed) : rng(particle_stream(seed, 0)) {
+    h.method = "mh";
+    h.model = &model;
+    st.model = &model;
+    st.ctx = &ctx[0];
+    st.handler = &h;
+    st.rng = &rng;
+  }
+  TraceHandler h;
+  Contexts ctx{1};
+  borel::rt::Rng rng;
+  ChainState st;
+};
+
+// Mixed: a count k that sets how many means there are, a named gamma, an
+// interval bounded by it, a simplex, a categorical index into it.
+const char* kMixed = R"(
+fn model() -> real {
+  let k = sample(poisson(2.0));
+  let a = sample(gamma(2.0, 1.0), "a");
+  let b = sample(uniform(0.0, a));
+  let w = sample(dirichlet([1.0, 2.0, 3.0]));
+  let xs = repeat(1 + k, fn(i) { sample(normal(b, 1.0)) });
+  let c = sample(categorical(w));
+  observe(normal(xs[0] + w[c], 1.0), 0.7);
+  observe(poisson(a), 3);
+  a
+})";
+
+}  // namespace
+
+TEST_CASE("trace gradient: the bound trace's density, its values and the gradient") {
+  Compiled c = compile(kMixed);
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    Chain ch(*c.model, seed);
+    ch.st.init_from_prior();
+    const Trace& t = ch.st.cur;
+    TraceGradient g(*c.model, "mh");
+    std::vector<double> q;
+    REQUIRE(g.bind(t, q));
+    // a, b, two simplex coordinates, 1 + k means.
+    const auto k = static_cast<int64_t>(t.choices[0].value);
+    REQUIRE(g.dimension() == static_cast<size_t>(5 + k));
+    ValueMap values;
+    double lj = 0;
+    const double lp = g.values_at(q.data(), values, &lj);
+    REQUIRE(std::isfinite(lp));
+    CHECK(std::abs(lp - lj - t.log_joint()) < 1e-9 * (1 + std::abs(lp)));
+    CHECK(values.size() == static_cast<size_t>(4 + k));
+    const borel::rt::Word* a = values.find(t.choices[1].addr);
+    REQUIRE(a != nullptr);
+    CHECK(borel::rt::to_real(*a) ==
+          doctest::Approx(borel::rt::to_real(t.choices[1].value)).epsilon(1e-14));
+    // The gradient at points around the bound one.
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(-0.5, 0.5);
+    for (int p = 0; p < 3; ++p) {
+      std::vector<double> x = q, grad(q.size());
+      for (double& xi : x) xi += u(rng);
+      const double l = g.log_density_gradient(x.data(), grad.data());
+      REQUIRE(std::isfinite(l));
+      CHECK(l == g.log_density(x.data()));
+      for (size_t i = 0; i < x.size(); ++i) {
+        auto fd = [&](double h) {
+          std::vector<double> y = x;
+          y[i] += h;
+          const double up = g.log_density(y.data());
+          y[i] -= 2 * h;
+          return (up - g.log_density(y.data())) / (2 * h);
+        };
+        const double h = 1e-5 * std::max(1.0, std::abs(x[i]));
+        const double d1 = fd(h), d2 = fd(2 * h), tol = 1e-6 * (1 + std::abs(grad[i]));
+        INFO("seed " << seed << " coordinate " << i);
+        CHECK(std::abs(d1 - d2) < tol / 4);
+        CHECK(std::abs(grad[i] - d1) < tol);
+      }
+    }
+  }
+}
+
+TEST_CASE("trace gradient: points outside the bound trace's cell have density zero") {
+  // k exists only when x > 0: the traces with k and those without are
+  // different cells, and NUTS must not cross from one to the other.
+  Compiled c = compile(R"(
+fn model() -> real {
+  let x = sample(normal(0.0, 1.0));
+  if x > 0.0 { real(sample(poisson(1.0))) + x } else { x }
+})");
+  bool seen_with = false, seen_without = false;
+  for (uint64_t seed = 1; seed < 40 && !(seen_with && seen_without); ++seed) {
+    Chain ch(*c.model, seed);
+    ch.st.init_from_prior();
+    TraceGradient g(*c.model, "mh");
+    std::vector<double> q;
+    REQUIRE(g.bind(ch.st.cur, q));
+    REQUIRE(q.size() == 1);
+    const double here[1] = {q[0]}, pos[1] = {std::abs(q[0]) + 0.1},
+                 neg[1] = {-std::abs(q[0]) - 0.1};
+    CHECK(std::isfinite(g.log_density(here)));
+    if (q[0] > 0) {
+      seen_with = true;
+      CHECK(std::isfinite(g.log_density(pos)));
+      CHECK(g.log_density(neg) == -INFINITY);  // k would not be made
+    } else {
+      seen_without = true;
+      CHECK(std::isfinite(g.log_density(neg)));
+      CHECK(g.log_density(pos) == -INFINITY);  // k is absent from the trace
+    }
+  }
+  CHECK(seen_with);
+  CHECK(seen_without);
+}
+
+TEST_CASE("nuts kernel: the replayed trace has NUTS's density, and the chain moves") {
+  Compiled c = compile(kMixed);
+  Chain ch(*c.model, 11);
+  ch.st.init_from_prior();
+  NutsKernel nuts;
+  auto single = make_kernel("single", "mh");
+  ch.st.warmup = true;
+  for (int i = 0; i < 600; ++i) {
+    if (i == 300) ch.st.warmup = false;
+    nuts.iterate(ch.st);
+    single->iterate(ch.st);
+  }
+  const KernelStats s = nuts.stats()[0];
+  CHECK(s.name == "nuts");
+  CHECK(s.proposed == 600);
+  CHECK(s.accepted > 300);
+  CHECK(s.mean_accept_stat);
+  CHECK(s.accept_stat_sum / static_cast<double>(s.proposed) > 0.5);
+  CHECK(nuts.max_replay_error() < 1e-9 * 100);
+}
+
+TEST_CASE("nuts kernel: the same seed gives the same draws on any number of threads") {
+  Compiled c = compile(kMixed);
+  McmcSettings s;
+  s.samples = 100;
+  s.warmup = 100;
+  s.chains = 4;
+  s.kernel = "nuts+single";
+  const Population one = mcmc(*c.model, s, 9, 1);
+  const Population again = mcmc(*c.model, s, 9, 1);
+  const Population three = mcmc(*c.model, s, 9, 3);
+  const Population other = mcmc(*c.model, s, 10, 1);
+  bool same_again = true, same_three = true, same_other = true;
+  for (int64_t i = 0; i < one.size(); ++i) {
+    same_again = same_again && one.slots()[i] == again.slots()[i];
+    same_three = same_three && one.slots()[i] == three.slots()[i];
+    same_other = same_other && one.slots()[i] == other.slots()[i];
+  }
+  CHECK(same_again);
+  CHECK(same_three);
+  CHECK(!same_other);
+}
