@@ -10,7 +10,6 @@
 
 #include <gc/gc.h>
 
-#include <boost/math/special_functions/digamma.hpp>
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
@@ -37,6 +36,7 @@
 #include "runtime/Rng.h"
 #include "runtime/MemoryLimit.h"
 #include "runtime/Sites.h"
+#include "runtime/Tape.h"
 #include "runtime/StackLimit.h"
 #include "runtime/TypeDesc.h"
 
@@ -763,11 +763,8 @@ double rt_math_expm1(double x) { return std::expm1(x); }
 double rt_math_tan(double x) { return std::tan(x); }
 double rt_math_atan(double x) { return std::atan(x); }
 double rt_math_tanh(double x) { return std::tanh(x); }
-double rt_math_lgamma(double x) { return std::lgamma(x); }
-double rt_math_digamma(double x) {
-  if (x <= 0 && std::floor(x) == x) return NAN;
-  return boost::math::digamma(x);
-}
+double rt_math_lgamma(double x) { return borel::rt::ad::lgamma_value(x); }
+double rt_math_digamma(double x) { return borel::rt::ad::digamma_value(x); }
 double rt_math_sigmoid(double x) { return x >= 0 ? 1 / (1 + std::exp(-x)) : std::exp(x) / (1 + std::exp(x)); }
 double rt_math_logit(double x) { return std::log(x / (1 - x)); }
 double rt_math_atan2(double y, double x) { return std::atan2(y, x); }

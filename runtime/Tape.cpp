@@ -30,10 +30,20 @@ using SpecialPolicy = boost::math::policies::policy<
     boost::math::policies::domain_error<boost::math::policies::ignore_error>,
     boost::math::policies::evaluation_error<boost::math::policies::ignore_error>>;
 
+}  // namespace
+
 double digamma_value(double x) {
   if (x <= 0 && std::floor(x) == x) return kNaN;
   return boost::math::digamma(x, SpecialPolicy());
 }
+double lgamma_value(double x) {
+  // lgamma_r: std::lgamma writes the global signgam, a data race when chains
+  // run in parallel threads; the values are the same.
+  int sign;
+  return ::lgamma_r(x, &sign);
+}
+
+namespace {
 double trigamma_value(double x) {
   if (x <= 0 && std::floor(x) == x) return kNaN;
   return boost::math::trigamma(x, SpecialPolicy());
@@ -150,10 +160,7 @@ Word tanh(Word a) {
 }
 Word lgamma(Word a) {
   const double x = value(a);
-  // lgamma_r: std::lgamma writes the global signgam, a data race when chains
-  // record on their own tapes in parallel threads; the values are the same.
-  int sign;
-  return unary(a, ::lgamma_r(x, &sign), is_var(a) ? digamma_value(x) : 0.0);
+  return unary(a, lgamma_value(x), is_var(a) ? digamma_value(x) : 0.0);
 }
 Word digamma(Word a) {
   const double x = value(a);
