@@ -62,9 +62,14 @@ bool ModelGradient::choose(const rt::Dist& d, rt::SiteId site, const Address&, s
 
 // A run that went to the end used every coordinate.
 bool ModelGradient::finish(size_t choices) {
-  if (!discovering_ && choices != choices_.size())
-    throw method_error(method_, "the model made " + std::to_string(choices) + " random choices at this point but " +
-                                    std::to_string(choices_.size()) + " at the first one; " + kVaryingHint);
+  if (!discovering_ && choices < choices_.size()) {
+    // Located at the first choice this run left out.
+    rt::RuntimeError e = method_error(method_, "this run made " + std::to_string(choices) + " of the first run's " +
+                                                   std::to_string(choices_.size()) +
+                                                   " random choices, not this one; " + kVaryingHint);
+    e.where = model_.site_location(choices_[choices].site);
+    throw e;
+  }
   return true;
 }
 

@@ -290,3 +290,22 @@ fn model() -> real {
     CHECK(e.where.find("model.brl:5:") == 0);
   }
 }
+
+TEST_CASE("model gradient: a run that leaves out a choice of the first run is refused at that choice") {
+  Compiled c = compile(R"(
+fn model() -> real {
+  let x = sample(normal(0.0, 1.0));
+  if x < 0.5 { sample(normal(x, 1.0)) } else { x }
+})");
+  ModelGradient g(*c.model, "nuts");  // discovered at q = 0: two choices
+  REQUIRE(g.dimension() == 2);
+  double q[2] = {1.0, 0.0}, grad[2];
+  try {
+    g.log_density_gradient(q, grad);
+    FAIL("no error");
+  } catch (const borel::rt::RuntimeError& e) {
+    CHECK(e.where == "model.brl:4:16");
+    CHECK(e.message.find("this run made 1 of the first run's 2 random choices, not this one") != std::string::npos);
+    CHECK(e.message.find("same continuous choices") != std::string::npos);
+  }
+}
