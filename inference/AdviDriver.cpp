@@ -10,28 +10,10 @@
 #include "inference/ModelGradient.h"
 #include "inference/Progress.h"
 #include "inference/Streams.h"
+#include "inference/Format.h"
 #include "runtime/Value.h"
 
 namespace borel::inference {
-
-namespace {
-
-double log_mean_exp(const std::vector<double>& xs) {
-  double m = -std::numeric_limits<double>::infinity();
-  for (double x : xs) m = std::max(m, x);
-  if (!std::isfinite(m)) return m;
-  double s = 0;
-  for (double x : xs) s += std::exp(x - m);
-  return m + std::log(s / static_cast<double>(xs.size()));
-}
-
-std::string fmt(const char* f, double x) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, x);
-  return b;
-}
-
-}  // namespace
 
 Population advi_run(rt::Model& model, const AdviRunSettings& s, uint64_t seed, Diagnostics* diagnostics,
                     double* log_evidence) {
@@ -52,7 +34,7 @@ Population advi_run(rt::Model& model, const AdviRunSettings& s, uint64_t seed, D
     pop.slots()[d] = target.result(r.draws.data() + static_cast<size_t>(d) * dim);
     pop.status()[d] = Status::Done;
   }
-  *log_evidence = n > 0 ? log_mean_exp(r.log_weights) : std::nan("");
+  *log_evidence = log_mean_exp(r.log_weights.data(), static_cast<int64_t>(r.log_weights.size()));
 
   Diagnostics local;
   Diagnostics& d = start_diagnostics(diagnostics, local, "advi", n);

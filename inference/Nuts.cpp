@@ -24,6 +24,7 @@
 
 #include "inference/Adaptation.h"
 #include "inference/Errors.h"
+#include "inference/Format.h"
 
 namespace borel::inference {
 
@@ -71,12 +72,6 @@ struct Frame {
   }
 };
 
-std::string fmt_double(double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
 }  // namespace
 
 class NutsTransition::Impl {
@@ -105,7 +100,7 @@ class NutsTransition::Impl {
 
   void set_step_size(double eps) {
     if (!(std::isfinite(eps) && eps > 0)) {
-      throw method_error("nuts", "the step size is " + fmt_double(eps) +
+      throw method_error("nuts", "the step size is " + fmt("%.17g", eps) +
                                      ", but must be finite and positive");
     }
     eps_ = eps;
@@ -133,7 +128,7 @@ class NutsTransition::Impl {
       }
       for (double x : m) {
         if (!(std::isfinite(x) && x > 0)) {
-          throw method_error("nuts", "a diagonal inverse metric entry is " + fmt_double(x) +
+          throw method_error("nuts", "a diagonal inverse metric entry is " + fmt("%.17g", x) +
                                          ", but must be finite and positive");
         }
       }
@@ -279,7 +274,7 @@ class NutsTransition::Impl {
                                      "target has dimension " + std::to_string(d_));
     }
     if (!std::isfinite(lp)) {
-      throw method_error("nuts", "the current point has log density " + fmt_double(lp) +
+      throw method_error("nuts", "the current point has log density " + fmt("%.17g", lp) +
                                      ": a transition must start where the density is positive");
     }
   }
@@ -435,11 +430,11 @@ void validate_nuts_settings(const NutsSettings& s) {
                                    ", but must be between 1 and 30");
   }
   if (!(s.target_accept > 0 && s.target_accept < 1)) {
-    throw method_error("nuts", "target_accept is " + fmt_double(s.target_accept) +
+    throw method_error("nuts", "target_accept is " + fmt("%.17g", s.target_accept) +
                                    ", but must be strictly between 0 and 1");
   }
   if (!(std::isfinite(s.init_step_size) && s.init_step_size > 0)) {
-    throw method_error("nuts", "init_step_size is " + fmt_double(s.init_step_size) +
+    throw method_error("nuts", "init_step_size is " + fmt("%.17g", s.init_step_size) +
                                    ", but must be finite and positive");
   }
 }
@@ -461,7 +456,7 @@ NutsChainResult nuts_chain(GradientTarget& target, rt::Rng& rng, std::span<const
   double lp = target.log_density_gradient(q.data(), grad.data());
   long evals = 1;
   if (!std::isfinite(lp)) {
-    throw method_error("nuts", "the initial point has log density " + fmt_double(lp) +
+    throw method_error("nuts", "the initial point has log density " + fmt("%.17g", lp) +
                                    ": it must be finite");
   }
   for (double g : grad) {

@@ -13,6 +13,7 @@
 #include "inference/Parallel.h"
 #include "inference/Progress.h"
 #include "inference/Streams.h"
+#include "inference/Format.h"
 #include "runtime/Value.h"
 
 namespace borel::inference {
@@ -39,12 +40,6 @@ double ebfmi(const std::vector<NutsDrawStats>& st) {
     if (i > 0) num += (st[i].energy - st[i - 1].energy) * (st[i].energy - st[i - 1].energy);
   }
   return den > 0 ? num / den : NAN;
-}
-
-std::string fmt(const char* f, double x) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, x);
-  return b;
 }
 
 }  // namespace

@@ -8,18 +8,9 @@
 #include <string>
 
 #include "inference/Errors.h"
+#include "inference/Format.h"
 
 namespace borel::inference {
-
-namespace {
-
-std::string fmt(double x) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.17g", x);
-  return b;
-}
-
-}  // namespace
 
 NutsKernel::NutsKernel() {
   stats_.name = "nuts";
@@ -113,8 +104,8 @@ void NutsKernel::iterate(ChainState& c) {
         method,
         "internal error: kernel \"nuts\": the program replayed at the new point has log "
         "joint " +
-            fmt(joint) + " and " + std::to_string(c.prop.choices.size()) +
-            " choices, but its differentiating version gave " + fmt(lp_new - log_jacobian) +
+            fmt("%.17g", joint) + " and " + std::to_string(c.prop.choices.size()) +
+            " choices, but its differentiating version gave " + fmt("%.17g", lp_new - log_jacobian) +
             " and " + std::to_string(c.cur.choices.size()));
   max_replay_error_ = std::max(max_replay_error_, err);
   std::swap(c.cur, c.prop);

@@ -65,15 +65,17 @@ int64_t Population::first_nan() const {
   return -1;
 }
 
-double Population::log_evidence() const {
-  if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
+double log_mean_exp(const double* lw, int64_t n) {
+  if (n == 0) return std::numeric_limits<double>::quiet_NaN();
   double mx = -std::numeric_limits<double>::infinity();
-  for (int64_t i = 0; i < n_; ++i) mx = std::max(mx, lw_[i]);
+  for (int64_t i = 0; i < n; ++i) mx = std::max(mx, lw[i]);
   if (mx == -std::numeric_limits<double>::infinity()) return mx;
   double sum = 0.0;
-  for (int64_t i = 0; i < n_; ++i) sum += std::exp(lw_[i] - mx);
-  return log_z_ + mx + std::log(sum) - std::log(static_cast<double>(n_));
+  for (int64_t i = 0; i < n; ++i) sum += std::exp(lw[i] - mx);
+  return mx + std::log(sum) - std::log(static_cast<double>(n));
 }
+
+double Population::log_evidence() const { return log_z_ + log_mean_exp(lw_.data(), n_); }
 
 void Population::assign(const Population& o) {
   std::copy(o.slots_.data(), o.slots_.data() + n_, slots_.data());

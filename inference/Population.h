@@ -34,6 +34,10 @@ struct WeightStats {
   double total = 0.0;    // Σ w_i of the scaled weights written by `weigh`
 };
 
+// log((1/n) Σ exp(lw[i])), computed stably: an importance-sampling estimate
+// of log Z from n log-weights (NaN for n = 0, -infinity when all are).
+double log_mean_exp(const double* lw, int64_t n);
+
 class Population {
  public:
   Population() = default;

@@ -12,16 +12,11 @@
 #include "inference/Components.h"
 #include "inference/Empirical.h"
 #include "inference/McmcStats.h"
+#include "inference/Format.h"
 
 namespace borel::inference {
 
 namespace {
-
-std::string fmt(const char* f, double x) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, x);
-  return buf;
-}
 
 // A statistic that may be undefined or unbounded: "NaN" and "inf", never
 // glibc's "-nan" nor the digits of a huge finite value.

@@ -73,6 +73,24 @@ fn model() -> real { lgssm(ys) }
 }
 
 
+// linreg in Borel, reading ../shared's linreg.json, with `fn model()` to
+// export (the result is [alpha, beta, sigma]).
+inline std::string linreg_borel_source() {
+  return R"(
+let d = read_json(")" + shared_dir() + R"(/bench/data/linreg.json");
+let xs: [real] = d.x;
+let ys: [real] = d.y;
+fn linreg(xs: [real], ys: [real]) -> [real] {
+  let alpha = sample(normal(0.0, 10.0));
+  let beta = sample(normal(0.0, 10.0));
+  let sigma = sample(exponential(1.0));
+  for i in 0..len(xs) { observe(normal(alpha + beta * xs[i], sigma), ys[i]); }
+  [alpha, beta, sigma]
+}
+fn model() -> [real] { linreg(xs, ys) }
+)";
+}
+
 // linreg's data and exact posterior moments (../shared/bench/data/linreg.json).
 struct Linreg {
   std::vector<double> x, y;

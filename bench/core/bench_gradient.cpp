@@ -101,19 +101,7 @@ constexpr int kChains = 4, kDraws = 1000, kWarmup = 1000;
 int main(int argc, char** argv) {
   rt::gc_init();
   static const bench::Linreg lr = bench::load_linreg();
-  static const std::string source = R"(
-let d = read_json(")" + bench::shared_dir() + R"(/bench/data/linreg.json");
-let xs: [real] = d.x;
-let ys: [real] = d.y;
-fn linreg(xs: [real], ys: [real]) -> [real] {
-  let alpha = sample(normal(0.0, 10.0));
-  let beta = sample(normal(0.0, 10.0));
-  let sigma = sample(exponential(1.0));
-  for i in 0..len(xs) { observe(normal(alpha + beta * xs[i], sigma), ys[i]); }
-  [alpha, beta, sigma]
-}
-fn model() -> [real] { linreg(xs, ys) }
-)";
+  static const std::string source = bench::linreg_borel_source();
   static borel::Program program = borel::Program::from_source("linreg.brl", source, {"model"});
   program.run_main();
   static std::unique_ptr<rt::Model> model = program.model("model");

@@ -49,21 +49,8 @@ int main(int argc, char** argv) {
   lgssm.run_main();
   static std::unique_ptr<rt::Model> lgssm_model = lgssm.model("model");
 
-  const std::string dir = shared_dir();
   static const Linreg lr = load_linreg();
-  const std::string linreg_src = R"(
-let d = read_json(")" + dir + R"(/bench/data/linreg.json");
-let xs: [real] = d.x;
-let ys: [real] = d.y;
-fn linreg(xs: [real], ys: [real]) -> [real] {
-  let alpha = sample(normal(0.0, 10.0));
-  let beta = sample(normal(0.0, 10.0));
-  let sigma = sample(exponential(1.0));
-  for i in 0..len(xs) { observe(normal(alpha + beta * xs[i], sigma), ys[i]); }
-  [alpha, beta, sigma]
-}
-fn model() -> [real] { linreg(xs, ys) }
-)";
+  const std::string linreg_src = linreg_borel_source();
   // Compiled on first use (after the lgssm benchmarks).
   static std::string linreg_source = linreg_src;
   static auto linreg_model = []() -> rt::Model& {
