@@ -20,6 +20,7 @@
 #include <boost/math/distributions.hpp>
 #include <doctest/doctest.h>
 
+#include "CompiledModel.h"
 #include "borel/Borel.h"
 #include "inference/ModelGradient.h"
 #include "runtime/Value.h"
@@ -29,16 +30,8 @@ using borel::inference::ModelGradient;
 
 namespace {
 
-struct Compiled {
-  Program program;
-  std::unique_ptr<borel::rt::Model> model;
-};
-
-Compiled compile(const std::string& source) {
-  Program p = Program::from_source("model.brl", source, {"model"});
-  auto m = p.model("model");
-  return {std::move(p), std::move(m)};
-}
+using borel::test::Compiled;
+Compiled compile(const std::string& source) { return borel::test::compile_model(source); }
 
 double fd(ModelGradient& g, std::vector<double> q, size_t i, double h) {
   q[i] += h;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "CompiledModel.h"
 #include "borel/Borel.h"
 #include "inference/Contexts.h"
 #include "inference/Kernels.h"
@@ -30,16 +31,8 @@ using namespace borel::inference;
 
 namespace {
 
-struct Compiled {
-  Program program;
-  std::unique_ptr<borel::rt::Model> model;
-};
-
-Compiled compile(const std::string& source) {
-  Program p = Program::from_source("model.brl", source, {"model"});
-  auto m = p.model("model");
-  return {std::move(p), std::move(m)};
-}
+using borel::test::Compiled;
+Compiled compile(const std::string& source) { return borel::test::compile_model(source); }
 
 // A chain on `model` (its handler, context and stream live here).
 struct Chain {
