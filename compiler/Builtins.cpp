@@ -72,6 +72,7 @@ std::vector<Builtin> build() {
     std::vector<DefaultArg::Kind> kinds;
     for (const MethodParam& p : m.params) kinds.push_back(p.value.kind);
     kinds.push_back(DefaultArg::Kind::Int);  // threads
+    const char* result_type = category_type(m.category);
     v.push_back(make(
         m.name, K::Method,
         [=](TA& a, int) {
@@ -82,10 +83,24 @@ std::vector<Builtin> build() {
                          : k == DefaultArg::Kind::Bool     ? a.boolean()
                          : k == DefaultArg::Kind::Function ? a.func({}, a.unit())
                                                            : a.string());
-          return a.func(ps, method(a));
+          return a.func(ps, a.opaque(result_type));
         },
         names, defaults));
   }
+  // Programmable variational inference (inference/Vi.h).
+  v.push_back(make("vi", K::Runtime, [](TA& a, int l) {
+    Type* g = a.var(l);
+    return a.func({a.opaque("Objective"), a.func({}, g), a.func({}, a.var(l)), a.opaque("Optimiser")}, a.dist(g));
+  }, {"objective", "guide", "model", "optimiser"}));
+  for (const char* p : {"param", "param_positive", "param_unit"})
+    v.push_back(make(p, K::Runtime, [](TA& a, int) { return a.func({a.string(), a.real()}, a.real()); },
+                     {"name", "init"}));
+  v.push_back(make("param_value", K::Runtime,
+                   [](TA& a, int l) { return a.func({a.dist(a.var(l)), a.string()}, a.real()); }));
+  v.push_back(make("estimator", K::Runtime, [](TA& a, int l) {
+    Type* t = a.var(l);
+    return a.func({a.dist(t), a.string()}, a.dist(t));
+  }));
   v.push_back(make("infer", K::Runtime, [=](TA& a, int l) {
     Type* t = a.var(l);
     return a.func({method(a), a.func({}, t)}, a.dist(t));

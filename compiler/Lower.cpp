@@ -713,6 +713,11 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
     Type* t = prune(result)->args[0];
     return runtime("infer", {args[0], args[1], td(t)}, loc);
   }
+  if (n == "vi") {
+    Type* g = prune(result)->args[0];
+    return runtime("vi", {args[0], args[1], args[2], args[3], td(g)}, loc);
+  }
+  if (n == "param" || n == "param_positive" || n == "param_unit") args[1] = to_real(args[1], types[1], loc);
   if (n == "summary" || n == "histogram") {
     Type* t = prune(types[0])->args[0];
     return runtime(n, {args[0], td(t)}, loc);

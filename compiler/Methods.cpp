@@ -152,6 +152,22 @@ MethodSpec advi() {
   return m;
 }
 
+// A variational objective or optimiser for `vi` (inference/Vi.h): a value
+// that carries settings, not a method `infer` can run.
+MethodSpec vi_part(std::string name, MethodSpec::Category category, std::string summary,
+                   std::vector<MethodParam> params) {
+  MethodSpec m;
+  m.name = name;
+  m.category = category;
+  m.summary = std::move(summary);
+  m.params = std::move(params);
+  m.gradients = true;
+  m.run = [name](const MethodOptions&, rt::Model&, const rt::TypeDesc&, uint64_t, int, bool) -> rt::Dist* {
+    throw inference::method_error(name, "not an inference method: pass it to vi(objective, guide, model, optimiser)");
+  };
+  return m;
+}
+
 std::vector<MethodSpec> build() {
   std::vector<MethodSpec> v;
   v.push_back(basic("smc",
@@ -188,6 +204,21 @@ std::vector<MethodSpec> build() {
   v.push_back(mh_proposal());
   v.push_back(nuts());
   v.push_back(advi());
+  using C = MethodSpec::Category;
+  v.push_back(vi_part("elbo", C::Objective,
+                      "the evidence lower bound E_q[log p(x, z) - log q(z)], estimated from `samples` draws of the "
+                      "guide per step",
+                      {{"samples", i(1)}}));
+  v.push_back(vi_part("iwelbo", C::Objective,
+                      "the importance-weighted bound E[log (1/K) sum_k p(x, z_k) / q(z_k)] with K = `particles`: "
+                      "tighter than elbo, rising to log p(x) as K grows",
+                      {{"particles", i(8)}}));
+  v.push_back(vi_part("adam", C::Optimiser,
+                      "Adam (Kingma & Ba) for `iterations` steps of size step_size / (1 + decay (k - 1))",
+                      {{"step_size", r(0.01)}, {"iterations", i(2000)}, {"decay", r(0.0)}}));
+  v.push_back(vi_part("sgd", C::Optimiser,
+                      "stochastic gradient ascent for `iterations` steps of size step_size / (1 + decay (k - 1))",
+                      {{"step_size", r(0.001)}, {"iterations", i(2000)}, {"decay", r(0.0)}}));
   return v;
 }
 
@@ -202,6 +233,15 @@ const MethodSpec* find_method(const std::string& name) {
   for (const MethodSpec& m : method_specs())
     if (m.name == name) return &m;
   return nullptr;
+}
+
+const char* category_type(MethodSpec::Category c) {
+  switch (c) {
+    case MethodSpec::Category::Method: return "Method";
+    case MethodSpec::Category::Objective: return "Objective";
+    case MethodSpec::Category::Optimiser: return "Optimiser";
+  }
+  return "Method";
 }
 
 bool method_needs_gradients(const std::string& name) {

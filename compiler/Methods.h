@@ -44,7 +44,12 @@ struct MethodParam {
 };
 
 struct MethodSpec {
+  // What the constructor makes: an inference method (for `infer`), or a
+  // variational objective or optimiser (for `vi`, inference/Vi.h), each an
+  // opaque type of its own so that one cannot stand for another.
+  enum class Category { Method, Objective, Optimiser };
   std::string name;
+  Category category = Category::Method;
   std::string summary;  // one line, for docs and --help
   std::vector<MethodParam> params;  // `threads` is added to every method
   // Runs the method on `model`, whose results have type `type`.
@@ -58,6 +63,8 @@ struct MethodSpec {
 
 const std::vector<MethodSpec>& method_specs();
 const MethodSpec* find_method(const std::string& name);
+// The opaque Borel type of a category's values: "Method", "Objective", "Optimiser".
+const char* category_type(MethodSpec::Category c);
 // Whether `name` is a method that needs gradients (false for unknown names).
 bool method_needs_gradients(const std::string& name);
 // Whether a string could be a kernel list ("rw+nuts") naming a kernel that

@@ -409,6 +409,8 @@ int64_t handler_inline_effects_offset() {
 }
 
 void set_run_options(const RunOptions& o) { g_options = o; }
+const RunOptions& run_options() { return g_options; }
+bool nested(const rt::Ctx* ctx) { return ctx->handler && dynamic_cast<TopLevelHandler*>(ctx->handler) == nullptr; }
 
 InferResult last_top_level_result() {
   return {rt::to_ptr<const rt::Dist>(last_result_root()[0]), rt::to_ptr<const rt::TypeDesc>(last_result_root()[1])};
@@ -888,13 +890,13 @@ Word rt_infer(Ctx* ctx, int64_t site, Word method, Word thunk, Word type) {
   return guarded(site, [&] {
     const auto* m = rt::to_ptr<const borel::MethodOptions>(method);
     int64_t threads = m->threads;
-    bool nested = ctx->handler && dynamic_cast<TopLevelHandler*>(ctx->handler) == nullptr;
-    if (threads <= 0) threads = nested ? 1 : g_options.threads;
+    const bool inner = nested(ctx);
+    if (threads <= 0) threads = inner ? 1 : g_options.threads;
     uint64_t seed = ctx->rng->next_u64();
     CompiledModel model(thunk);
     rt::Dist* d = borel::find_method(m->name)->run(*m, model, t ? *t : unknown, seed, static_cast<int>(threads),
-                                                   g_options.progress && !nested);
-    if (!nested) {
+                                                   g_options.progress && !inner);
+    if (!inner) {
       last_result_root()[0] = rt::from_ptr(d);
       last_result_root()[1] = type;
     }
@@ -974,6 +976,7 @@ const std::map<std::string, void*>& runtime_symbols() {
   static const std::map<std::string, void*> all = [] {
     std::map<std::string, void*> m = table;
     m.insert(gradient_symbols().begin(), gradient_symbols().end());
+    m.insert(variational_symbols().begin(), variational_symbols().end());
     return m;
   }();
   return all;

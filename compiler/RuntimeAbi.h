@@ -50,6 +50,8 @@ enum OverflowOp : int64_t { kOverflowAdd, kOverflowSub, kOverflowMul, kOverflowN
 const std::map<std::string, void*>& runtime_symbols();
 // The rt_ad_* functions the differentiating twins call (GradientAbi.cpp).
 const std::map<std::string, void*>& gradient_symbols();
+// The functions of programmable variational inference (VariationalAbi.cpp).
+const std::map<std::string, void*>& variational_symbols();
 
 // For the runtime functions defined outside RuntimeAbi.cpp: a runtime error
 // at `site` (the program unwinds to the innermost start/resume), and the
@@ -68,6 +70,10 @@ struct RunOptions {
   std::vector<std::string> args;  // the program's arguments (after `--`), for args()
 };
 void set_run_options(const RunOptions& o);
+const RunOptions& run_options();
+// Whether the running program is inside a model run by inference (a nested
+// infer or vi), rather than at top level.
+bool nested(const rt::Ctx* ctx);
 
 class CompiledModel final : public rt::Model {
  public:

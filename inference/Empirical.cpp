@@ -1,6 +1,8 @@
 // Empirical.cpp — the empirical distribution (see Empirical.h).
 #include "inference/Empirical.h"
 
+#include "inference/FittedGuide.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -274,6 +276,8 @@ rt::Dist* make_empirical(const Population& pop, const TypeDesc* type, const Diag
 }
 
 const EmpiricalData* empirical_data(const rt::Dist& d) {
+  // A fitted guide answers with its final draws (FittedGuide.h).
+  if (const FittedGuideData* g = fitted_guide_data(d)) return empirical_data(*g->draws);
   return d.ops == &empirical_ops ? rt::to_ptr<const EmpiricalData>(d.a[0]) : nullptr;
 }
 

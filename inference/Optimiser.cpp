@@ -49,6 +49,13 @@ void Optimiser::reset() {
   std::fill(v_.begin(), v_.end(), 0.0);
 }
 
+void Optimiser::grow(size_t dimension) {
+  if (dimension > m_.size()) {
+    m_.resize(dimension, 0.0);
+    v_.resize(dimension, 0.0);
+  }
+}
+
 void Optimiser::step(std::span<double> params, std::span<const double> grad) {
   const size_t n = m_.size();
   if (params.size() != n || grad.size() != n)
@@ -65,10 +72,11 @@ void Optimiser::step(std::span<double> params, std::span<const double> grad) {
     case OptimiserKind::Adam: {
       const double c1 = 1.0 - std::pow(kAdamBeta1, k);
       const double c2 = 1.0 - std::pow(kAdamBeta2, k);
+      const double rate = eta_ / (1.0 + decay_ * (k - 1.0));
       for (size_t i = 0; i < n; ++i) {
         m_[i] = kAdamBeta1 * m_[i] + (1.0 - kAdamBeta1) * grad[i];
         v_[i] = kAdamBeta2 * v_[i] + (1.0 - kAdamBeta2) * grad[i] * grad[i];
-        params[i] += eta_ * (m_[i] / c1) / (std::sqrt(v_[i] / c2) + kAdamEpsilon);
+        params[i] += rate * (m_[i] / c1) / (std::sqrt(v_[i] / c2) + kAdamEpsilon);
       }
       break;
     }

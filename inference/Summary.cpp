@@ -156,6 +156,9 @@ std::string summary(const rt::Dist& d, const rt::TypeDesc& t, const SummaryOptio
   if (std::string_view(rt::view(e->method)) == "advi")
     std::snprintf(line, sizeof line, "advi: %lld draws of the fitted approximation, %.3g s\n",
                   static_cast<long long>(ran), e->seconds);
+  if (std::string_view(rt::view(e->method)) == "vi")
+    std::snprintf(line, sizeof line, "vi: %lld draws of the fitted guide, %.3g s\n", static_cast<long long>(ran),
+                  e->seconds);
   if (e->chains > 0) {
     std::snprintf(line, sizeof line, "%s: %lld chains x %lld draws, %.3g s\n", rt::view(e->method).data(),
                   static_cast<long long>(e->chains), static_cast<long long>(n / e->chains), e->seconds);

@@ -1,8 +1,11 @@
 // AdDist.cpp — see AdDist.h.
 #include "runtime/AdDist.h"
 
+#include "runtime/Estimator.h"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -53,7 +56,7 @@ void for_each_array_param(const Dist& d, F f) {
   }
 }
 
-bool is_mixture(const Dist& d) { return d.ops->support_kind == Support::Dependent; }
+bool is_mixture(const Dist& d) { return std::strcmp(d.ops->name, "mixture") == 0; }
 
 // Families whose parameters are all scalars (normal, gamma, ...): the hot
 // path of a differentiated model, handled without arrays or allocation.
@@ -121,6 +124,7 @@ Word mixture_log_density(const Dist& d, Word x) {
 }  // namespace
 
 bool has_vars(const Dist& d) {
+  if (d.ops == &estimator_ops) return has_vars(unwrap_estimator(d));
   for (int k = 0; k < 4; ++k)
     if (is_var(param_word(d, k))) return true;
   bool any = false;
@@ -135,6 +139,8 @@ bool has_vars(const Dist& d) {
 }
 
 Dist plain(const Dist& d) {
+  // An estimator mark matters only to a guide being fitted (Estimator.h).
+  if (d.ops == &estimator_ops) return plain(unwrap_estimator(d));
   if (scalar_params(d.ops)) {
     Dist r = d;
     for (int k = 0; k < d.ops->nparams; ++k) r.p[k] = value(param_word(d, k));
@@ -182,6 +188,7 @@ Word plain_value(Word v, const TypeDesc& t) {
 }
 
 Word plain_sample_value(const Dist& d, Word x) {
+  if (d.ops == &estimator_ops) return plain_sample_value(unwrap_estimator(d), x);
   switch (d.ops->value_kind) {
     case Kind::Real: return from_real(value(x));
     case Kind::RealArray: return from_ptr(plain_array(to_ptr<const Array>(x)));
@@ -193,6 +200,7 @@ Word plain_sample_value(const Dist& d, Word x) {
 }
 
 Word log_density(const Dist& d, Word x) {
+  if (d.ops == &estimator_ops) return log_density(unwrap_estimator(d), x);
   if (d.ops->value_kind != Kind::RealArray && !is_mixture(d) && scalar_params(d.ops)) return scalar_log_density(d, x);
   if (is_mixture(d)) {
     if (!has_vars(d) && plain_sample_value(d, x) == x) return from_real(d.ops->log_density(d, x));
@@ -269,6 +277,7 @@ Word log_density(const Dist& d, Word x) {
 }
 
 Support support_of(const Dist& d) {
+  if (d.ops == &estimator_ops) return support_of(unwrap_estimator(d));
   if (!is_mixture(d)) return d.ops->support_kind;
   const Array* comps = array_at(d, 1);
   if (!comps || comps->len == 0) return Support::Dependent;

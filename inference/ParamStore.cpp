@@ -1,0 +1,44 @@
+// ParamStore.cpp — see ParamStore.h.
+#include "inference/ParamStore.h"
+
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+double ParamStore::Param::value() const { return rt::to_real(rt::constrain(rt::from_real(u), constraint)); }
+
+rt::Word ParamStore::param(const std::string& name, double init, rt::ParamConstraint c) {
+  auto it = index_.find(name);
+  if (it == index_.end()) {
+    rt::check_init(name, init, c);
+    it = index_.emplace(name, params_.size()).first;
+    params_.push_back(Param{name, c, rt::unconstrain(init, c)});
+    leaves_.push_back(0);
+  }
+  const size_t i = it->second;
+  if (params_[i].constraint != c)
+    throw rt::RuntimeError{"", std::string(rt::param_builtin(c)) + "(\"" + name + "\"): the parameter was declared by " +
+                                   rt::param_builtin(params_[i].constraint) + " before; one name, one constraint"};
+  if (!tape_ || plain_) return rt::constrain(rt::from_real(params_[i].u), c);
+  if (!leaves_[i]) leaves_[i] = tape_->leaf(params_[i].u);
+  return rt::constrain(leaves_[i], c);
+}
+
+void ParamStore::begin_evaluation(rt::ad::Tape* tape) {
+  tape_ = tape;
+  plain_ = false;
+  std::fill(leaves_.begin(), leaves_.end(), 0);
+}
+
+void ParamStore::gradient(std::vector<double>& g) const {
+  g.assign(params_.size(), 0.0);
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (leaves_[i] && tape_) g[i] = tape_->adjoint(leaves_[i]);
+}
+
+const ParamStore::Param* ParamStore::find(const std::string& name) const {
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : &params_[it->second];
+}
+
+}  // namespace borel::inference

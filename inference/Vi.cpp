@@ -1,0 +1,494 @@
+// Vi.cpp — see Vi.h.
+#include "inference/Vi.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <numbers>
+#include <set>
+#include <unordered_map>
+
+#include <gc/gc_allocator.h>
+
+#include "inference/Contexts.h"
+#include "inference/Errors.h"
+#include "inference/Format.h"
+#include "inference/ParetoK.h"
+#include "inference/Progress.h"
+#include "inference/Reparam.h"
+#include "inference/Streams.h"
+#include "runtime/AdDist.h"
+#include "runtime/Estimator.h"
+#include "runtime/Sites.h"
+#include "runtime/Tape.h"
+
+namespace borel::inference {
+
+namespace ad = rt::ad;
+using rt::GradientEstimator;
+using rt::Word;
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+constexpr const char* kMethod = "vi";
+
+// Each choice draws from its own stream, keyed by its name (FNV-1a), so that
+// a rerun with one choice forced draws the others from the same noise.
+uint64_t name_stream(const std::string& name) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char ch : name) h = (h ^ ch) * 1099511628211ULL;
+  return h;
+}
+
+// Makes `t` the thread's tape for a scope, and puts the previous one back.
+class TapeScope {
+ public:
+  explicit TapeScope(ad::Tape* t) : saved_(ad::current_tape()) { ad::set_current_tape(t); }
+  ~TapeScope() { ad::set_current_tape(saved_); }
+  TapeScope(const TapeScope&) = delete;
+  TapeScope& operator=(const TapeScope&) = delete;
+
+ private:
+  ad::Tape* saved_;
+};
+
+rt::RuntimeError error(std::string message) { return rt::RuntimeError{"", std::string(kMethod) + ": " + message}; }
+
+std::string choice_label(rt::SiteId name) { return "\"" + rt::site_name(name) + "\""; }
+
+// A sum of log-density terms: the value, and the variable terms with their signs.
+struct TermSum {
+  double total = 0;
+  std::vector<Word> words;
+  std::vector<double> signs;
+  void add(Word w, double sign) {
+    total += sign * ad::value(w);
+    if (ad::is_var(w)) {
+      words.push_back(w);
+      signs.push_back(sign);
+    }
+  }
+  Word word() const {
+    ad::Tape* t = ad::current_tape();
+    if (!t || words.empty()) return rt::from_real(total);
+    return t->record(total, words.data(), signs.data(), words.size());
+  }
+};
+
+}  // namespace
+
+// A choice of the guide in the taped run of one particle: what its
+// estimator's surrogate term needs (words only: nothing the collector must see).
+struct GuideChoice {
+  rt::SiteId name;
+  rt::SiteId site;
+  GradientEstimator estimator;
+  rt::Kind kind;
+  Word log_q = 0;                // reinforce
+  std::vector<Word> support;     // enumerate: the values...
+  std::vector<Word> support_lq;  // ... and log q of each
+  Word mvd_a = 0, mvd_b = 0;     // mvd: normal's mu and sigma, or bernoulli's p
+  bool mvd_normal = false;
+};
+
+struct ViProblem::Impl {
+  Impl(rt::Model& g, rt::Model& m, const ViSettings& s, ParamStore& st) : guide(g), model(m), settings(s), store(st) {}
+
+  rt::Model& guide;
+  rt::Model& model;
+  ViSettings settings;
+  ParamStore& store;
+  ad::Tape tape;
+  Contexts ctx{1};
+
+  // The particle under way.
+  struct Run {
+    uint64_t seed = 0;
+    rt::SiteId forced_name = -1;
+    Word forced_value = 0;
+    bool record_choices = false;
+    std::vector<GuideChoice> choices;
+    // Values by name, in collector-scanned memory (arrays may be values).
+    std::unordered_map<rt::SiteId, size_t> index;
+    std::vector<Word, traceable_allocator<Word>> values;
+    TermSum log_q, log_p;
+  };
+  Run* run = nullptr;
+
+  // Reinforce baselines by choice name, and the signals of the last estimate.
+  std::unordered_map<rt::SiteId, double> baselines;
+  std::vector<std::pair<rt::SiteId, double>> signals;
+
+  class GuideHandler;
+  class ModelHandler;
+
+  // One particle: guide then model, on the current tape if any. Returns f.
+  Word particle(Run& r, Word* guide_value);
+  double forced(uint64_t seed, rt::SiteId name, Word value, const std::vector<double>& fs, size_t k);
+  double objective_value(const std::vector<double>& fs) const;
+  Word objective_word(const std::vector<Word>& fs) const;
+};
+
+class ViProblem::Impl::GuideHandler final : public rt::Handler {
+ public:
+  explicit GuideHandler(Impl& p) : p_(p) {}
+
+  Word sample(rt::Ctx& ctx, const rt::Dist& marked, rt::SiteId site) override {
+    Run& r = *p_.run;
+    const rt::SiteId name = ctx.address;
+    if (name < 0) throw error("a guide's choices must be named, sample(d, \"name\"): the model's choice of that name takes its value");
+    if (r.index.count(name)) throw error("the guide makes the choice " + choice_label(name) + " twice in one run");
+    const rt::Dist& d = rt::unwrap_estimator(marked);
+    GuideChoice c;
+    c.name = name;
+    c.site = site;
+    c.kind = d.ops->value_kind;
+    c.estimator = rt::estimator_of(marked);
+    const bool discrete = ad::support_of(d) == rt::Support::Discrete;
+    if (c.estimator == GradientEstimator::Default)
+      c.estimator = has_reparam_sampler(d) ? GradientEstimator::Reparam : GradientEstimator::Reinforce;
+    if (c.estimator == GradientEstimator::Reparam && !has_reparam_sampler(d))
+      throw error(std::string("estimator \"reparam\": ") + d.ops->name +
+                  " has no reparameterised sampler (normal, lognormal, uniform, exponential, cauchy, laplace, "
+                  "half_normal, half_cauchy have one); use \"reinforce\"" + (discrete ? " or \"enumerate\"" : ""));
+    rt::Rng rng(r.seed, name_stream(rt::site_name(name)));
+    Word x = 0;
+    if (name == r.forced_name) {
+      x = r.forced_value;
+    } else if (c.estimator == GradientEstimator::Reparam) {
+      reparam_sample(d, rng, x);
+    } else {
+      const rt::Dist pd = ad::plain(d);
+      x = pd.ops->sample(pd, rng);
+    }
+    const Word lq = ad::log_density(d, x);
+    r.log_q.add(lq, 1.0);
+    if (r.record_choices && name != r.forced_name) describe(c, d, lq);
+    r.index.emplace(name, r.values.size());
+    r.values.push_back(x);
+    if (r.record_choices) r.choices.push_back(std::move(c));
+    return x;
+  }
+
+  void observe(rt::Ctx&, const rt::Dist&, Word, rt::SiteId) override {
+    throw error("a guide cannot observe: it only proposes values for the model's choices");
+  }
+  void factor(rt::Ctx&, double, rt::SiteId) override {
+    throw error("a guide cannot factor: it only proposes values for the model's choices");
+  }
+
+ private:
+  // What the choice's estimator needs from this run.
+  void describe(GuideChoice& c, const rt::Dist& d, Word lq) {
+    switch (c.estimator) {
+      case GradientEstimator::Default:
+      case GradientEstimator::Reparam: return;
+      case GradientEstimator::Reinforce: c.log_q = lq; return;
+      case GradientEstimator::Enumerate:
+        if (!finite_support(d, c.support))
+          throw error(std::string("estimator \"enumerate\": ") + d.ops->name +
+                      " has no small finite support (bernoulli, categorical, discrete_uniform and binomial with at "
+                      "most 1000 values have one)");
+        for (Word v : c.support) c.support_lq.push_back(ad::log_density(d, v));
+        return;
+      case GradientEstimator::MeasureValued:
+        if (std::string_view(d.ops->name) == "normal") {
+          c.mvd_normal = true;
+          c.mvd_a = rt::from_real(d.p[0]);
+          c.mvd_b = rt::from_real(d.p[1]);
+        } else if (std::string_view(d.ops->name) == "bernoulli") {
+          c.mvd_a = rt::from_real(d.p[0]);
+        } else {
+          throw error(std::string("estimator \"mvd\": measure-valued derivatives are implemented for normal and "
+                                  "bernoulli, not ") + d.ops->name);
+        }
+        return;
+    }
+  }
+
+  Impl& p_;
+};
+
+class ViProblem::Impl::ModelHandler final : public rt::Handler {
+ public:
+  explicit ModelHandler(Impl& p) : p_(p) {}
+
+  Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) override {
+    Run& r = *p_.run;
+    const rt::SiteId name = ctx.address;
+    if (name < 0)
+      throw error("the model's choice is not named: vi gives the model's choices the values of the guide's "
+                  "choices of the same names, sample(d, \"name\")");
+    auto it = r.index.find(name);
+    if (it == r.index.end()) throw error("the guide makes no choice named " + choice_label(name));
+    if (!seen_.insert(name).second) throw error("the model makes the choice " + choice_label(name) + " twice in one run");
+    const Word x = r.values[it->second];
+    const Word lp = ad::log_density(d, x);
+    if (!(ad::value(lp) > kNegInf))
+      throw error("the guide's value for " + choice_label(name) +
+                  " is outside the model's support (the objective would be -infinity): the guide must only "
+                  "propose values the model allows");
+    r.log_p.add(lp, 1.0);
+    return x;
+  }
+
+  void observe(rt::Ctx&, const rt::Dist& d, Word v, rt::SiteId) override {
+    const Word lp = ad::log_density(d, v);
+    if (!(ad::value(lp) > kNegInf))
+      throw error("this observation has zero density at the guide's draw (the objective would be -infinity)");
+    p_.run->log_p.add(lp, 1.0);
+  }
+
+  void factor(rt::Ctx&, double log_w, rt::SiteId) override {
+    const Word w = rt::from_real(log_w);  // a twin passes the word's bits (GradientAbi.cpp)
+    if (!(ad::value(w) > kNegInf)) throw error("factor(-infinity) at the guide's draw (the objective would be -infinity)");
+    p_.run->log_p.add(w, 1.0);
+  }
+
+  const std::set<rt::SiteId>& seen() const { return seen_; }
+
+ private:
+  Impl& p_;
+  std::set<rt::SiteId> seen_;
+};
+
+Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
+  run = &r;
+  rt::Rng unused;  // every draw is the handlers'
+  rt::Ctx& c = ctx[0];
+  auto go = [&](rt::Model& m, rt::Handler& h) {
+    c.handler = &h;
+    c.rng = &unused;
+    c.log_weight = 0;
+    c.suspend_requested = false;
+    rt::Step step;
+    try {
+      step = m.start_twin(c);
+    } catch (...) {
+      c.handler = nullptr;
+      run = nullptr;
+      throw;
+    }
+    c.handler = nullptr;
+    return step.value;
+  };
+  {
+    GuideHandler gh(*this);
+    const Word v = go(guide, gh);
+    if (guide_value) *guide_value = v;
+  }
+  ModelHandler mh(*this);
+  go(model, mh);
+  run = nullptr;
+  if (mh.seen().size() != r.values.size())
+    for (const auto& [name, i] : r.index)
+      if (!mh.seen().count(name)) {
+        (void)i;
+        throw error("the guide's choice " + choice_label(name) +
+                    " is not a choice of the model: every choice of the guide must be one of the model's");
+      }
+  TermSum f = r.log_p;
+  for (size_t i = 0; i < r.log_q.words.size(); ++i) f.add(r.log_q.words[i], -r.log_q.signs[i]);
+  f.total = r.log_p.total - r.log_q.total;
+  return f.word();
+}
+
+double ViProblem::Impl::objective_value(const std::vector<double>& fs) const {
+  const auto k = static_cast<int64_t>(fs.size());
+  if (settings.objective == ViObjective::Iwelbo) return log_mean_exp(fs.data(), k);
+  double s = 0;
+  for (double f : fs) s += f;
+  return s / static_cast<double>(k);
+}
+
+Word ViProblem::Impl::objective_word(const std::vector<Word>& fs) const {
+  const double k = static_cast<double>(fs.size());
+  std::vector<double> values, partials(fs.size());
+  for (Word f : fs) values.push_back(ad::value(f));
+  const double o = objective_value(values);
+  for (size_t i = 0; i < fs.size(); ++i)
+    partials[i] = settings.objective == ViObjective::Iwelbo ? std::exp(values[i] - o) / k : 1.0 / k;
+  ad::Tape* t = ad::current_tape();
+  if (!t) return rt::from_real(o);
+  return t->record(o, fs.data(), partials.data(), fs.size());
+}
+
+// O with particle k's log weight replaced by that of a rerun with `name` forced to `value`.
+double ViProblem::Impl::forced(uint64_t seed, rt::SiteId name, Word value, const std::vector<double>& fs, size_t k) {
+  Run r;
+  r.seed = seed;
+  r.forced_name = name;
+  r.forced_value = value;
+  TapeScope untaped(nullptr);
+  store.set_plain(true);
+  const double f = ad::value(particle(r, nullptr));
+  store.set_plain(false);
+  std::vector<double> g = fs;
+  g[k] = f;
+  return objective_value(g);
+}
+
+ViProblem::ViProblem(rt::Model& guide, rt::Model& model, const ViSettings& settings)
+    : impl_(new Impl(guide, model, settings, store_)) {}
+
+ViProblem::~ViProblem() { delete impl_; }
+
+double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
+  Impl& p = *impl_;
+  const size_t K = static_cast<size_t>(p.settings.particles);
+  p.tape.clear();
+  TapeScope scope(&p.tape);
+  rt::ParamScope params(&store_);
+  store_.begin_evaluation(&p.tape);
+  std::vector<Impl::Run> runs(K);
+  std::vector<Word> f_words(K);
+  std::vector<double> fs(K);
+  for (size_t k = 0; k < K; ++k) {
+    runs[k].seed = rt::Rng(seed, k).next_u64();
+    runs[k].record_choices = true;
+    f_words[k] = p.particle(runs[k], nullptr);
+    fs[k] = ad::value(f_words[k]);
+  }
+  const Word o = p.objective_word(f_words);
+  const double ov = ad::value(o);
+
+  // The surrogate: O plus one term per choice that is not reparameterised.
+  std::vector<Word> words{o};
+  std::vector<double> partials{1.0};
+  auto add = [&](Word w, double partial) {
+    if (ad::is_var(w) && partial != 0) {
+      words.push_back(w);
+      partials.push_back(partial);
+    }
+  };
+  p.signals.clear();
+  const double two_pi_sqrt = std::sqrt(2 * std::numbers::pi);
+  for (size_t k = 0; k < K; ++k) {
+    rt::Rng aux(runs[k].seed, 0);  // the measure-valued couplings' noise
+    for (const GuideChoice& c : runs[k].choices) {
+      switch (c.estimator) {
+        case GradientEstimator::Default:
+        case GradientEstimator::Reparam: break;
+        case GradientEstimator::Reinforce: {
+          const double s = p.settings.objective == ViObjective::Elbo ? fs[k] / static_cast<double>(K) : ov;
+          auto b = p.baselines.find(c.name);
+          add(c.log_q, s - (b == p.baselines.end() ? 0.0 : b->second));
+          p.signals.emplace_back(c.name, s);
+          break;
+        }
+        case GradientEstimator::Enumerate:
+          for (size_t i = 0; i < c.support.size(); ++i) {
+            const double lq = ad::value(c.support_lq[i]);
+            if (!(lq > kNegInf)) continue;  // q(v) = 0 and its derivative through the log is 0 here
+            add(c.support_lq[i], std::exp(lq) * p.forced(runs[k].seed, c.name, c.support[i], fs, k));
+          }
+          break;
+        case GradientEstimator::MeasureValued:
+          if (c.mvd_normal) {
+            const double mu = ad::value(c.mvd_a), sigma = ad::value(c.mvd_b);
+            const double r = std::sqrt(-2 * std::log(aux.uniform()));  // Rayleigh(1)
+            const double g1 = aux.normal(), g2 = aux.normal(), g3 = aux.normal();
+            const double m = std::sqrt(g1 * g1 + g2 * g2 + g3 * g3) * (aux.uniform() < 0.5 ? -1 : 1);  // Maxwell
+            const double up = p.forced(runs[k].seed, c.name, rt::from_real(mu + sigma * r), fs, k);
+            const double down = p.forced(runs[k].seed, c.name, rt::from_real(mu - sigma * r), fs, k);
+            const double maxwell = p.forced(runs[k].seed, c.name, rt::from_real(mu + sigma * m), fs, k);
+            add(c.mvd_a, (up - down) / (sigma * two_pi_sqrt));
+            add(c.mvd_b, (maxwell - ov) / sigma);
+          } else {
+            add(c.mvd_a, p.forced(runs[k].seed, c.name, Word{1}, fs, k) - p.forced(runs[k].seed, c.name, Word{0}, fs, k));
+          }
+          break;
+      }
+    }
+  }
+  // The surrogate's value is never read: only its gradient.
+  p.tape.backward(p.tape.record(ov, words.data(), partials.data(), words.size()));
+  store_.gradient(grad);
+  return ov;
+}
+
+void ViProblem::update_baselines() {
+  Impl& p = *impl_;
+  const double a = p.settings.baseline_decay;
+  // Several signals at one name (K particles): their mean.
+  std::unordered_map<rt::SiteId, std::pair<double, int>> mean;
+  for (const auto& [name, s] : p.signals) {
+    auto& m = mean[name];
+    m.first += s;
+    m.second += 1;
+  }
+  for (const auto& [name, m] : mean) {
+    const double s = m.first / m.second;
+    auto it = p.baselines.find(name);
+    if (it == p.baselines.end()) p.baselines.emplace(name, s);
+    else it->second = a * it->second + (1 - a) * s;
+  }
+}
+
+double ViProblem::draw(uint64_t seed, Word& guide_value) {
+  Impl& p = *impl_;
+  TapeScope untaped(nullptr);
+  rt::ParamScope params(&store_);
+  store_.begin_evaluation(nullptr);
+  Impl::Run r;
+  r.seed = seed;
+  return ad::value(p.particle(r, &guide_value));
+}
+
+ViResult vi_fit(rt::Model& guide, rt::Model& model, const ViSettings& s, uint64_t seed) {
+  require_at_least(kMethod, "the objective's particles", s.particles, 1);
+  require_at_least(kMethod, "iterations", s.iterations, 1);
+  require_at_least(kMethod, "samples", s.output_draws, 1);
+  if (!(s.baseline_decay >= 0 && s.baseline_decay < 1))
+    throw method_error(kMethod, "baseline_decay is " + fmt("%g", s.baseline_decay) + ", but must be in [0, 1)");
+  rt::gc_init();
+  const auto t0 = std::chrono::steady_clock::now();
+  ViProblem problem(guide, model, s);
+  ViResult result;
+  std::vector<double> grad, u;
+  Progress progress(kMethod, s.progress);
+  std::unique_ptr<Optimiser> opt;
+  for (int it = 0; it < s.iterations; ++it) {
+    const double o = problem.estimate(rt::Rng(seed, 1 + static_cast<uint64_t>(it)).next_u64(), grad);
+    std::vector<ParamStore::Param>& ps = problem.store().params();
+    if (ps.empty()) throw method_error(kMethod, "the guide has no parameters: nothing to fit (declare them with param(name, init))");
+    if (!opt) opt = std::make_unique<Optimiser>(s.optimiser, ps.size(), s.step_size, s.decay);
+    opt->grow(ps.size());
+    u.resize(ps.size());
+    for (size_t i = 0; i < ps.size(); ++i) u[i] = ps[i].u;
+    for (double g : grad)
+      if (!std::isfinite(g))
+        throw method_error(kMethod, "the gradient estimate is not finite at iteration " + std::to_string(it + 1) +
+                                        " (objective " + fmt("%g", o) + "): lower step_size, or initialise the guide nearer the posterior");
+    opt->step(u, grad);
+    for (size_t i = 0; i < ps.size(); ++i) ps[i].u = u[i];
+    problem.update_baselines();
+    result.objective_trace.push_back(o);
+    if ((it + 1) % 100 == 0) progress.update_iterations(it + 1, s.iterations);
+  }
+  result.params = problem.store().params();
+
+  const int64_t n = s.output_draws;
+  result.draws = Population(n);
+  result.log_weights.resize(static_cast<size_t>(n));
+  for (int64_t d = 0; d < n; ++d) {
+    Word v = 0;
+    result.log_weights[static_cast<size_t>(d)] = problem.draw(particle_stream(seed, d).next_u64(), v);
+    result.draws.slots()[d] = v;
+    result.draws.status()[d] = Status::Done;
+  }
+  double sum = 0, sq = 0;
+  for (double w : result.log_weights) sum += w;
+  result.elbo = sum / static_cast<double>(n);
+  for (double w : result.log_weights) sq += (w - result.elbo) * (w - result.elbo);
+  result.elbo_se = n > 1 ? std::sqrt(sq / static_cast<double>(n - 1) / static_cast<double>(n)) : 0.0;
+  result.log_evidence = log_mean_exp(result.log_weights.data(), n);
+  result.pareto_k = pareto_k(result.log_weights);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace borel::inference

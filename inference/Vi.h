@@ -1,0 +1,113 @@
+// Vi.h — programmable variational inference (Becker, Lew, Wang, Ghavami,
+// Huot, Rinard & Mansinghka, PLDI 2024): fit the `param`s of a guide
+// written in Borel to a model by stochastic gradient ascent on a variational
+// objective, with a gradient estimator chosen per random choice.
+//
+// A guide is a program whose named choices propose values for the model's
+// named choices (matched by name, as in Pyro). One *particle* is a run of
+// the guide's differentiating version (Model::start_twin), drawing z with
+// log q(z), then of the model's with z imposed, giving log p(x, z); its
+// log weight is f = log p(x, z) - log q(z), a tape word (runtime/Tape.h).
+// Objectives over K particles:
+//   elbo(samples = K)     O = (1/K) sum_k f_k         E[O] = ELBO <= log p(x)
+//   iwelbo(particles = K) O = log (1/K) sum_k e^f_k    E[O] = IWELBO_K, rising
+//                                                     with K to log p(x)
+// Gradient: one reverse sweep of a surrogate whose gradient is an unbiased
+// estimate of grad E[O] (the DiCE/ADEV construction: O itself, which
+// carries the pathwise derivative of every reparameterised draw and the
+// direct dependence of log q on the parameters, plus one term per choice
+// that is not reparameterised, from runtime/Estimator.h's marks):
+//   reinforce  log q_j(x_j) * stop(s - b_j): s = f_k / K (elbo) or O
+//              (iwelbo), b_j a running mean of s at that choice over past
+//              iterations (so independent of this draw: no bias);
+//   enumerate  sum_v q_j(v) * stop(O[x_j := v]) over the finite support;
+//   mvd        normal(mu, sigma): mu * stop((O[x := mu + sigma R] -
+//              O[x := mu - sigma R]) / (sigma sqrt(2 pi))) + sigma *
+//              stop((O[x := mu + sigma M] - O) / sigma), R Rayleigh(1), M
+//              double-sided Maxwell; bernoulli(p): p * stop(O[true] -
+//              O[false]).
+// O[x_j := v] reruns particle k untaped with x_j forced to v and every
+// other choice drawn from the same noise (each choice draws from its own
+// stream, keyed by its name), i.e. the rest of the program given x_j = v.
+// Each term is an unbiased estimate of the derivative of the choice's
+// distribution at fixed upstream choices; their sum with the pathwise term
+// is unbiased for grad E[O] (tests/unit/inference/test_vi.cpp checks each
+// against closed-form gradients).
+//
+// Errors (rt::RuntimeError, located where the program gives a site): an
+// unnamed choice in the guide or in the model, a name used twice in one run,
+// a model choice the guide does not make or a guide choice the model does
+// not have, value types that differ, a guide value outside the model's
+// support or an observation of zero density at the guide's draw (the
+// objective would be -infinity), an estimator the family does not allow,
+// observe/factor in a guide, a guide without parameters.
+//
+// Guarantees: a pure function of the seed (same seed, same parameters, bit
+// for bit); parameters first read in a later iteration join with the
+// optimiser's fresh state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "inference/Optimiser.h"
+#include "inference/ParamStore.h"
+#include "inference/Population.h"
+#include "runtime/Model.h"
+
+namespace borel::inference {
+
+enum class ViObjective { Elbo, Iwelbo };
+
+struct ViSettings {
+  ViObjective objective = ViObjective::Elbo;
+  int particles = 1;  // K: elbo's samples per step, iwelbo's particles (>= 1)
+  OptimiserKind optimiser = OptimiserKind::Adam;
+  double step_size = 0.01;  // (> 0)
+  double decay = 0.0;       // step size eta / (1 + decay (k - 1)) (>= 0)
+  int iterations = 2000;    // (>= 1)
+  double baseline_decay = 0.9;  // reinforce baselines: b = decay b + (1 - decay) s, in [0, 1)
+  int output_draws = 1000;  // draws of the fitted guide for its summary and diagnostics (>= 1)
+  bool progress = false;
+};
+
+// One estimate of the objective and of its gradient with respect to the
+// parameters' unconstrained values (ParamStore order), for the tests and
+// the optimiser. Not thread-safe; one per thread.
+class ViProblem {
+ public:
+  ViProblem(rt::Model& guide, rt::Model& model, const ViSettings& settings);
+  ~ViProblem();
+  // Objective estimate O at the store's current values; grad (resized to
+  // the store's size) gets the gradient estimate. Draws from `seed` only.
+  double estimate(uint64_t seed, std::vector<double>& grad);
+  // After each optimiser step: moves the reinforce baselines towards the
+  // signals of the last estimate.
+  void update_baselines();
+  ParamStore& store() { return store_; }
+
+  // One untaped particle with fresh noise from `seed`: its log weight
+  // log p(x, z) - log q(z), and the guide's value.
+  double draw(uint64_t seed, rt::Word& guide_value);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+  ParamStore store_;
+};
+
+struct ViResult {
+  std::vector<ParamStore::Param> params;
+  std::vector<double> objective_trace;  // O at every iteration
+  Population draws;                     // output_draws values of the guide (Done)
+  std::vector<double> log_weights;      // log p(x, z) - log q(z) of each draw
+  double elbo = 0, elbo_se = 0;         // mean of the log weights and its standard error
+  double log_evidence = 0;              // log mean exp of the log weights (importance sampling)
+  double pareto_k = 0;
+  double seconds = 0;
+};
+
+ViResult vi_fit(rt::Model& guide, rt::Model& model, const ViSettings& settings, uint64_t seed);
+
+}  // namespace borel::inference
