@@ -67,11 +67,13 @@ std::vector<Builtin> build() {
       if (p.value.kind == DefaultArg::Kind::Function) defaults.push_back(std::nullopt);
       else defaults.push_back(p.value);
     }
-    names.push_back("threads");
-    defaults.push_back(DefaultArg{DefaultArg::Kind::Int, 0, 0, {}});
     std::vector<DefaultArg::Kind> kinds;
     for (const MethodParam& p : m.params) kinds.push_back(p.value.kind);
-    kinds.push_back(DefaultArg::Kind::Int);  // threads
+    if (m.category == MethodSpec::Category::Method) {  // objectives and optimisers run on vi's thread
+      names.push_back("threads");
+      defaults.push_back(DefaultArg{DefaultArg::Kind::Int, 0, 0, {}});
+      kinds.push_back(DefaultArg::Kind::Int);
+    }
     const char* result_type = category_type(m.category);
     v.push_back(make(
         m.name, K::Method,

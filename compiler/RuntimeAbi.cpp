@@ -876,7 +876,7 @@ Word rt_method(Ctx*, int64_t site, Word name, Word args) {
         case borel::DefaultArg::Kind::Function: o->closures[p.name] = a[k]; break;
       }
     }
-    o->threads = a[k];
+    if (spec->category == borel::MethodSpec::Category::Method) o->threads = a[k];
     return rt::from_ptr(o);
   });
 }

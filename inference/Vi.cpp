@@ -451,6 +451,10 @@ ViResult vi_fit(rt::Model& guide, rt::Model& model, const ViSettings& s, uint64_
   std::vector<double> grad, u;
   Progress progress(kMethod, s.progress);
   std::unique_ptr<Optimiser> opt;
+  // Polyak–Ruppert: the answer is the mean of the last quarter's iterates.
+  const int average_from = s.average_iterates ? s.iterations - std::max(1, s.iterations / 4) : s.iterations - 1;
+  std::vector<double> avg_sum;
+  std::vector<int> avg_count;
   for (int it = 0; it < s.iterations; ++it) {
     const double o = problem.estimate(rt::Rng(seed, 1 + static_cast<uint64_t>(it)).next_u64(), grad);
     std::vector<ParamStore::Param>& ps = problem.store().params();
@@ -467,8 +471,18 @@ ViResult vi_fit(rt::Model& guide, rt::Model& model, const ViSettings& s, uint64_
     for (size_t i = 0; i < ps.size(); ++i) ps[i].u = u[i];
     problem.update_baselines();
     result.objective_trace.push_back(o);
+    if (it >= average_from) {
+      avg_sum.resize(ps.size(), 0.0);
+      avg_count.resize(ps.size(), 0);
+      for (size_t i = 0; i < ps.size(); ++i) {
+        avg_sum[i] += ps[i].u;
+        ++avg_count[i];
+      }
+    }
     if ((it + 1) % 100 == 0) progress.update_iterations(it + 1, s.iterations);
   }
+  for (size_t i = 0; i < avg_sum.size(); ++i)
+    if (avg_count[i] > 0) problem.store().params()[i].u = avg_sum[i] / avg_count[i];
   result.params = problem.store().params();
 
   const int64_t n = s.output_draws;

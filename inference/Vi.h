@@ -69,6 +69,12 @@ struct ViSettings {
   int iterations = 2000;    // (>= 1)
   double baseline_decay = 0.9;  // reinforce baselines: b = decay b + (1 - decay) s, in [0, 1)
   int output_draws = 1000;  // draws of the fitted guide for its summary and diagnostics (>= 1)
+  // The fitted parameters are the mean of the last quarter's iterates
+  // (Polyak–Ruppert, as advi's): the last iterate of a stochastic optimiser
+  // wanders around the optimum by an amount set by the step size and the
+  // gradient noise; the average of many is as close in expectation and far
+  // less noisy. False: the last iterate.
+  bool average_iterates = true;
   bool progress = false;
 };
 
