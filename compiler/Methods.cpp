@@ -213,6 +213,20 @@ std::vector<MethodSpec> build() {
                       "the importance-weighted bound E[log (1/K) sum_k p(x, z_k) / q(z_k)] with K = `particles`: "
                       "tighter than elbo, rising to log p(x) as K grows",
                       {{"particles", i(8)}}));
+  const DefaultArg fn{DefaultArg::Kind::Function, 0, 0, {}};
+  v.push_back(vi_part("hvi", C::Objective,
+                      "hierarchical VI: a guide with auxiliary choices u the model does not make, log q(z) bounded "
+                      "by log q(z, u) - log r(u | z) with the reverse program r, which reads z with trace_real and "
+                      "proposes u",
+                      {{"reverse", fn}, {"samples", i(1)}}));
+  v.push_back(vi_part("iwhvi", C::Objective,
+                      "hvi with log q(z) estimated by importance sampling from r with `inner` draws besides the "
+                      "guide's own u: tighter as inner grows",
+                      {{"reverse", fn}, {"samples", i(1)}, {"inner", i(4)}}));
+  v.push_back(vi_part("diwhvi", C::Objective,
+                      "doubly importance-weighted hvi: iwelbo over `particles` outer draws, each with iwhvi's "
+                      "inner estimate of log q(z)",
+                      {{"reverse", fn}, {"particles", i(8)}, {"inner", i(4)}}));
   v.push_back(vi_part("adam", C::Optimiser,
                       "Adam (Kingma & Ba) for `iterations` steps of size step_size / (1 + decay (k - 1))",
                       {{"step_size", r(0.01)}, {"iterations", i(2000)}, {"decay", r(0.0)}}));

@@ -807,10 +807,10 @@ Word rt_read_csv(Ctx*, int64_t site, Word path, Word type, Word dir) {
 Word trace_value(int64_t site, Word name, rt::Kind kind, const char* type) {
   return guarded(site, [&] {
     std::string n(rt::view(rt::to_ptr<rt::String>(name)));
-    const inf::Choice& c = inf::proposal_choice(n);
-    if (c.dist.ops->value_kind != kind)
-      throw rt::RuntimeError{"", "the random choice \"" + n + "\" is not a " + type};
-    return c.value;
+    rt::Kind k = rt::Kind::Real;
+    const Word v = inf::read_named_choice(n, k);
+    if (k != kind) throw rt::RuntimeError{"", "the random choice \"" + n + "\" is not a " + type};
+    return v;
   });
 }
 Word rt_trace_real(Ctx*, int64_t site, Word name) { return trace_value(site, name, rt::Kind::Real, "real"); }

@@ -57,13 +57,15 @@ Word param(int64_t site, Word name, Word init, rt::ParamConstraint c) {
 inf::ViSettings settings(const borel::MethodOptions& objective, const borel::MethodOptions& optimiser) {
   inf::ViSettings s;
   auto narrow = [](int64_t v) { return static_cast<int>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX)); };
-  if (objective.name == "elbo") {
-    s.objective = inf::ViObjective::Elbo;
-    s.particles = narrow(objective.get_int("samples"));
-  } else {
-    s.objective = inf::ViObjective::Iwelbo;
-    s.particles = narrow(objective.get_int("particles"));
-  }
+  const std::string& o = objective.name;
+  s.objective = o == "elbo" ? inf::ViObjective::Elbo
+                : o == "iwelbo" ? inf::ViObjective::Iwelbo
+                : o == "diwhvi" ? inf::ViObjective::Diwhvi
+                                : inf::ViObjective::Hvi;
+  s.particles = narrow(objective.ints.count("particles") ? objective.get_int("particles")
+                       : objective.ints.count("samples") ? objective.get_int("samples")
+                                                          : 1);
+  if (objective.ints.count("inner")) s.inner = narrow(objective.get_int("inner"));
   s.optimiser = optimiser.name == "adam" ? inf::OptimiserKind::Adam : inf::OptimiserKind::Sgd;
   s.step_size = optimiser.get_real("step_size");
   s.iterations = narrow(optimiser.get_int("iterations"));
@@ -73,7 +75,8 @@ inf::ViSettings settings(const borel::MethodOptions& objective, const borel::Met
 
 // The summary's lines about the fit: the parameters and the objective.
 std::string fit_notes(const borel::MethodOptions& objective, const inf::ViSettings& s, const inf::ViResult& r) {
-  std::string notes = objective.name + "(" + std::to_string(s.particles) + ") by " +
+  std::string notes = objective.name + "(" + std::to_string(s.particles) +
+                      (s.reverse ? ", inner " + std::to_string(s.inner) : std::string()) + ") by " +
                       inf::optimiser_name(s.optimiser) + ", " + std::to_string(s.iterations) + " iterations; ";
   // The objective over the last tenth of the run: its mean is what the fit reached.
   const size_t n = r.objective_trace.size(), tail = std::max<size_t>(1, n / 10);
@@ -119,6 +122,11 @@ Word rt_vi(Ctx* ctx, int64_t site, Word objective, Word guide, Word model, Word 
     const uint64_t seed = ctx->rng->next_u64();
     auto guide_model = std::make_unique<abi::CompiledModel>(guide);
     abi::CompiledModel target(model);
+    std::unique_ptr<abi::CompiledModel> reverse;
+    if (obj.closures.count("reverse")) {
+      reverse = std::make_unique<abi::CompiledModel>(obj.closures.at("reverse"));
+      s.reverse = reverse.get();
+    }
     inf::ViResult r = inf::vi_fit(*guide_model, target, s, seed);
 
     inf::Diagnostics d;

@@ -129,10 +129,29 @@ class ProposalKernel final : public Kernel {
 
 const Choice& proposal_choice(const std::string& name) {
   if (!tls_current)
-    throw rt::RuntimeError{"", "trace values can only be read inside a proposal (mh_proposal)"};
+    throw rt::RuntimeError{"", "trace values can only be read inside a proposal (mh_proposal) or a reverse program (hvi)"};
   const int64_t i = tls_current->find(Address{rt::name_site(name), 0});
   if (i < 0) throw rt::RuntimeError{"", "the current trace has no random choice named \"" + name + "\""};
   return tls_current->choices[static_cast<size_t>(i)];
+}
+
+namespace {
+thread_local const NamedValues* tls_named = nullptr;
+}
+
+NamedValuesScope::NamedValuesScope(const NamedValues* v) : saved_(tls_named) { tls_named = v; }
+NamedValuesScope::~NamedValuesScope() { tls_named = saved_; }
+
+rt::Word read_named_choice(const std::string& name, rt::Kind& kind) {
+  if (tls_named) {
+    rt::Word v = 0;
+    if (!tls_named->find(rt::name_site(name), v, kind))
+      throw rt::RuntimeError{"", "the guide has no random choice named \"" + name + "\""};
+    return v;
+  }
+  const Choice& c = proposal_choice(name);
+  kind = c.dist.ops->value_kind;
+  return c.value;
 }
 
 std::unique_ptr<Kernel> make_proposal_kernel(rt::Model& proposal) {

@@ -32,6 +32,29 @@ namespace borel::inference {
 // rt::RuntimeError outside a proposal or when the trace has no such choice.
 const Choice& proposal_choice(const std::string& name);
 
+// Another source of the values trace_real & co read: vi's reverse programs
+// read the guide's choices (Vi.h). Installed per thread by NamedValuesScope.
+class NamedValues {
+ public:
+  virtual ~NamedValues() = default;
+  // False when there is no choice of that name.
+  virtual bool find(rt::SiteId name, rt::Word& value, rt::Kind& kind) const = 0;
+};
+class NamedValuesScope {
+ public:
+  explicit NamedValuesScope(const NamedValues* v);
+  ~NamedValuesScope();
+  NamedValuesScope(const NamedValuesScope&) = delete;
+  NamedValuesScope& operator=(const NamedValuesScope&) = delete;
+
+ private:
+  const NamedValues* saved_;
+};
+
+// What trace_real("name") reads: the innermost NamedValues installed, else
+// the proposal's trace (proposal_choice); `kind` is the value's kind.
+rt::Word read_named_choice(const std::string& name, rt::Kind& kind);
+
 // A kernel running `proposal` (a program of type fn() -> ()); the model must
 // outlive the kernel.
 std::unique_ptr<Kernel> make_proposal_kernel(rt::Model& proposal);

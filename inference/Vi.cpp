@@ -16,6 +16,7 @@
 #include "inference/Errors.h"
 #include "inference/Format.h"
 #include "inference/ParetoK.h"
+#include "inference/Proposal.h"
 #include "inference/Progress.h"
 #include "inference/Reparam.h"
 #include "inference/Streams.h"
@@ -97,6 +98,9 @@ struct GuideChoice {
 struct ViProblem::Impl {
   Impl(rt::Model& g, rt::Model& m, const ViSettings& s, ParamStore& st) : guide(g), model(m), settings(s), store(st) {}
 
+  // Runs a program's twin under `h` on the Ctx of this problem; returns its value.
+  Word run_twin(rt::Model& m, rt::Handler& h);
+
   rt::Model& guide;
   rt::Model& model;
   ViSettings settings;
@@ -109,7 +113,10 @@ struct ViProblem::Impl {
     uint64_t seed = 0;
     rt::SiteId forced_name = -1;
     Word forced_value = 0;
+    // Every choice forced (scoring the guide at given values, hvi): name -> value.
+    const std::unordered_map<rt::SiteId, Word>* forced_all = nullptr;
     bool record_choices = false;
+    std::vector<rt::Kind> kinds;  // parallel to values
     std::vector<GuideChoice> choices;
     // Values by name, in collector-scanned memory (arrays may be values).
     std::unordered_map<rt::SiteId, size_t> index;
@@ -124,11 +131,19 @@ struct ViProblem::Impl {
 
   class GuideHandler;
   class ModelHandler;
+  class ReverseHandler;
+
+  // log q(z) of the hierarchical family: log (1/(N+1)) sum_i q(z, u_i) / r(u_i | z)
+  // over u_0 (drawn with z) and N draws from the reverse program.
+  Word log_marginal_q(Run& r, const std::set<rt::SiteId>& model_names);
 
   // One particle: guide then model, on the current tape if any. Returns f.
   Word particle(Run& r, Word* guide_value);
   double forced(uint64_t seed, rt::SiteId name, Word value, const std::vector<double>& fs, size_t k);
   double objective_value(const std::vector<double>& fs) const;
+  bool importance_weighted() const {
+    return settings.objective == ViObjective::Iwelbo || settings.objective == ViObjective::Diwhvi;
+  }
   Word objective_word(const std::vector<Word>& fs) const;
 };
 
@@ -156,7 +171,13 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
                   "half_normal, half_cauchy have one); use \"reinforce\"" + (discrete ? " or \"enumerate\"" : ""));
     rt::Rng rng(r.seed, name_stream(rt::site_name(name)));
     Word x = 0;
-    if (name == r.forced_name) {
+    if (r.forced_all) {
+      auto f = r.forced_all->find(name);
+      if (f == r.forced_all->end())
+        throw error("the reverse program does not propose the guide's choice " + choice_label(name) +
+                    ": it must propose every auxiliary choice (those the model does not make)");
+      x = f->second;
+    } else if (name == r.forced_name) {
       x = r.forced_value;
     } else if (c.estimator == GradientEstimator::Reparam) {
       reparam_sample(d, rng, x);
@@ -166,9 +187,10 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
     }
     const Word lq = ad::log_density(d, x);
     r.log_q.add(lq, 1.0);
-    if (r.record_choices && name != r.forced_name) describe(c, d, lq);
+    if (r.record_choices && name != r.forced_name && !r.forced_all) describe(c, d, lq);
     r.index.emplace(name, r.values.size());
     r.values.push_back(x);
+    r.kinds.push_back(c.kind);
     if (r.record_choices) r.choices.push_back(std::move(c));
     return x;
   }
@@ -255,40 +277,179 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
   std::set<rt::SiteId> seen_;
 };
 
-Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
-  run = &r;
+// The reverse program r(u | z) of the hierarchical objectives: it reads the
+// guide's model choices z (trace_real) and proposes the auxiliary ones u,
+// scoring given values (u_0) or drawing reparameterised ones.
+class ViProblem::Impl::ReverseHandler final : public rt::Handler {
+ public:
+  ReverseHandler(const std::set<rt::SiteId>& aux, const std::unordered_map<rt::SiteId, Word>* score, uint64_t seed)
+      : aux_(aux), score_(score), seed_(seed) {}
+
+  Word sample(rt::Ctx& ctx, const rt::Dist& marked, rt::SiteId) override {
+    const rt::SiteId name = ctx.address;
+    if (name < 0) throw error("a reverse program's choices must be named after the guide's auxiliary choices");
+    if (!aux_.count(name))
+      throw error("the reverse program's choice " + choice_label(name) +
+                  " is not an auxiliary choice of the guide (one the guide makes and the model does not)");
+    if (values.count(name)) throw error("the reverse program makes the choice " + choice_label(name) + " twice");
+    const rt::Dist& d = rt::unwrap_estimator(marked);
+    Word x = 0;
+    if (score_) {
+      x = score_->at(name);
+    } else {
+      rt::Rng rng(seed_, name_stream(rt::site_name(name)));
+      if (!reparam_sample(d, rng, x))
+        throw error(std::string("the reverse program's choices need reparameterised samplers (normal, lognormal, "
+                                "uniform, ...); ") + d.ops->name + " has none");
+    }
+    log_r.add(ad::log_density(d, x), 1.0);
+    values.emplace(name, x);
+    return x;
+  }
+  void observe(rt::Ctx&, const rt::Dist&, Word, rt::SiteId) override { throw error("a reverse program cannot observe"); }
+  void factor(rt::Ctx&, double, rt::SiteId) override { throw error("a reverse program cannot factor"); }
+
+  std::unordered_map<rt::SiteId, Word> values;
+  TermSum log_r;
+
+ private:
+  const std::set<rt::SiteId>& aux_;
+  const std::unordered_map<rt::SiteId, Word>* score_;
+  uint64_t seed_;
+};
+
+namespace {
+
+// The guide's model choices, for trace_real in a reverse program.
+class GuideValues final : public NamedValues {
+ public:
+  GuideValues(const std::unordered_map<rt::SiteId, size_t>& index, const std::vector<Word, traceable_allocator<Word>>& values,
+              const std::vector<rt::Kind>& kinds, const std::set<rt::SiteId>& visible)
+      : index_(index), values_(values), kinds_(kinds), visible_(visible) {}
+  bool find(rt::SiteId name, Word& v, rt::Kind& kind) const override {
+    auto it = index_.find(name);
+    if (it == index_.end() || !visible_.count(name)) return false;
+    v = values_[it->second];
+    kind = kinds_[it->second];
+    return true;
+  }
+
+ private:
+  const std::unordered_map<rt::SiteId, size_t>& index_;
+  const std::vector<Word, traceable_allocator<Word>>& values_;
+  const std::vector<rt::Kind>& kinds_;
+  const std::set<rt::SiteId>& visible_;
+};
+
+// log (1/n) sum exp(w_i) on the tape.
+Word log_mean_exp_word(const std::vector<Word>& ws) {
+  std::vector<double> values, partials(ws.size());
+  for (Word w : ws) values.push_back(ad::value(w));
+  const double o = log_mean_exp(values.data(), static_cast<int64_t>(values.size()));
+  for (size_t i = 0; i < ws.size(); ++i) partials[i] = std::exp(values[i] - o) / static_cast<double>(ws.size());
+  ad::Tape* t = ad::current_tape();
+  if (!t) return rt::from_real(o);
+  return t->record(o, ws.data(), partials.data(), ws.size());
+}
+
+}  // namespace
+
+Word ViProblem::Impl::run_twin(rt::Model& m, rt::Handler& h) {
   rt::Rng unused;  // every draw is the handlers'
   rt::Ctx& c = ctx[0];
-  auto go = [&](rt::Model& m, rt::Handler& h) {
-    c.handler = &h;
-    c.rng = &unused;
-    c.log_weight = 0;
-    c.suspend_requested = false;
-    rt::Step step;
-    try {
-      step = m.start_twin(c);
-    } catch (...) {
-      c.handler = nullptr;
-      run = nullptr;
-      throw;
-    }
+  c.handler = &h;
+  c.rng = &unused;
+  c.log_weight = 0;
+  c.suspend_requested = false;
+  rt::Step step;
+  try {
+    step = m.start_twin(c);
+  } catch (...) {
     c.handler = nullptr;
-    return step.value;
+    throw;
+  }
+  c.handler = nullptr;
+  return step.value;
+}
+
+Word ViProblem::Impl::log_marginal_q(Run& r, const std::set<rt::SiteId>& model_names) {
+  std::set<rt::SiteId> aux;
+  std::unordered_map<rt::SiteId, Word> u0, z;
+  for (const auto& [name, i] : r.index) {
+    if (model_names.count(name)) z.emplace(name, r.values[i]);
+    else {
+      aux.insert(name);
+      u0.emplace(name, r.values[i]);
+    }
+  }
+  if (aux.empty())
+    throw error("the hierarchical objectives need a guide with auxiliary choices (choices the model does not make); "
+                "this guide has none: use elbo or iwelbo");
+  GuideValues visible(r.index, r.values, r.kinds, model_names);
+  NamedValuesScope reads(&visible);
+  auto reverse = [&](const std::unordered_map<rt::SiteId, Word>* score, uint64_t seed) {
+    ReverseHandler h(aux, score, seed);
+    run_twin(*settings.reverse, h);
+    if (h.values.size() != aux.size())
+      for (rt::SiteId name : aux)
+        if (!h.values.count(name))
+          throw error("the reverse program does not propose the guide's auxiliary choice " + choice_label(name));
+    return h;
   };
+  std::vector<Word> w;
+  {
+    const ReverseHandler h0 = reverse(&u0, 0);
+    TermSum t = r.log_q;
+    for (size_t i = 0; i < h0.log_r.words.size(); ++i) t.add(h0.log_r.words[i], -h0.log_r.signs[i]);
+    t.total = r.log_q.total - h0.log_r.total;
+    w.push_back(t.word());
+  }
+  for (int i = 1; i <= settings.inner; ++i) {
+    const ReverseHandler hi = reverse(nullptr, rt::Rng(r.seed, 0x5eed0000ULL + static_cast<uint64_t>(i)).next_u64());
+    std::unordered_map<rt::SiteId, Word> all = z;
+    for (const auto& [name, v] : hi.values) all.emplace(name, v);
+    Run score;
+    score.forced_all = &all;
+    Run* outer = run;
+    run = &score;
+    GuideHandler gh(*this);
+    run_twin(guide, gh);
+    run = outer;
+    TermSum t = score.log_q;
+    for (size_t k = 0; k < hi.log_r.words.size(); ++k) t.add(hi.log_r.words[k], -hi.log_r.signs[k]);
+    t.total = score.log_q.total - hi.log_r.total;
+    w.push_back(t.word());
+  }
+  return log_mean_exp_word(w);
+}
+
+Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
+  run = &r;
+  struct Clear {
+    Run*& run;
+    ~Clear() { run = nullptr; }
+  } clear{run};
   {
     GuideHandler gh(*this);
-    const Word v = go(guide, gh);
+    const Word v = run_twin(guide, gh);
     if (guide_value) *guide_value = v;
   }
   ModelHandler mh(*this);
-  go(model, mh);
-  run = nullptr;
+  run_twin(model, mh);
+  if (settings.reverse) {
+    const Word log_q = log_marginal_q(r, mh.seen());
+    run = &r;
+    TermSum f = r.log_p;
+    f.add(log_q, -1.0);
+    return f.word();
+  }
   if (mh.seen().size() != r.values.size())
     for (const auto& [name, i] : r.index)
       if (!mh.seen().count(name)) {
         (void)i;
         throw error("the guide's choice " + choice_label(name) +
-                    " is not a choice of the model: every choice of the guide must be one of the model's");
+                    " is not a choice of the model: every choice of the guide must be one of the model's (or use "
+                    "hvi, iwhvi, diwhvi with a reverse program for auxiliary choices)");
       }
   TermSum f = r.log_p;
   for (size_t i = 0; i < r.log_q.words.size(); ++i) f.add(r.log_q.words[i], -r.log_q.signs[i]);
@@ -298,22 +459,21 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
 
 double ViProblem::Impl::objective_value(const std::vector<double>& fs) const {
   const auto k = static_cast<int64_t>(fs.size());
-  if (settings.objective == ViObjective::Iwelbo) return log_mean_exp(fs.data(), k);
+  if (importance_weighted()) return log_mean_exp(fs.data(), k);
   double s = 0;
   for (double f : fs) s += f;
   return s / static_cast<double>(k);
 }
 
 Word ViProblem::Impl::objective_word(const std::vector<Word>& fs) const {
+  if (importance_weighted()) return log_mean_exp_word(fs);
   const double k = static_cast<double>(fs.size());
-  std::vector<double> values, partials(fs.size());
+  std::vector<double> values;
   for (Word f : fs) values.push_back(ad::value(f));
-  const double o = objective_value(values);
-  for (size_t i = 0; i < fs.size(); ++i)
-    partials[i] = settings.objective == ViObjective::Iwelbo ? std::exp(values[i] - o) / k : 1.0 / k;
+  const std::vector<double> partials(fs.size(), 1.0 / k);
   ad::Tape* t = ad::current_tape();
-  if (!t) return rt::from_real(o);
-  return t->record(o, fs.data(), partials.data(), fs.size());
+  if (!t) return rt::from_real(objective_value(values));
+  return t->record(objective_value(values), fs.data(), partials.data(), fs.size());
 }
 
 // O with particle k's log weight replaced by that of a rerun with `name` forced to `value`.
@@ -373,7 +533,7 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
         case GradientEstimator::Default:
         case GradientEstimator::Reparam: break;
         case GradientEstimator::Reinforce: {
-          const double s = p.settings.objective == ViObjective::Elbo ? fs[k] / static_cast<double>(K) : ov;
+          const double s = p.importance_weighted() ? ov : fs[k] / static_cast<double>(K);
           auto b = p.baselines.find(c.name);
           add(c.log_q, s - (b == p.baselines.end() ? 0.0 : b->second));
           p.signals.emplace_back(c.name, s);
@@ -442,6 +602,7 @@ ViResult vi_fit(rt::Model& guide, rt::Model& model, const ViSettings& s, uint64_
   require_at_least(kMethod, "the objective's particles", s.particles, 1);
   require_at_least(kMethod, "iterations", s.iterations, 1);
   require_at_least(kMethod, "samples", s.output_draws, 1);
+  require_at_least(kMethod, "inner", s.inner, 0);
   if (!(s.baseline_decay >= 0 && s.baseline_decay < 1))
     throw method_error(kMethod, "baseline_decay is " + fmt("%g", s.baseline_decay) + ", but must be in [0, 1)");
   rt::gc_init();

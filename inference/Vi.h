@@ -12,6 +12,22 @@
 //   elbo(samples = K)     O = (1/K) sum_k f_k         E[O] = ELBO <= log p(x)
 //   iwelbo(particles = K) O = log (1/K) sum_k e^f_k    E[O] = IWELBO_K, rising
 //                                                     with K to log p(x)
+// Hierarchical guides (Sobolev & Vetrov 2019; the paper's HVI family): a
+// guide may make auxiliary choices u the model does not have, so that its
+// marginal q(z) = ∫ q(z, u) du is richer than any one of its conditionals.
+// log q(z) is then unknown; a reverse program r(u | z) (a Borel program
+// that reads z with trace_real and proposes every auxiliary choice) gives
+//   log q̂(z) = log (1/(N+1)) [q(z, u_0)/r(u_0|z) + Σ_{i=1..N} q(z, u_i)/r(u_i|z)],
+// u_0 the auxiliary values drawn with z, u_i ~ r(· | z), an estimate whose
+// expectation is at least log q(z) (Jensen, the u_0 term making it a
+// proper upper bound), and f = log p(x, z) − log q̂(z):
+//   hvi(reverse)                   N = 0, O = (1/K) sum f_k
+//   iwhvi(reverse, inner = N)      O = (1/K) sum f_k
+//   diwhvi(reverse, particles = K, inner = N)   O = log (1/K) sum e^f_k
+// each a lower bound on log p(x), tighter as N (and K) grow. The reverse
+// program's draws must be reparameterised; its `param`s are fitted with
+// the guide's.
+//
 // Gradient: one reverse sweep of a surrogate whose gradient is an unbiased
 // estimate of grad E[O] (the DiCE/ADEV construction: O itself, which
 // carries the pathwise derivative of every reparameterised draw and the
@@ -58,11 +74,14 @@
 
 namespace borel::inference {
 
-enum class ViObjective { Elbo, Iwelbo };
+enum class ViObjective { Elbo, Iwelbo, Hvi, Diwhvi };
 
 struct ViSettings {
   ViObjective objective = ViObjective::Elbo;
-  int particles = 1;  // K: elbo's samples per step, iwelbo's particles (>= 1)
+  int particles = 1;  // K: elbo's and hvi's samples per step, iwelbo's and diwhvi's particles (>= 1)
+  // Hierarchical objectives: the reverse program r(u | z) and its draws per particle (N >= 0).
+  rt::Model* reverse = nullptr;
+  int inner = 0;
   OptimiserKind optimiser = OptimiserKind::Adam;
   double step_size = 0.01;  // (> 0)
   double decay = 0.0;       // step size eta / (1 + decay (k - 1)) (>= 0)

@@ -28,7 +28,10 @@ struct Pair {
 };
 
 Pair compile(const std::string& source) {
-  Program p = Program::from_source("vi.brl", source, {"guide", "model"});
+  const bool back = source.find("fn back()") != std::string::npos;
+  Program p = Program::from_source("vi.brl", source,
+                                   back ? std::vector<std::string>{"guide", "model", "back"}
+                                        : std::vector<std::string>{"guide", "model"});
   auto g = p.model("guide");
   auto m = p.model("model");
   return {std::move(p), std::move(g), std::move(m)};
@@ -145,19 +148,64 @@ fn model() {
 const double kConjugateLogZ = -2.5 * std::log(2 * std::numbers::pi) - 0.5 * std::log(21.0) -
                               0.5 * (10.54 - 4.0 * 6.4 * 6.4 / 21.0);
 
-// The mean and standard error of n estimates of the objective at the initial parameters.
-std::pair<double, double> objective_mean(inf::ViSettings s, int n) {
-  Pair c = compile(kConjugate);
-  inf::ViProblem problem(*c.guide, *c.model, s);
-  std::vector<double> g;
-  double sum = 0, sq = 0;
-  for (int i = 0; i < n; ++i) {
-    const double o = problem.estimate(7000 + static_cast<uint64_t>(i), g);
-    sum += o;
-    sq += o * o;
+// A hierarchical guide for the same model: u ~ normal(0, 1), mu ~ normal(m +
+// a u, s), so q(mu) = normal(m, sqrt(a^2 + s^2)); the reverse program's
+// family normal(c (mu - k), t) contains q(u | mu) (c = a / (a^2 + s^2),
+// k = m, t = s / sqrt(a^2 + s^2)) but starts elsewhere.
+const char* kHierarchical = R"(
+fn guide() {
+  let u = sample(normal(0.0, 1.0), "u");
+  sample(normal(param("m", 1.2) + param("a", 0.3) * u, param_positive("s", 0.33)), "mu")
+}
+fn back() { sample(normal(param("c", 0.3) * (trace_real("mu") - param("k", 0.2)), param_positive("t", 1.0)), "u"); }
+fn model() {
+  let mu = sample(normal(0.0, 2.0), "mu");
+  for y in [1.2, 0.4, 2.2, 1.9, 0.7] { observe(normal(mu, 1.0), y); }
+  mu
+}
+)";
+
+// The ELBO of the guide normal(m, sqrt(v)) on kConjugate's model, in closed form:
+// E_q[log p(mu) + sum log p(y_i | mu)] + H[q].
+double conjugate_elbo(double m, double v) {
+  const double l2pi = std::log(2 * std::numbers::pi);
+  double e = -0.5 * (l2pi + std::log(4.0)) - (m * m + v) / 8;
+  for (double y : {1.2, 0.4, 2.2, 1.9, 0.7}) e += -0.5 * l2pi - 0.5 * ((y - m) * (y - m) + v);
+  return e + 0.5 * (l2pi + 1 + std::log(v));
+}
+
+// n estimates of the objective at the initial parameters (seeds 7000, 7001, ...:
+// two objectives' i-th estimates share the guide's draws, so their
+// differences are paired).
+std::vector<double> objective_samples(inf::ViSettings s, int n, const char* source = kConjugate) {
+  Pair c = compile(source);
+  std::unique_ptr<borel::rt::Model> reverse;
+  if (s.objective == inf::ViObjective::Hvi || s.objective == inf::ViObjective::Diwhvi) {
+    reverse = c.program.model("back");
+    s.reverse = reverse.get();
   }
-  const double mean = sum / n;
-  return {mean, std::sqrt((sq / n - mean * mean) / (n - 1))};
+  inf::ViProblem problem(*c.guide, *c.model, s);
+  std::vector<double> g, os;
+  for (int i = 0; i < n; ++i) os.push_back(problem.estimate(7000 + static_cast<uint64_t>(i), g));
+  return os;
+}
+
+// Mean and standard error.
+std::pair<double, double> mean_se(const std::vector<double>& xs) {
+  double sum = 0, sq = 0;
+  for (double x : xs) sum += x;
+  const double n = static_cast<double>(xs.size()), mean = sum / n;
+  for (double x : xs) sq += (x - mean) * (x - mean);
+  return {mean, std::sqrt(sq / (n - 1) / n)};
+}
+
+std::pair<double, double> objective_mean(inf::ViSettings s, int n) { return mean_se(objective_samples(s, n)); }
+
+// The mean and standard error of the paired differences a_i - b_i.
+std::pair<double, double> paired(const std::vector<double>& a, const std::vector<double>& b) {
+  std::vector<double> d;
+  for (size_t i = 0; i < a.size(); ++i) d.push_back(a[i] - b[i]);
+  return mean_se(d);
 }
 
 }  // namespace
@@ -191,4 +239,37 @@ TEST_CASE("vi: a fit is a pure function of its seed") {
   REQUIRE(a.size() == 2);
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].u == b[i].u);
   CHECK(a[0].u != other[0].u);
+}
+
+TEST_CASE("vi: the hierarchical objectives are lower bounds, tighter with more inner draws") {
+  // The marginal guide q(mu) = normal(1.2, sqrt(0.3^2 + 0.33^2)) has a closed-form
+  // ELBO; hvi and iwhvi are below it (log q-hat overestimates log q in
+  // expectation) and iwhvi rises towards it with N; diwhvi, above iwhvi with
+  // the same N, is below log p(y).
+  // Differences between objectives are paired (the same guide draws).
+  const double marginal = conjugate_elbo(1.2, 0.3 * 0.3 + 0.33 * 0.33);
+  auto estimate = [](inf::ViObjective o, int k, int inner) {
+    inf::ViSettings s;
+    s.objective = o;
+    s.particles = k;
+    s.inner = inner;
+    return objective_samples(s, 4000, kHierarchical);
+  };
+  const auto hvi = estimate(inf::ViObjective::Hvi, 1, 0), iw4 = estimate(inf::ViObjective::Hvi, 1, 4),
+             iw32 = estimate(inf::ViObjective::Hvi, 1, 32), iw8 = estimate(inf::ViObjective::Hvi, 1, 8),
+             d = estimate(inf::ViObjective::Diwhvi, 8, 8);
+  const auto [gain4, gain4_se] = paired(iw4, hvi);
+  const auto [gain32, gain32_se] = paired(iw32, iw4);
+  const auto [m32, m32_se] = mean_se(iw32);
+  const auto [md, md_se] = mean_se(d);
+  const auto [outer, outer_se] = paired(d, iw8);
+  INFO("iwhvi(4) - hvi " << gain4 << " +- " << gain4_se << ", iwhvi(32) - iwhvi(4) " << gain32 << " +- "
+                         << gain32_se << ", iwhvi(32) " << m32 << " +- " << m32_se << ", marginal ELBO " << marginal
+                         << ", diwhvi(8, 8) " << md << " +- " << md_se << " (" << outer << " +- " << outer_se
+                         << " above iwhvi(8)), log p(y) " << kConjugateLogZ);
+  CHECK(gain4 > 4 * gain4_se);
+  CHECK(gain32 > 4 * gain32_se);
+  CHECK(m32 < marginal + 4 * m32_se);
+  CHECK(md < kConjugateLogZ + 4 * md_se);
+  CHECK(outer > 4 * outer_se);  // the outer importance weighting tightens iwhvi
 }
