@@ -36,12 +36,29 @@ namespace {
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 constexpr const char* kMethod = "vi";
 
-// Each choice draws from its own stream, keyed by its name (FNV-1a), so that
-// a rerun with one choice forced draws the others from the same noise.
-uint64_t name_stream(const std::string& name) {
+// A choice's key: its name and which occurrence of that name in the run it
+// is (a named choice in a loop recurs), so the k-th "x" of the guide is the
+// k-th "x" of the model.
+using ChoiceKey = int64_t;
+ChoiceKey choice_key(rt::SiteId name, int64_t occurrence) { return name * (int64_t{1} << 32) + occurrence; }
+rt::SiteId key_name(ChoiceKey k) { return k >> 32; }
+int64_t key_occurrence(ChoiceKey k) { return k & 0xFFFFFFFF; }
+
+class Occurrences {
+ public:
+  ChoiceKey next(rt::SiteId name) { return choice_key(name, counts_[name]++); }
+
+ private:
+  std::unordered_map<rt::SiteId, int64_t> counts_;
+};
+
+// Each choice draws from its own stream, keyed by its name and occurrence
+// (FNV-1a), so that a rerun with one choice forced draws the others from
+// the same noise.
+uint64_t name_stream(ChoiceKey k) {
   uint64_t h = 1469598103934665603ULL;
-  for (unsigned char ch : name) h = (h ^ ch) * 1099511628211ULL;
-  return h;
+  for (unsigned char ch : rt::site_name(key_name(k))) h = (h ^ ch) * 1099511628211ULL;
+  return (h ^ static_cast<uint64_t>(key_occurrence(k))) * 1099511628211ULL;
 }
 
 // Makes `t` the thread's tape for a scope, and puts the previous one back.
@@ -58,7 +75,10 @@ class TapeScope {
 
 rt::RuntimeError error(std::string message) { return rt::RuntimeError{"", std::string(kMethod) + ": " + message}; }
 
-std::string choice_label(rt::SiteId name) { return "\"" + rt::site_name(name) + "\""; }
+std::string choice_label(ChoiceKey k) {
+  const int64_t occurrence = key_occurrence(k);
+  return "\"" + rt::site_name(key_name(k)) + "\"" + (occurrence ? "[" + std::to_string(occurrence) + "]" : "");
+}
 
 // A sum of log-density terms: the value, and the variable terms with their signs.
 struct TermSum {
@@ -153,9 +173,9 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
 
   Word sample(rt::Ctx& ctx, const rt::Dist& marked, rt::SiteId site) override {
     Run& r = *p_.run;
-    const rt::SiteId name = ctx.address;
-    if (name < 0) throw error("a guide's choices must be named, sample(d, \"name\"): the model's choice of that name takes its value");
-    if (r.index.count(name)) throw error("the guide makes the choice " + choice_label(name) + " twice in one run");
+    if (ctx.address < 0)
+      throw error("a guide's choices must be named, sample(d, \"name\"): the model's choice of that name takes its value");
+    const ChoiceKey name = occurrences_.next(ctx.address);
     const rt::Dist& d = rt::unwrap_estimator(marked);
     GuideChoice c;
     c.name = name;
@@ -169,7 +189,7 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
       throw error(std::string("estimator \"reparam\": ") + d.ops->name +
                   " has no reparameterised sampler (normal, lognormal, uniform, exponential, cauchy, laplace, "
                   "half_normal, half_cauchy have one); use \"reinforce\"" + (discrete ? " or \"enumerate\"" : ""));
-    rt::Rng rng(r.seed, name_stream(rt::site_name(name)));
+    rt::Rng rng(r.seed, name_stream(name));
     Word x = 0;
     if (r.forced_all) {
       auto f = r.forced_all->find(name);
@@ -232,6 +252,7 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
   }
 
   Impl& p_;
+  Occurrences occurrences_;
 };
 
 class ViProblem::Impl::ModelHandler final : public rt::Handler {
@@ -240,13 +261,13 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
 
   Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) override {
     Run& r = *p_.run;
-    const rt::SiteId name = ctx.address;
-    if (name < 0)
+    if (ctx.address < 0)
       throw error("the model's choice is not named: vi gives the model's choices the values of the guide's "
                   "choices of the same names, sample(d, \"name\")");
+    const ChoiceKey name = occurrences_.next(ctx.address);
     auto it = r.index.find(name);
     if (it == r.index.end()) throw error("the guide makes no choice named " + choice_label(name));
-    if (!seen_.insert(name).second) throw error("the model makes the choice " + choice_label(name) + " twice in one run");
+    seen_.insert(name);
     const Word x = r.values[it->second];
     const Word lp = ad::log_density(d, x);
     if (!(ad::value(lp) > kNegInf))
@@ -274,6 +295,7 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
 
  private:
   Impl& p_;
+  Occurrences occurrences_;
   std::set<rt::SiteId> seen_;
 };
 
@@ -286,18 +308,17 @@ class ViProblem::Impl::ReverseHandler final : public rt::Handler {
       : aux_(aux), score_(score), seed_(seed) {}
 
   Word sample(rt::Ctx& ctx, const rt::Dist& marked, rt::SiteId) override {
-    const rt::SiteId name = ctx.address;
-    if (name < 0) throw error("a reverse program's choices must be named after the guide's auxiliary choices");
+    if (ctx.address < 0) throw error("a reverse program's choices must be named after the guide's auxiliary choices");
+    const ChoiceKey name = occurrences_.next(ctx.address);
     if (!aux_.count(name))
       throw error("the reverse program's choice " + choice_label(name) +
                   " is not an auxiliary choice of the guide (one the guide makes and the model does not)");
-    if (values.count(name)) throw error("the reverse program makes the choice " + choice_label(name) + " twice");
     const rt::Dist& d = rt::unwrap_estimator(marked);
     Word x = 0;
     if (score_) {
       x = score_->at(name);
     } else {
-      rt::Rng rng(seed_, name_stream(rt::site_name(name)));
+      rt::Rng rng(seed_, name_stream(name));
       if (!reparam_sample(d, rng, x))
         throw error(std::string("the reverse program's choices need reparameterised samplers (normal, lognormal, "
                                 "uniform, ...); ") + d.ops->name + " has none");
@@ -316,6 +337,7 @@ class ViProblem::Impl::ReverseHandler final : public rt::Handler {
   const std::set<rt::SiteId>& aux_;
   const std::unordered_map<rt::SiteId, Word>* score_;
   uint64_t seed_;
+  Occurrences occurrences_;
 };
 
 namespace {
@@ -327,8 +349,9 @@ class GuideValues final : public NamedValues {
               const std::vector<rt::Kind>& kinds, const std::set<rt::SiteId>& visible)
       : index_(index), values_(values), kinds_(kinds), visible_(visible) {}
   bool find(rt::SiteId name, Word& v, rt::Kind& kind) const override {
-    auto it = index_.find(name);
-    if (it == index_.end() || !visible_.count(name)) return false;
+    // trace_real("mu") reads the first "mu".
+    auto it = index_.find(choice_key(name, 0));
+    if (it == index_.end() || !visible_.count(it->first)) return false;
     v = values_[it->second];
     kind = kinds_[it->second];
     return true;

@@ -4,7 +4,9 @@
 // objective, with a gradient estimator chosen per random choice.
 //
 // A guide is a program whose named choices propose values for the model's
-// named choices (matched by name, as in Pyro). One *particle* is a run of
+// named choices (matched by name, as in Pyro; a name that recurs in a loop
+// matches occurrence by occurrence: the k-th "x" of the guide is the k-th
+// "x" of the model). One *particle* is a run of
 // the guide's differentiating version (Model::start_twin), drawing z with
 // log q(z), then of the model's with z imposed, giving log p(x, z); its
 // log weight is f = log p(x, z) - log q(z), a tape word (runtime/Tape.h).
@@ -51,8 +53,7 @@
 // against closed-form gradients).
 //
 // Errors (rt::RuntimeError, located where the program gives a site): an
-// unnamed choice in the guide or in the model, a name used twice in one run,
-// a model choice the guide does not make or a guide choice the model does
+// unnamed choice in the guide or in the model, a model choice the guide does not make or a guide choice the model does
 // not have, value types that differ, a guide value outside the model's
 // support or an observation of zero density at the guide's draw (the
 // objective would be -infinity), an estimator the family does not allow,
