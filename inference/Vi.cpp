@@ -257,7 +257,9 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
 
 class ViProblem::Impl::ModelHandler final : public rt::Handler {
  public:
-  explicit ModelHandler(Impl& p) : p_(p) {}
+  // Normal observes are done inline by the twin (GradientAbi.cpp), which falls
+  // back to observe() below for anything unusual (a zero density included).
+  explicit ModelHandler(Impl& p) : p_(p) { inline_effects = rt::kInlineObserve; }
 
   Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) override {
     Run& r = *p_.run;
@@ -459,6 +461,9 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
   }
   ModelHandler mh(*this);
   run_twin(model, mh);
+  // The observes the twin did inline (normal): their values in log_weight, their terms on the tape.
+  r.log_p.total += ctx[0].log_weight;
+  if (ad::Tape* t = ad::current_tape()) t->take_terms(r.log_p.words, r.log_p.signs);
   if (settings.reverse) {
     const Word log_q = log_marginal_q(r, mh.seen());
     run = &r;

@@ -73,6 +73,12 @@ class Tape {
     if (is_var(w)) terms_.push_back(w);
   }
   Word sum_terms(double total);
+  // Appends the pending terms to `out` (each with partial 1 in `partials`) and forgets them.
+  void take_terms(std::vector<Word>& out, std::vector<double>& partials) {
+    out.insert(out.end(), terms_.begin(), terms_.end());
+    partials.insert(partials.end(), terms_.size(), 1.0);
+    terms_.clear();
+  }
 
  private:
   struct Node {
