@@ -190,6 +190,9 @@ std::vector<std::unique_ptr<Kernel>> make_kernels(const std::string& spec, const
     if (e == std::string::npos) break;
     b = e + 1;
   }
+  // "nuts" alone moves no choice it holds (NutsKernel.h).
+  if (ks.size() == 1)
+    if (auto* nuts = dynamic_cast<NutsKernel*>(ks[0].get())) nuts->set_only_kernel(true);
   return ks;
 }
 

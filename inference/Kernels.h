@@ -25,7 +25,8 @@
 //   independent  a whole new trace from the prior: log α = L(T') − L(T)
 // Each applies |T| moves per iteration (a sweep in expectation).
 //   nuts         one NUTS transition on the continuous choices, the others
-//                held (NutsKernel.h), once per iteration. Other
+//                held (NutsKernel.h), once per iteration; in resample-move
+//                its step size adapts across the population (pool). Other
 // kernels (model-specific reversible-jump moves) are registered by name
 // with register_kernel and applied once per iteration.
 #pragma once
@@ -65,6 +66,10 @@ class ChainState {
   bool warmup = false;            // adaptation allowed
   int64_t suspend_at = -1;        // replays stop after this many observes/factors (resample-move)
   bool sweep = true;              // single-site kernels: |T| moves per iteration (false: one)
+  // Resample-move: the slot of the particle being moved (kernels that adapt
+  // across the population key what they learn by it: Kernel::pool); -1 in
+  // an MH chain.
+  int64_t particle = -1;
   // Runs start here instead of the program's start (resample-move with a
   // lag): a saved continuation and the address counters at that point. The
   // traces then hold only the choices after it, whose densities and
@@ -131,6 +136,17 @@ class Kernel {
   virtual void iterate(ChainState& c) = 0;
   // Acceptance counts, one entry per kind of move.
   virtual std::vector<KernelStats> stats() const = 0;
+  // Whether it can move a chain whose runs restart from a saved continuation
+  // (ChainState::from: resample-move with lag > 0).
+  virtual bool can_resume() const { return true; }
+  // Resample-move: called once after each SMC step's moves, on one thread,
+  // with the instances of this kernel on every worker thread (this one
+  // among them) — the kernels at one position of each thread's list. A
+  // kernel that adapts across the population pools there what the step's
+  // moves saw, in particle order (so the result does not depend on the
+  // number of threads), and fixes in every instance what the next step's
+  // moves use. Default: nothing.
+  virtual void pool(const std::vector<Kernel*>& /*instances*/) {}
 };
 
 // "single", "rw", "independent", "nuts" or a registered name; throws

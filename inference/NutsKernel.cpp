@@ -9,8 +9,37 @@
 
 #include "inference/Errors.h"
 #include "inference/Format.h"
+#include "runtime/AdDist.h"
 
 namespace borel::inference {
+
+namespace {
+
+// z(a) = √2 erfc⁻¹(a) for a in [0, 1]: +inf at 0, 0 at 1 (bisection:
+// erfc is decreasing, and erfc(27) underflows below the smallest double).
+double acceptance_z(double a) {
+  if (!(a > 0)) return std::numeric_limits<double>::infinity();
+  if (a >= 1) return 0.0;
+  double lo = 0.0, hi = 27.0;
+  for (int i = 0; i < 200 && hi - lo > 1e-15 * hi; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (std::erfc(mid) > a ? lo : hi) = mid;
+  }
+  return std::sqrt(2.0) * 0.5 * (lo + hi);
+}
+
+constexpr double kTargetAccept = 0.8;  // Stan's default target_accept
+
+}  // namespace
+
+double population_log_step_change(double mean_accept, int64_t m) {
+  if (m <= 0) return 0.0;
+  const double a = std::min(1.0, std::max(0.0, mean_accept));
+  const double full = 0.5 * (std::log(acceptance_z(kTargetAccept)) - std::log(acceptance_z(a)));
+  const double bound = std::log(10.0);
+  const double step = std::min(bound, std::max(-bound, full));
+  return static_cast<double>(m) / (static_cast<double>(m) + 10.0) * step;
+}
 
 NutsKernel::NutsKernel() {
   stats_.name = "nuts";
@@ -58,20 +87,79 @@ NutsKernel::PerDimension& NutsKernel::dimension(ChainState& c, size_t n, double 
   return pd;
 }
 
+double NutsKernel::population_step_size(size_t n) const {
+  const auto it = step_sizes_.find(n);
+  if (it != step_sizes_.end()) return it->second;
+  // The nearest dimension met (the smaller on a tie: the map is ordered).
+  const double* near = nullptr;
+  size_t best = 0;
+  for (const auto& [m, eps] : step_sizes_) {
+    const size_t dist = m > n ? m - n : n - m;
+    if (!near || dist < best) {
+      near = &eps;
+      best = dist;
+    }
+  }
+  return near ? *near : 1.0;
+}
+
+NutsTransition& NutsKernel::population_dimension(size_t n) {
+  auto it = population_.find(n);
+  if (it == population_.end()) it = population_.emplace(n, NutsTransition(*target_, Metric::Unit)).first;
+  it->second.set_step_size(population_step_size(n));
+  return it->second;
+}
+
+void NutsKernel::pool(const std::vector<Kernel*>& instances) {
+  // Every record of the step, in particle order (a particle's own records
+  // are contiguous and in move order in the one instance that moved it).
+  std::vector<Record> all;
+  for (Kernel* k : instances) {
+    auto& r = static_cast<NutsKernel*>(k)->records_;
+    all.insert(all.end(), r.begin(), r.end());
+    r.clear();
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Record& a, const Record& b) { return a.particle < b.particle; });
+  std::map<size_t, std::pair<double, int64_t>> sums;
+  for (const Record& r : all) {
+    auto& [sum, m] = sums[r.dimension];
+    sum += r.accept_stat;
+    ++m;
+  }
+  std::map<size_t, double> next = step_sizes_;
+  for (const auto& [n, sm] : sums)
+    next[n] = population_step_size(n) *
+              std::exp(population_log_step_change(sm.first / static_cast<double>(sm.second), sm.second));
+  for (Kernel* k : instances) static_cast<NutsKernel*>(k)->step_sizes_ = next;
+}
+
+void NutsKernel::refuse_held(const ChainState& c) const {
+  for (const Choice& ch : c.cur.choices) {
+    const rt::Support s = rt::ad::support_of(ch.dist);
+    if (s != rt::Support::Discrete && s != rt::Support::Dependent) continue;
+    throw site_error(c.model, ch.site, c.handler->method,
+                     std::string("a choice from ") + ch.dist.ops->name + " is " +
+                         (s == rt::Support::Discrete ? "discrete" : "over components with different supports") +
+                         ", and kernel = \"nuts\" moves only continuous choices: nothing would ever move this "
+                         "one (add a kernel that does, e.g. kernel = \"nuts+single\" or \"nuts+rw\")");
+  }
+}
+
 void NutsKernel::iterate(ChainState& c) {
   const char* method = c.handler->method;
-  if (c.from || c.suspend_at >= 0)
-    throw method_error(
-        method,
-        "kernel \"nuts\" cannot rejuvenate particles inside SMC yet (the differentiating "
-        "program runs only from the start to the end); use it with mh");
+  if (c.from)
+    throw method_error(method,
+                       "kernel \"nuts\" cannot move particles that restart from a saved continuation "
+                       "(lag > 0): the differentiating program runs only from the program's start");
+  if (only_) refuse_held(c);
   if (!target_) target_ = std::make_unique<TraceGradient>(*c.model, method);
-  if (!c.warmup) freeze();
+  const bool population = c.particle >= 0;
+  if (!population && !c.warmup) freeze();
   // A value on the boundary of its support (no finite coordinates), or a
   // point the program and its twin disagree about: no move (both happen on
   // sets of measure zero at most).
   ++stats_.proposed;
-  if (!target_->bind(c.cur, q_)) return;
+  if (!target_->bind(c.cur, q_, c.suspend_at)) return;
   const size_t n = target_->dimension();
   if (n == 0) {
     --stats_.proposed;  // nothing to move
@@ -82,13 +170,19 @@ void NutsKernel::iterate(ChainState& c) {
   if (!std::isfinite(lp)) return;
   for (double g : grad_)
     if (!std::isfinite(g)) return;
-  PerDimension& pd = dimension(c, n, lp);
   q0_ = q_;
-  const NutsDrawStats s = pd.nuts.transition(q_, lp, grad_, *c.rng);
-  stats_.accept_stat_sum += std::min(1.0, s.accept_stat);
-  if (c.warmup && !pd.frozen) {
-    pd.nuts.set_step_size(pd.adapt.learn(s.accept_stat));
-    pd.learned = true;
+  if (population) {
+    const NutsDrawStats s = population_dimension(n).transition(q_, lp, grad_, *c.rng);
+    stats_.accept_stat_sum += std::min(1.0, s.accept_stat);
+    records_.push_back(Record{c.particle, n, std::min(1.0, s.accept_stat)});
+  } else {
+    PerDimension& pd = dimension(c, n, lp);
+    const NutsDrawStats s = pd.nuts.transition(q_, lp, grad_, *c.rng);
+    stats_.accept_stat_sum += std::min(1.0, s.accept_stat);
+    if (c.warmup && !pd.frozen) {
+      pd.nuts.set_step_size(pd.adapt.learn(s.accept_stat));
+      pd.learned = true;
+    }
   }
   if (q_ == q0_) return;
   // The new trace: the program replayed with the new continuous values

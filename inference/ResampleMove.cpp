@@ -47,8 +47,15 @@ struct Rejuvenator::Impl {
 };
 
 Rejuvenator::Rejuvenator(rt::Model& model, int64_t particles, int64_t moves, std::string kernel, uint64_t seed,
-                         int threads, const char* method, int64_t lag)
-    : impl_(new Impl(model, particles, moves, std::move(kernel), seed, threads, method)) {
+                         int threads, const char* method, int64_t lag) {
+  if (lag > 0)
+    for (const auto& k : make_kernels(kernel, method))
+      if (!k->can_resume())
+        throw method_error(method, "kernel \"" + kernel +
+                                       "\" cannot be used with lag > 0: \"nuts\" needs the whole run from the "
+                                       "program's start, and fixed-lag moves restart from a saved continuation "
+                                       "without the choices before it (use lag = 0)");
+  impl_ = new Impl(model, particles, moves, std::move(kernel), seed, threads, method);
   impl_->lag = lag;
 }
 Rejuvenator::~Rejuvenator() { delete impl_; }
@@ -172,6 +179,7 @@ void Rejuvenator::operator()(Population& pop, int64_t step) {
       st.from_counts = &w.counts;
       st.suspend_at = step - (w.checkpoint ? w.checkpoint->step : 0);
       st.rng = &im.rngs[static_cast<size_t>(i)];
+      st.particle = i;
       h.old = nullptr;
       h.redraw = Address{};
       h.proposed = &values;
@@ -198,6 +206,13 @@ void Rejuvenator::operator()(Population& pop, int64_t step) {
     im.accepted[static_cast<size_t>(k)] = a;
     im.proposed[static_cast<size_t>(k)] = p;
   });
+  // Kernels that adapt across the population learn from this step's moves.
+  std::vector<Kernel*> instances;
+  for (size_t j = 0; j < im.kernels[0].size(); ++j) {
+    instances.clear();
+    for (auto& ks : im.kernels) instances.push_back(ks[j].get());
+    instances[0]->pool(instances);
+  }
 }
 
 Population resample_move(rt::Model& model, const ResampleMoveSettings& rs, uint64_t seed, int threads,

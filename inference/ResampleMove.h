@@ -7,7 +7,11 @@
 // observe/factor (or its end): p(x_{1:t}) Π_{s≤t} g_s. The moves keep the
 // weights (all equal after resampling) and the evidence estimate unbiased.
 // Moves run in parallel over particles, particle i on its own stream (seeded
-// from the run's seed and i): reproducible for any number of threads.
+// from the run's seed and i): reproducible for any number of threads. After
+// each step's moves, kernels that adapt across the population (nuts: its
+// step size, NutsKernel.h) pool what the moves saw, in particle order
+// (Kernel::pool). A kernel that needs whole runs (nuts) is refused with
+// lag > 0.
 //
 // Scope and cost. With lag = 0 the moves may change every choice: each
 // replays the particle's program from the start (length O(t)), so a run
@@ -60,7 +64,7 @@ class Rejuvenator {
 
  private:
   struct Impl;
-  Impl* impl_;
+  Impl* impl_ = nullptr;
 };
 
 }  // namespace borel::inference

@@ -19,8 +19,9 @@ bool continuous(rt::Support s) { return s != rt::Support::Discrete && s != rt::S
 TraceGradient::TraceGradient(rt::Model& model, std::string method)
     : TwinGradient(model, std::move(method), true) {}
 
-bool TraceGradient::bind(const Trace& t, std::vector<double>& q) {
+bool TraceGradient::bind(const Trace& t, std::vector<double>& q, int64_t stop_after) {
   trace_ = &t;
+  stop_after_ = stop_after;
   slots_.clear();
   q.clear();
   for (const Choice& c : t.choices) {

@@ -1,24 +1,32 @@
 // TraceGradient.h — the log joint density of a trace as a function of the
 // unconstrained values of its continuous choices, every other choice held at
 // the trace's value: the target the "nuts" MCMC kernel (NutsKernel.h) runs
-// NUTS on, inside MH compositions that move the other choices.
+// NUTS on, inside MH compositions that move the other choices and as the
+// rejuvenation move of resample-move SMC.
 //
-// bind(T) fixes the current trace T. A point q of R^n (n = the unconstrained
-// size of T's continuous choices, in T's order, each address → offset) is a
-// run of the model's differentiating version (Model::start_twin) in which
-// each choice, at its address (counted exactly as TraceHandler counts it:
-// AddressCounter), takes
+// bind(T, s) fixes the current trace T and the program's extent: the whole
+// run (s = -1: MH), or the run up to and including its s-th observe/factor
+// (s ≥ 1: resample-move at step s, whose particles, and T, stop there:
+// ChainState::suspend_at). A point q of R^n (n = the unconstrained size of
+// T's continuous choices, in T's order, each address → offset) is a run of
+// the model's differentiating version (Model::start_twin), cut after its
+// s-th observe/factor when s ≥ 1 (TwinGradient.h), in which each choice, at
+// its address (counted exactly as TraceHandler counts it: AddressCounter),
+// takes
 //   * a continuous choice (support not Discrete/Dependent): the coordinates
 //     assigned to its address, constrained (Transforms.h) by the
 //     distribution of this run — so bounds that depend on other continuous
 //     choices move with them;
 //   * any other choice ("held"): T's value at that address.
-// Its density is the trace's log joint plus the log-Jacobians; the run is a
-// point of zero density (-inf, not an error) when a held address is absent
-// from T, or holds a continuous choice there, or a value of another kind
-// (TraceHandler's `reusable`), or one outside the new support; when a
-// continuous address has no coordinates, or a support or size other than
-// T's; or when the run makes fewer choices than T.
+// Its density is the log joint of the (cut) run plus the log-Jacobians: the
+// densities of its choices and of the observes/factors it made — exactly
+// what TraceHandler, replaying with the same suspend_at, sums into the
+// trace's log joint. It is a point of zero density (-inf, not an error)
+// when a held address is absent from T, or holds a continuous choice there,
+// or a value of another kind (TraceHandler's `reusable`), or one outside
+// the new support; when a continuous address has no coordinates, or a
+// support or size other than T's; or when the run makes fewer choices than
+// T.
 //
 // So the target's support is the cell C(T) of traces with T's address set,
 // the same kind (held or continuous, and size) at each address and T's held
@@ -28,17 +36,20 @@
 // where in it T is). On C(T) the posterior is, in the coordinates q, the
 // density above (the trace's joint times the Jacobian of q ↦ values, the
 // held values fixed); NUTS leaves that restricted distribution invariant
-// for any step size and metric that depend only on the cell; a kernel that
-// leaves each cell's conditional invariant and never leaves the cell leaves
-// the mixture over cells — the posterior — invariant. The held choices are
-// moved by the other kernels of the composition (single, rw, gmm_rj, ...),
-// which also change the dimension.
+// for any step size and metric that depend only on the cell (or on nothing
+// the move changes: NutsKernel.h); a kernel that leaves each cell's
+// conditional invariant and never leaves the cell leaves the mixture over
+// cells — the posterior — invariant. The held choices are moved by the
+// other kernels of the composition (single, rw, gmm_rj, ...), which also
+// change the dimension. The same holds for the target at step s of
+// resample-move, p(x_{1:s}) Π_{r≤s} g_r: it is the posterior of the cut
+// program, and the cut run's choices are T's.
 //
 // Guarantees: those of TwinGradient (pure in q; -inf at zero density;
 // program errors raised with their location); values_at gives the
 // constrained values that the replay of the program (TraceHandler with
-// them proposed) reuses, so the replay's log joint equals log_density(q)
-// minus the log-Jacobians.
+// them proposed, and the same suspend_at) reuses, so the replay's log joint
+// equals log_density(q) minus the log-Jacobians.
 #pragma once
 
 #include <gc/gc_allocator.h>
@@ -56,10 +67,12 @@ class TraceGradient final : public TwinGradient {
   TraceGradient(rt::Model& model, std::string method);
 
   // Conditions on `t` (which must stay unchanged while the target is used)
-  // and writes its continuous values, unconstrained, into q (resized to the
-  // new dimension). False when some value has no finite unconstrained
-  // coordinates (it lies on the boundary of its support).
-  bool bind(const Trace& t, std::vector<double>& q);
+  // and on the extent `stop_after` (-1: whole runs; s ≥ 1: runs cut after
+  // their s-th observe/factor, as `t` was), and writes t's continuous
+  // values, unconstrained, into q (resized to the new dimension). False
+  // when some value has no finite unconstrained coordinates (it lies on the
+  // boundary of its support).
+  bool bind(const Trace& t, std::vector<double>& q, int64_t stop_after = -1);
 
   // Runs at q (untaped) and records each continuous choice's constrained
   // (plain) value under its address in `values`; returns the log density

@@ -35,7 +35,8 @@ class TapeScope {
 class TwinHandler final : public rt::Handler {
  public:
   explicit TwinHandler(TwinGradient& g) : g_(g) {
-    inline_effects = rt::kInlineObserve;
+    // A run cut after its s-th observe must see every observe to count it.
+    inline_effects = g_.stop_after_ < 0 ? rt::kInlineObserve : 0;
     if (g_.addresses_) addresses_.reset();
   }
 
@@ -53,10 +54,14 @@ class TwinHandler final : public rt::Handler {
 
   void observe(rt::Ctx& ctx, const rt::Dist& d, Word v, rt::SiteId) override {
     add(ctx, ad::log_density(d, v));
+    event(ctx);
   }
 
   // A twin passes factor's word as the bits of a double (GradientAbi.cpp).
-  void factor(rt::Ctx& ctx, double log_w, rt::SiteId) override { add(ctx, rt::from_real(log_w)); }
+  void factor(rt::Ctx& ctx, double log_w, rt::SiteId) override {
+    add(ctx, rt::from_real(log_w));
+    event(ctx);
+  }
 
   bool reject_invalid(rt::Ctx&, rt::SiteId site, const std::string& why) override {
     if (g_.discovering_) return false;
@@ -81,6 +86,12 @@ class TwinHandler final : public rt::Handler {
     if (!g_.discovering_ && !(ctx.log_weight > kNegInf)) ctx.suspend_requested = true;
   }
 
+  // The run ends after its stop_after_-th observe/factor, with the density so
+  // far (TraceHandler counts them in the same order: Trace.h).
+  void event(rt::Ctx& ctx) {
+    if (++events_ == g_.stop_after_) ctx.suspend_requested = true;
+  }
+
   // A point outside the target: the run stops with density zero.
   void zero(rt::Ctx& ctx) {
     ctx.log_weight = kNegInf;
@@ -90,6 +101,7 @@ class TwinHandler final : public rt::Handler {
   TwinGradient& g_;
   AddressCounter addresses_;
   size_t index_ = 0;
+  int64_t events_ = 0;
   bool rejected_ = false;
 };
 
@@ -115,7 +127,8 @@ double TwinGradient::run(const double* q, bool taped, Word* result) {
   bool stopped = false;
   try {
     step = model_.start_twin(ctx);
-    // start_twin clears suspend_requested: a stop is a density of zero or a rejection.
+    // start_twin clears suspend_requested: a stop is a density of zero, a
+    // rejection, or the end of a cut run (whose density is what it summed).
     stopped = !(ctx.log_weight > kNegInf) || h.rejected();
   } catch (...) {
     ctx.handler = nullptr;

@@ -11,6 +11,14 @@
 //   Σ_samples [log p(x) + log |∂x/∂q|] + Σ_observes log p(y) + Σ_factors w,
 // accumulated on a tape.
 //
+// A run may be cut short (stop_after_ = s ≥ 0): it then ends right after
+// its s-th observe/factor, as TraceHandler with suspend_at = s stops the
+// program (resample-move's target at step s: Kernels.h), and its density
+// has only the terms made up to there. Such a run counts every observe: it
+// turns the twins' inline observe (rt::kInlineObserve, compiler/
+// GradientAbi.cpp), which would add a term without the handler seeing it,
+// off. A run that ends before its s-th observe/factor is whole.
+//
 // Guarantees:
 //   * the same q gives the same answer, bit for bit, taped or not;
 //   * a run that leaves the support (a zero density), a choice the subclass
@@ -80,6 +88,10 @@ class TwinGradient : public GradientTarget {
   // A run that finds the layout: invalid parameters are errors and a zero
   // density does not stop it.
   bool discovering_ = false;
+  // Runs stop right after this many observes/factors (-1: run to the end;
+  // see the top of the file). The program's result of a run stopped there
+  // is 0.
+  int64_t stop_after_ = -1;
 
  private:
   friend class TwinHandler;

@@ -22,6 +22,7 @@
 #include "inference/Kernels.h"
 #include "inference/Mcmc.h"
 #include "inference/NutsKernel.h"
+#include "inference/ResampleMove.h"
 #include "inference/Streams.h"
 #include "inference/TraceGradient.h"
 #include "runtime/Value.h"
@@ -190,4 +191,130 @@ TEST_CASE("nuts kernel: the same seed gives the same draws on any number of thre
   CHECK(same_again);
   CHECK(same_three);
   CHECK(!same_other);
+}
+
+// Normal observes first: the twins do those inline (without the handler)
+// unless the run is cut, so a cut that missed them would stop late. Then a
+// choice after each observe, a Poisson observe and a factor, so that every
+// cut point has a different set of choices and terms.
+const char* kSteps = R"(
+fn model() -> real {
+  let mu = sample(normal(0.0, 2.0));
+  observe(normal(mu, 1.0), 0.4);
+  let s = sample(gamma(2.0, 2.0));
+  observe(normal(mu, s), 1.1);
+  let r = sample(gamma(3.0, 1.0));
+  observe(poisson(r), 2);
+  factor(0.0 - mu * mu / 8.0);
+  observe(normal(mu + r, 1.0), 2.5);
+  mu
+})";
+
+TEST_CASE("trace gradient: a run cut after its s-th observe/factor is the trace suspended there") {
+  Compiled c = compile(kSteps);
+  for (uint64_t seed : {1u, 2u}) {
+    for (int64_t s = 1; s <= 5; ++s) {
+      CAPTURE(s);
+      Chain ch(*c.model, seed);
+      ch.st.suspend_at = s;
+      ch.st.init_from_prior();
+      const Trace& t = ch.st.cur;
+      REQUIRE(t.events == s);
+      REQUIRE(!t.done);  // suspended there, even after the last one
+      TraceGradient g(*c.model, "rmsmc");
+      std::vector<double> q;
+      REQUIRE(g.bind(t, q, s));
+      // mu; s from the 2nd observe on; r from the 3rd.
+      CHECK(g.dimension() == static_cast<size_t>(s < 2 ? 1 : s < 3 ? 2 : 3));
+      ValueMap values;
+      double lj = 0;
+      const double lp = g.values_at(q.data(), values, &lj);
+      CHECK(std::abs(lp - lj - t.log_joint()) < 1e-9 * (1 + std::abs(lp)));
+      // The same trace against whole runs: more terms, or a run that makes
+      // choices the trace lacks (density zero).
+      TraceGradient whole(*c.model, "rmsmc");
+      REQUIRE(whole.bind(t, q));
+      const double lw = whole.log_density(q.data());
+      if (s < 5) CHECK(!(std::abs(lw - lp) < 1e-6));
+      else CHECK(lw == lp);
+    }
+  }
+}
+
+TEST_CASE("nuts in resample-move: the step size update inverts HMC's acceptance curve") {
+  // a(ε) = erfc(k ε² / √2): from any ε whose acceptance a(ε) is not
+  // clamped, one update (m large: undamped) lands where a = 0.8.
+  const double k = 0.7;
+  auto accept = [&](double eps) { return std::erfc(k * eps * eps / std::sqrt(2.0)); };
+  for (double eps : {0.5, 0.9, 1.3, 2.0}) {
+    CAPTURE(eps);
+    const double next = eps * std::exp(population_log_step_change(accept(eps), 1000000000000));
+    CHECK(std::abs(accept(next) - 0.8) < 1e-6);
+  }
+  CHECK(std::abs(population_log_step_change(0.8, 100)) < 1e-12);
+  // Nothing accepted / everything accepted: at most a factor of 10, damped
+  // by m / (m + 10).
+  CHECK(std::abs(population_log_step_change(0.0, 10) + 0.5 * std::log(10.0)) < 1e-12);
+  CHECK(std::abs(population_log_step_change(1.0, 90) - 0.9 * std::log(10.0)) < 1e-12);
+  CHECK(population_log_step_change(0.5, 0) == 0.0);
+  CHECK(population_log_step_change(0.3, 50) < population_log_step_change(0.6, 50));
+}
+
+TEST_CASE("nuts in resample-move: the same seed gives the same population on any number of threads") {
+  Compiled c = compile(kSteps);
+  ResampleMoveSettings s;
+  s.smc.particles = 64;
+  s.smc.ess_threshold = 1.0;
+  s.smc.method = "rmsmc";
+  s.moves = 2;
+  s.kernel = "nuts";
+  Diagnostics d1, d3;
+  const Population one = resample_move(*c.model, s, 7, 1, &d1);
+  const Population three = resample_move(*c.model, s, 7, 3, &d3);
+  const Population other = resample_move(*c.model, s, 8, 1);
+  bool same = true, differs = false;
+  for (int64_t i = 0; i < one.size(); ++i) {
+    same = same && one.slots()[i] == three.slots()[i];
+    differs = differs || one.slots()[i] != other.slots()[i];
+  }
+  CHECK(same);
+  CHECK(differs);
+  CHECK(one.log_evidence() == three.log_evidence());
+  // The moves moved (the acceptance is that of the points that moved).
+  REQUIRE(!d1.acceptance.empty());
+  CHECK(d1.acceptance[0].second > 0.5);
+}
+
+// The message of the rt::RuntimeError f throws ("" when none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const borel::rt::RuntimeError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("nuts in resample-move: refused with lag > 0, and alone on a discrete choice") {
+  Compiled c = compile(kSteps);
+  ResampleMoveSettings s;
+  s.smc.particles = 8;
+  s.smc.method = "rmsmc";
+  s.kernel = "rw+nuts";
+  s.lag = 2;
+  CHECK(error_of([&] { resample_move(*c.model, s, 1); }).find("cannot be used with lag > 0") != std::string::npos);
+  Compiled d = compile(R"(
+fn model() -> int {
+  let n = sample(poisson(3.0));
+  observe(poisson(real(n) + 0.5), 4);
+  n
+})");
+  s.lag = 0;
+  s.kernel = "nuts";
+  s.smc.ess_threshold = 1.0;
+  const std::string e = error_of([&] { resample_move(*d.model, s, 1); });
+  CHECK(e.find("model.brl:3:11: rmsmc: a choice from poisson is discrete") == 0);
+  s.kernel = "nuts+single";  // fine: single moves n
+  CHECK(std::isfinite(resample_move(*d.model, s, 1).log_evidence()));
 }
