@@ -235,9 +235,8 @@ Word log_density(const Dist& d, Word x) {
   operands.clear();
   double dp[4] = {0, 0, 0, 0};
   // The value's reals (none for a discrete value): their partials are dx.
-  Word xw = x;
   size_t xlen = 0;
-  for_each_value_real(value_kind, xw, [&](Word&) { ++xlen; });
+  for_each_value_real(value_kind, x, [&](Word&) { ++xlen; });
   const bool has_dx = value_kind == Kind::Real || (array_value && to_ptr<const Array>(x));
   std::vector<double> dx(std::max<size_t>(xlen, 1), 0.0);
   std::vector<double> da_store[2];
@@ -266,7 +265,7 @@ Word log_density(const Dist& d, Word x) {
   }
   if (has_dx) {
     size_t i = 0;
-    for_each_value_real(value_kind, xw, [&](Word& w) {
+    for_each_value_real(value_kind, x, [&](Word& w) {
       operands.push_back(w);
       partials.push_back(dx[i++]);
     });
@@ -288,7 +287,7 @@ Word log_density(const Dist& d, Word x) {
           partials.push_back(da[j][q++]);
         }
       }
-    else if (kind == Kind::RealDist)  // Int/Bool parameters have partial 0 and plain words
+    else if (kind == Kind::RealDist)  // (its Int/Bool parameters: partial 0, plain words)
       for (int k = 0; k < dist_param(d, j)->ops->nparams; ++k) {
         operands.push_back(param_word(*dist_param(d, j), k));
         partials.push_back(da[j][q++]);
