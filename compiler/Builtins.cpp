@@ -35,6 +35,7 @@ Type* kind_type(TA& a, rt::Kind k, Type* any) {
     case rt::Kind::RealArray: return a.array(a.real());
     case rt::Kind::RealMatrix: return a.array(a.array(a.real()));
     case rt::Kind::DistArray: return a.array(a.dist(any));
+    case rt::Kind::RealDist: return a.dist(a.real());
     case rt::Kind::Any: return any;
   }
   return any;

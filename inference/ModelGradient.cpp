@@ -40,6 +40,12 @@ ModelGradient::ModelGradient(rt::Model& model, std::string method)
 bool ModelGradient::choose(const rt::Dist& d, rt::SiteId site, const Address&, size_t index, rt::Word& x,
                            rt::Word& log_jacobian) {
   const rt::Support s = rt::ad::support_of(d);
+  if (s == rt::Support::Dependent && d.ops->support_kind == rt::Support::Ordered)
+    throw method_error(method_, std::string("a choice from ordered over ") +
+                                    rt::to_ptr<const rt::Dist>(d.a[0])->ops->name +
+                                    ", a base bounded above: the ordered transform of gradient-based inference "
+                                    "covers bases on the reals or on (0, inf) only (use mh or smc, or "
+                                    "mh(kernel = \"nuts+single\"), which moves this choice by single-site MH)");
   if (s == rt::Support::Discrete || s == rt::Support::Dependent)
     throw method_error(method_, std::string("a choice from ") + d.ops->name + " is " + support_name(s) +
                                     ": gradient-based inference needs every random choice to be continuous "
@@ -88,8 +94,17 @@ std::string ModelGradient::coordinate_name(size_t i) const {
   for (const Choice& c : choices_)
     if (i >= c.offset && i < c.offset + c.size) {
       std::string name = model_.site_location(c.site);
-      if (c.support == rt::Support::Simplex || c.support == rt::Support::RealVector)
-        name.append("[").append(std::to_string(i - c.offset)).append("]");
+      const size_t t = i - c.offset;
+      if (c.support == rt::Support::CholeskyCorr) {
+        // The free entries below the diagonal, row by row: [1][0], [2][0], [2][1], ...
+        size_t row = 1;
+        while (t >= row * (row + 1) / 2) ++row;
+        name.append("[").append(std::to_string(row)).append("][");
+        name.append(std::to_string(t - row * (row - 1) / 2)).append("]");
+      } else if (c.support != rt::Support::Real && c.support != rt::Support::Positive &&
+                 c.support != rt::Support::UnitInterval && c.support != rt::Support::Interval) {
+        name.append("[").append(std::to_string(t)).append("]");
+      }
       return name;
     }
   return "q[" + std::to_string(i) + "]";

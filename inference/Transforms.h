@@ -9,6 +9,12 @@
 //   Interval (a, b)   1                    a + (b − a)·sigmoid(q)
 //   Simplex (K)       K − 1                stick-breaking (Stan's, centred so
 //                                          that q = 0 is the uniform point)
+//   Ordered (k)       k                    x_0 = q_0, x_i = x_{i−1} + exp(q_i)
+//   PositiveOrdered   k                    x_0 = exp(q_0), then as Ordered
+//   CholeskyCorr (k)  k(k − 1)/2           Stan's: tanh(q) are the canonical
+//                                          partial correlations, row by row
+//                                          to the Cholesky factor L of a
+//                                          correlation matrix (k rows of k)
 //
 // Everything is on words (runtime/Tape.h): with a tape current, the value and
 // the log-Jacobian are tape variables, so an interval whose bounds depend on
@@ -32,8 +38,10 @@ namespace borel::inference {
 size_t unconstrained_size(const rt::Dist& d, rt::Support s);
 
 // The value of d's type at the unconstrained point q[0..unconstrained_size):
-// a real, or an array of reals (Simplex, RealVector). Adds log |det ∂x/∂q|
-// to log_jacobian (a word, possibly a tape variable).
+// a real, an array of reals (Simplex, RealVector, the ordered ones) or rows
+// of reals (CholeskyCorr). Adds log |det ∂x/∂q| to log_jacobian (a word,
+// possibly a tape variable); for CholeskyCorr x stands for its free entries,
+// those below the diagonal (the others are functions of them).
 rt::Word constrain(const rt::Dist& d, rt::Support s, const rt::Word* q, rt::Word& log_jacobian);
 
 // The inverse for a plain value x in the support: writes

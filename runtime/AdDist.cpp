@@ -58,14 +58,34 @@ void for_each_array_param(const Dist& d, F f) {
 
 bool is_mixture(const Dist& d) { return std::strcmp(d.ops->name, "mixture") == 0; }
 
+bool scalar_kind(Kind k) { return k == Kind::Real || k == Kind::Int || k == Kind::Bool; }
+
 // Families whose parameters are all scalars (normal, gamma, ...): the hot
 // path of a differentiated model, handled without arrays or allocation.
 bool scalar_params(const DistOps* ops) {
-  for (int k = 0; k < ops->nparams; ++k) {
-    const Kind kind = ops->param_kinds[k];
-    if (kind != Kind::Real && kind != Kind::Int && kind != Kind::Bool) return false;
-  }
+  for (int k = 0; k < ops->nparams; ++k)
+    if (!scalar_kind(ops->param_kinds[k])) return false;
   return true;
+}
+
+// A distribution parameter (Kind::RealDist: ordered's base), boxed in a[j].
+const Dist* dist_param(const Dist& d, int j) { return to_ptr<const Dist>(d.a[j]); }
+
+// The reals of a value of kind `kind` (a real, an array, rows), in order:
+// where a value's partials go (DistOps::log_density_grad's dx).
+template <class F>
+void for_each_value_real(Kind kind, Word& x, F f) {
+  if (kind == Kind::Real) {
+    f(x);
+  } else if (kind == Kind::RealArray) {
+    if (auto* a = to_ptr<Array>(x))
+      for (int64_t i = 0; i < a->len; ++i) f(a->data[i]);
+  } else if (kind == Kind::RealMatrix) {
+    if (auto* m = to_ptr<Array>(x))
+      for (int64_t i = 0; i < m->len; ++i)
+        if (auto* row = to_ptr<Array>(m->data[i]))
+          for (int64_t c = 0; c < row->len; ++c) f(row->data[c]);
+  }
 }
 
 // log d(x) for a family of scalar parameters and a scalar value: one tape
@@ -132,6 +152,7 @@ bool has_vars(const Dist& d) {
     const Array* a = array_at(d, j);
     if (kind == Kind::RealArray) any = any || array_has_vars(a);
     else if (kind == Kind::RealMatrix) any = any || matrix_has_vars(a);
+    else if (kind == Kind::RealDist && dist_param(d, j)) any = any || has_vars(*dist_param(d, j));
     else if (kind == Kind::DistArray && a)
       for (int64_t i = 0; i < a->len; ++i) any = any || has_vars(*to_ptr<const Dist>(a->data[i]));
   });
@@ -153,6 +174,7 @@ Dist plain(const Dist& d) {
     const Array* a = array_at(d, j);
     if (kind == Kind::RealArray) r.a[j] = from_ptr(plain_array(a));
     else if (kind == Kind::RealMatrix) r.a[j] = from_ptr(plain_matrix(a));
+    else if (kind == Kind::RealDist && dist_param(d, j)) r.a[j] = from_ptr(dist_box(plain(*dist_param(d, j))));
     else if (kind == Kind::DistArray && a) {
       Array* c = array_new(a->len);
       for (int64_t i = 0; i < a->len; ++i) c->data[i] = from_ptr(dist_box(plain(*to_ptr<const Dist>(a->data[i]))));
@@ -192,6 +214,7 @@ Word plain_sample_value(const Dist& d, Word x) {
   switch (d.ops->value_kind) {
     case Kind::Real: return from_real(value(x));
     case Kind::RealArray: return from_ptr(plain_array(to_ptr<const Array>(x)));
+    case Kind::RealMatrix: return from_ptr(plain_matrix(to_ptr<const Array>(x)));
     case Kind::Any:
       if (is_mixture(d) && array_at(d, 1) && array_at(d, 1)->len > 0) return plain_sample_value(component(d, 0), x);
       return x;
@@ -201,7 +224,9 @@ Word plain_sample_value(const Dist& d, Word x) {
 
 Word log_density(const Dist& d, Word x) {
   if (d.ops == &estimator_ops) return log_density(unwrap_estimator(d), x);
-  if (d.ops->value_kind != Kind::RealArray && !is_mixture(d) && scalar_params(d.ops)) return scalar_log_density(d, x);
+  const Kind value_kind = d.ops->value_kind;
+  const bool array_value = value_kind == Kind::RealArray || value_kind == Kind::RealMatrix;
+  if (!array_value && !is_mixture(d) && scalar_params(d.ops)) return scalar_log_density(d, x);
   if (is_mixture(d)) {
     if (!has_vars(d) && plain_sample_value(d, x) == x) return from_real(d.ops->log_density(d, x));
     return mixture_log_density(d, x);
@@ -217,11 +242,11 @@ Word log_density(const Dist& d, Word x) {
   thread_local std::vector<double> partials;
   operands.clear();
   double dp[4] = {0, 0, 0, 0};
-  int64_t xlen = 0;
-  const auto* xa = d.ops->value_kind == Kind::RealArray ? to_ptr<const Array>(x) : nullptr;
-  if (d.ops->value_kind == Kind::Real) xlen = 1;
-  else if (xa) xlen = xa->len;
-  std::vector<double> dx(static_cast<size_t>(std::max<int64_t>(xlen, 1)), 0.0);
+  // The value's reals (none for a discrete value): their partials are dx.
+  size_t xlen = 0;
+  for_each_value_real(value_kind, x, [&](Word&) { ++xlen; });
+  const bool has_dx = value_kind == Kind::Real || (array_value && to_ptr<const Array>(x));
+  std::vector<double> dx(std::max<size_t>(xlen, 1), 0.0);
   std::vector<double> da_store[2];
   double* da[2] = {nullptr, nullptr};
   for_each_array_param(d, [&](int j, Kind kind) {
@@ -230,29 +255,28 @@ Word log_density(const Dist& d, Word x) {
     if (kind == Kind::RealArray && a) n = a->len;
     else if (kind == Kind::RealMatrix && a)
       for (int64_t i = 0; i < a->len; ++i) n += to_ptr<const Array>(a->data[i])->len;
+    else if (kind == Kind::RealDist && dist_param(d, j)) n = dist_param(d, j)->ops->nparams;
     da_store[j].assign(static_cast<size_t>(n), 0.0);
     if (n) da[j] = da_store[j].data();
   });
-  const double v = d.ops->log_density_grad(pd, px, dp, d.ops->value_kind == Kind::Real || xa ? dx.data() : nullptr, da);
+  const double v = d.ops->log_density_grad(pd, px, dp, has_dx ? dx.data() : nullptr, da);
   partials.clear();
   int np = 0;
   for (int k = 0; k < d.ops->nparams; ++k) {
     const Kind kind = d.ops->param_kinds[k];
-    if (kind != Kind::Real && kind != Kind::Int && kind != Kind::Bool) continue;
+    if (!scalar_kind(kind)) continue;
     if (kind == Kind::Real) {
       operands.push_back(param_word(d, np));
       partials.push_back(dp[np]);
     }
     ++np;
   }
-  if (d.ops->value_kind == Kind::Real) {
-    operands.push_back(x);
-    partials.push_back(dx[0]);
-  } else if (xa) {
-    for (int64_t i = 0; i < xa->len; ++i) {
-      operands.push_back(xa->data[i]);
-      partials.push_back(dx[static_cast<size_t>(i)]);
-    }
+  if (has_dx) {
+    size_t i = 0;
+    for_each_value_real(value_kind, x, [&](Word& w) {
+      operands.push_back(w);
+      partials.push_back(dx[i++]);
+    });
   }
   for_each_array_param(d, [&](int j, Kind kind) {
     const Array* a = array_at(d, j);
@@ -271,6 +295,11 @@ Word log_density(const Dist& d, Word x) {
           partials.push_back(da[j][q++]);
         }
       }
+    else if (kind == Kind::RealDist)  // (its Int/Bool parameters: partial 0, plain words)
+      for (int k = 0; k < dist_param(d, j)->ops->nparams; ++k) {
+        operands.push_back(param_word(*dist_param(d, j), k));
+        partials.push_back(da[j][q++]);
+      }
   });
   if (!std::isfinite(v)) return from_real(v);
   return current_tape()->record(v, operands.data(), partials.data(), operands.size());
@@ -278,14 +307,23 @@ Word log_density(const Dist& d, Word x) {
 
 Support support_of(const Dist& d) {
   if (d.ops == &estimator_ops) return support_of(unwrap_estimator(d));
+  if (d.ops->support_kind == Support::Ordered) {
+    // ordered's base bounds the values from below, or not at all; a base
+    // bounded above too has no transform here.
+    const Dist* base = dist_param(d, 0);
+    const Support b = base ? support_of(*base) : Support::Dependent;
+    return b == Support::Real ? Support::Ordered : b == Support::Positive ? Support::PositiveOrdered : Support::Dependent;
+  }
   if (!is_mixture(d)) return d.ops->support_kind;
   const Array* comps = array_at(d, 1);
   if (!comps || comps->len == 0) return Support::Dependent;
   const Support s = support_of(component(d, 0));
   for (int64_t k = 1; k < comps->len; ++k)
     if (support_of(component(d, k)) != s) return Support::Dependent;
-  // Supports that depend on parameters (interval, simplex) may differ between components.
-  if (s == Support::Interval || s == Support::Simplex || s == Support::RealVector) return Support::Dependent;
+  // Supports that depend on parameters (interval, simplex, sizes) may differ between components.
+  if (s == Support::Interval || s == Support::Simplex || s == Support::RealVector || s == Support::Ordered ||
+      s == Support::PositiveOrdered || s == Support::CholeskyCorr)
+    return Support::Dependent;
   return s;
 }
 

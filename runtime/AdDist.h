@@ -31,7 +31,9 @@ Word plain_sample_value(const Dist& d, Word x);
 Word log_density(const Dist& d, Word x);
 
 // The support of d's values for the unconstraining transforms: a mixture's
-// is its components' when they all agree (Support::Dependent otherwise).
+// is its components' when they all agree (Support::Dependent otherwise);
+// ordered's is Ordered over a base on the reals, PositiveOrdered over one on
+// (0, inf), and Dependent (no transform) over a bounded one.
 Support support_of(const Dist& d);
 
 }  // namespace borel::rt::ad

@@ -30,12 +30,15 @@ enum class Kind : uint8_t {
   RealArray,    // [real]
   RealMatrix,   // [[real]] (rows)
   DistArray,    // [Dist[T]] (mixture components)
+  RealDist,     // Dist[real] (ordered's base): a boxed Dist* in Dist::a
   Any,          // decided by the arguments (mixture, empirical)
 };
 
 // Where a family's values live, for the transforms of gradient-based
 // inference (inference/Transforms.h): each continuous support maps to R^n by
-// a bijection whose log-Jacobian the sampler adds.
+// a bijection whose log-Jacobian the sampler adds. A family's support_kind is
+// its own; rt::ad::support_of refines it by the parameters (a mixture's
+// components, ordered's base).
 enum class Support : uint8_t {
   Discrete,      // ints or bools: no transform, no gradient with respect to the value
   Real,          // (-inf, inf)
@@ -44,7 +47,10 @@ enum class Support : uint8_t {
   Interval,      // (p[0], p[1]): uniform
   Simplex,       // the probability simplex of dimension len(a[0]): dirichlet
   RealVector,    // R^n, n = len(a[0]): mv_normal
-  Dependent,     // decided by the parameters (mixture)
+  Ordered,         // x_1 <= ... <= x_k in R^k, k = p[0]: ordered over a base on the reals
+  PositiveOrdered, // 0 < x_1 <= ... <= x_k, k = p[0]: ordered over a base on (0, inf)
+  CholeskyCorr,    // Cholesky factors of k x k correlation matrices, k = p[0]: lkj_corr_cholesky
+  Dependent,     // decided by the parameters (mixture); or no transform covers it
 };
 
 struct DistOps {
@@ -66,11 +72,14 @@ struct DistOps {
   // The log-density at x (as log_density) and its partial derivatives, for
   // gradient-based inference (reverse-mode AD, inference/Tape.h):
   //   dp[k]  d/d p[k] for every scalar parameter (0 for Int/Bool ones);
-  //   dx     d/dx: one double for a Real value, len(x) for a RealArray value
-  //          (null for discrete values: not written);
+  //   dx     d/dx: one double for a Real value, len(x) for a RealArray
+  //          value, rows·cols (row-major) for a RealMatrix value (null for
+  //          discrete values: not written);
   //   da[j]  d/d(elements of a[j]) for the j-th array parameter: len(a[j])
-  //          for a RealArray, rows·cols (row-major) for a RealMatrix; a null
-  //          da or da[j]: not wanted, not written.
+  //          for a RealArray, rows·cols (row-major) for a RealMatrix; for
+  //          a RealDist, one per parameter of that distribution (d/d its
+  //          p[k], 0 for Int/Bool ones; such a distribution has scalar
+  //          parameters only); a null da or da[j]: not wanted, not written.
   // Where the log-density is -inf (x outside the support) the partials are
   // left 0. Null: the family has no gradient (mixture: the AD handler
   // differentiates through its components).

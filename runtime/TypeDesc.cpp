@@ -151,10 +151,11 @@ void format(std::string& out, Word v, const TypeDesc& t, bool top) {
         out += "<dist>";
         return;
       }
+      // Scalars, and a distribution parameter (ordered's base) as itself.
       bool scalars = d->ops->nparams > 0;
       for (int i = 0; i < d->ops->nparams && i < 4; ++i) {
         const Kind k = d->ops->param_kinds[i];
-        scalars = scalars && (k == Kind::Real || k == Kind::Int || k == Kind::Bool);
+        scalars = scalars && (k == Kind::Real || k == Kind::Int || k == Kind::Bool || k == Kind::RealDist);
       }
       if (!scalars) {
         out += std::string("<") + d->ops->name + ">";
@@ -162,12 +163,18 @@ void format(std::string& out, Word v, const TypeDesc& t, bool top) {
       }
       out += d->ops->name;
       out += '(';
-      for (int i = 0; i < d->ops->nparams; ++i) {
+      for (int i = 0, np = 0, na = 0; i < d->ops->nparams; ++i) {
         if (i) out += ", ";
         const Kind k = d->ops->param_kinds[i];
-        if (k == Kind::Real) out += format_real(d->p[i]);
-        else if (k == Kind::Int) out += std::to_string(static_cast<int64_t>(d->p[i]));
-        else out += d->p[i] != 0 ? "true" : "false";
+        if (k == Kind::RealDist) {
+          format(out, na < 2 ? d->a[na] : 0, t, false);
+          ++na;
+          continue;
+        }
+        const double p = d->p[np++];
+        if (k == Kind::Real) out += format_real(p);
+        else if (k == Kind::Int) out += std::to_string(static_cast<int64_t>(p));
+        else out += p != 0 ? "true" : "false";
       }
       out += ')';
       return;

@@ -24,6 +24,7 @@ const char* kind_name(Kind k) {
     case Kind::RealArray: return "[real]";
     case Kind::RealMatrix: return "[[real]]";
     case Kind::DistArray: return "[dist]";
+    case Kind::RealDist: return "Dist[real]";
     case Kind::Any: return "any";
   }
   return "?";

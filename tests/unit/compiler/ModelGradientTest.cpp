@@ -194,6 +194,66 @@ fn model() -> real {
 })", 6);
 }
 
+TEST_CASE("model gradient: ordered vectors and Cholesky factors of correlation matrices") {
+  // The bases' parameters and eta are other choices (the partials of a
+  // distribution parameter), and the factor makes a covariance that
+  // mv_normal differentiates through.
+  check_gradient(R"(
+fn model() -> real {
+  let m = sample(normal(0.0, 1.0));
+  let s = sample(gamma(3.0, 2.0));
+  let mu = sample(ordered(normal(m, s), 3));
+  let t = sample(ordered(gamma(s + 1.0, 2.0), 2));
+  let l = sample(lkj_corr_cholesky(3, s + 0.5));
+  let cov = [[sum([l[i][k] * l[j][k] for k in 0..3]) for j in 0..3] for i in 0..3];
+  observe(mv_normal(mu, cov), [0.1, 0.5, 1.2]);
+  observe(normal(t[1] - t[0], 1.0), 0.4);
+  m
+})", 10);
+}
+
+TEST_CASE("model gradient: ordered and lkj_corr_cholesky log densities and coordinate names") {
+  Compiled c = compile(R"(
+fn model() -> ([real], [[real]]) {
+  let x = sample(ordered(normal(1.0, 2.0), 3));
+  let l = sample(lkj_corr_cholesky(3, 2.0));
+  (x, l)
+})");
+  ModelGradient g(*c.model, "test");
+  REQUIRE(g.dimension() == 6);
+  const char* names[] = {"[0]", "[1]", "[2]", "[1][0]", "[2][0]", "[2][1]"};
+  for (size_t i = 0; i < 6; ++i) {
+    const std::string name = g.coordinate_name(i);
+    INFO(name);
+    CHECK(name.size() > std::string(names[i]).size());
+    CHECK(name.substr(name.size() - std::string(names[i]).size()) == names[i]);
+  }
+  const double q[6] = {-0.3, 0.2, -1.1, 0.4, -0.7, 1.3};
+  // x: q0, q0 + e^q1, then + e^q2; log 3! + the normal densities + q1 + q2.
+  const double x0 = q[0], x1 = x0 + std::exp(q[1]), x2 = x1 + std::exp(q[2]);
+  double expected = std::log(6.0) + normal_lpdf(x0, 1, 2) + normal_lpdf(x1, 1, 2) + normal_lpdf(x2, 1, 2) + q[1] + q[2];
+  // L: z = tanh(q); L10 = z0, L11 = sqrt(1 - z0²); L20 = z1, L21 = z2 sqrt(1 - z1²),
+  // L22 = sqrt((1 - z1²)(1 - z2²)). Density (k = 3, eta = 2): c · L11^(2·2 − 2 + 3 − 2) · L22^(2·2 − 2 + 3 − 3)
+  // with log c = −[log Γ-ratio of each row's ball] (LkjCorrCholeskyTest), and
+  // log-Jacobian Σ log(1 − z²) + log sqrt(1 − z1²).
+  const double z0 = std::tanh(q[3]), z1 = std::tanh(q[4]), z2 = std::tanh(q[5]);
+  const double l11 = std::sqrt(1 - z0 * z0), l22 = std::sqrt((1 - z1 * z1) * (1 - z2 * z2));
+  auto log_ball = [](double i, double e) {
+    return 0.5 * i * std::log(M_PI) + std::lgamma(e / 2 + 1) - std::lgamma(e / 2 + 1 + i / 2);
+  };
+  expected += -log_ball(1, 3) - log_ball(2, 2) + 3 * std::log(l11) + 2 * std::log(l22);
+  expected += std::log(1 - z0 * z0) + std::log(1 - z1 * z1) + std::log(1 - z2 * z2) + 0.5 * std::log(1 - z1 * z1);
+  CHECK(g.log_density(q) == doctest::Approx(expected).epsilon(1e-12));
+  // The result is the constrained point.
+  const auto* t = borel::rt::to_ptr<const borel::rt::Word>(g.result(q));
+  const auto* x = borel::rt::to_ptr<const borel::rt::Array>(t[0]);
+  CHECK(borel::rt::array_real(x, 2) == doctest::Approx(x2).epsilon(1e-15));
+  const auto* l = borel::rt::to_ptr<const borel::rt::Array>(t[1]);
+  const auto* row2 = borel::rt::to_ptr<const borel::rt::Array>(l->data[2]);
+  CHECK(borel::rt::array_real(row2, 1) == doctest::Approx(z2 * std::sqrt(1 - z1 * z1)).epsilon(1e-14));
+  CHECK(borel::rt::array_real(row2, 2) == doctest::Approx(l22).epsilon(1e-14));
+}
+
 TEST_CASE("model gradient: loops, closures, recursion, arrays and math") {
   check_gradient(R"(
 fn pow_rec(x: real, n: int) -> real { if n == 0 { 1.0 } else { x * pow_rec(x, n - 1) } }

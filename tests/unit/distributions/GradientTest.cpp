@@ -7,6 +7,7 @@
 //   (c) outside the support, return -inf and leave every partial untouched.
 // A registry test makes a new family fail here until it has a gradient and
 // a case in this file.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -30,6 +31,10 @@ struct Case {
   Word x;
   Words outside;
   double x_step = kStep;  // relative step for the value (smaller on the simplex)
+  // Coordinates of the value (flattened) that the support pins, so that
+  // there is no neighbourhood to difference in (lkj_corr_cholesky's zeros
+  // above the diagonal): their partial must be exactly 0.
+  std::vector<size_t> pinned = {};
   static constexpr double kStep = 1e-5;
 };
 
@@ -75,9 +80,17 @@ Layout layout(const DistOps& ops) {
   return l;
 }
 
-// The reals of an array parameter or value, flattened row-major for a matrix.
+// A distribution parameter (ordered's base) in collector-scanned memory.
+Word boxed(const Dist& d) { return borel::rt::from_ptr(borel::rt::dist_box(d)); }
+
+// The reals of an array parameter or value, flattened row-major for a
+// matrix; a distribution parameter's reals are its scalar parameters.
 std::vector<double> flatten(Word w, Kind kind) {
   if (kind == Kind::RealArray) return to_reals(w);
+  if (kind == Kind::RealDist) {
+    const auto* d = borel::rt::to_ptr<const Dist>(w);
+    return std::vector<double>(d->p, d->p + d->ops->nparams);
+  }
   std::vector<double> out;
   const auto* m = borel::rt::to_ptr<const Array>(w);
   for (int64_t i = 0; i < m->len; ++i)
@@ -92,6 +105,11 @@ Word with_element(Word w, Kind kind, size_t q, double v) {
     std::vector<double> xs = to_reals(w);
     xs[q] = v;
     return reals(xs);
+  }
+  if (kind == Kind::RealDist) {
+    Dist d = *borel::rt::to_ptr<const Dist>(w);
+    d.p[q] = v;
+    return boxed(d);
   }
   const auto* m = borel::rt::to_ptr<const Array>(w);
   std::vector<std::vector<double>> rows;
@@ -110,7 +128,8 @@ struct Partials {
   Partials(const DistOps& ops, const Case& c) {
     const Layout l = layout(ops);
     size_t nx = 1;  // discrete values: one sentinel that must stay
-    if (ops.value_kind == Kind::RealArray) nx = to_reals(c.x).size();
+    if (ops.value_kind == Kind::RealArray || ops.value_kind == Kind::RealMatrix)
+      nx = flatten(c.x, ops.value_kind).size();
     dx.assign(nx, kSentinel);
     for (size_t j = 0; j < l.array_kinds.size(); ++j) {
       if (l.array_kinds[j] == Kind::DistArray) continue;
@@ -190,13 +209,19 @@ void check_in_support(const Case& c) {
     expect_partial(
         "d/dx", [&](double t) { return ops.log_density(c.d, from_real(t)); },
         borel::rt::to_real(c.x), out.dx[0], c.x_step);
-  } else if (ops.value_kind == Kind::RealArray) {
-    const std::vector<double> x = to_reals(c.x);
-    for (size_t i = 0; i < x.size(); ++i)
+  } else if (ops.value_kind == Kind::RealArray || ops.value_kind == Kind::RealMatrix) {
+    const std::vector<double> x = flatten(c.x, ops.value_kind);
+    for (size_t i = 0; i < x.size(); ++i) {
+      const std::string what = "d/dx[" + std::to_string(i) + "]";
+      if (std::find(c.pinned.begin(), c.pinned.end(), i) != c.pinned.end()) {
+        INFO(what, " (pinned by the support)");
+        CHECK(out.dx[i] == 0);
+        continue;
+      }
       expect_partial(
-          "d/dx[" + std::to_string(i) + "]",
-          [&](double t) { return ops.log_density(c.d, with_element(c.x, Kind::RealArray, i, t)); },
+          what, [&](double t) { return ops.log_density(c.d, with_element(c.x, ops.value_kind, i, t)); },
           x[i], out.dx[i], c.x_step);
+    }
   } else {
     CHECK(out.dx[0] == kSentinel);  // discrete: not written
   }
@@ -407,6 +432,70 @@ std::vector<FamilyCases> families() {
                      {reals(with_nan), reals(longer), 0}};
        }},
       // Last, so that the families above keep the seeds they were checked with.
+      {"ordered", Support::Ordered,
+       [=](Rng& r) {
+         // A base on the reals or on (0, inf), and k sorted points whose
+         // gaps (at least 0.2 scales) no step of the difference can close.
+         const int64_t k = integer(r, 1, 4);
+         const int which = static_cast<int>(integer(r, 0, 2));
+         Dist base;
+         double x0, scale;
+         if (which == 0) {
+           const double mu = uniform(r, -3, 3), sigma = uniform(r, 0.3, 3);
+           base = make("normal", {mu, sigma});
+           x0 = mu - sigma * uniform(r, 1, 2);
+           scale = sigma;
+         } else if (which == 1) {
+           const double shape = uniform(r, 0.5, 8), rate = uniform(r, 0.2, 3);
+           base = make("gamma", {shape, rate});
+           x0 = shape / rate * uniform(r, 0.2, 0.5);
+           scale = shape / rate * 0.3;
+         } else {
+           const double nu = uniform(r, 0.5, 30), mu = uniform(r, -3, 3), sigma = uniform(r, 0.3, 3);
+           base = make("student_t", {nu, mu, sigma});
+           x0 = mu - sigma * uniform(r, 0.5, 2);
+           scale = sigma;
+         }
+         std::vector<double> x{x0};
+         while (static_cast<int64_t>(x.size()) < k) x.push_back(x.back() + scale * uniform(r, 0.2, 1));
+         std::vector<double> with_nan = x, longer = x, negative = x, unsorted = x;
+         with_nan[0] = nan;
+         longer.push_back(x.back() + 1);
+         negative[0] = -1;
+         Words outside{reals(with_nan), reals(longer), 0};
+         if (which == 1) outside.push_back(reals(negative));
+         if (k > 1) {
+           std::swap(unsorted[0], unsorted[1]);
+           outside.push_back(reals(unsorted));
+         }
+         return Case{make("ordered", {static_cast<double>(k)}, {boxed(base)}), reals(x), outside};
+       }},
+      {"lkj_corr_cholesky", Support::CholeskyCorr,
+       [=](Rng& r) {
+         const int64_t k = integer(r, 2, 5);
+         const auto n = static_cast<size_t>(k);
+         std::vector<std::vector<double>> l(n, std::vector<double>(n, 0.0));
+         Case c{make("lkj_corr_cholesky", {static_cast<double>(k), uniform(r, 0.3, 5)}), 0, {}};
+         for (size_t i = 0; i < n; ++i) {
+           double norm = 0;
+           for (size_t j = 0; j <= i; ++j) {
+             l[i][j] = j == i ? uniform(r, 0.5, 1.5) : uniform(r, -0.5, 0.5);
+             norm += l[i][j] * l[i][j];
+           }
+           for (size_t j = 0; j <= i; ++j) l[i][j] /= std::sqrt(norm);
+           for (size_t j = i + 1; j < n; ++j) c.pinned.push_back(i * n + j);
+         }
+         c.x = matrix(l);
+         auto upper = l, negative = l, longer = l;
+         upper[0][n - 1] = 1e-3;
+         negative[1][1] = -negative[1][1];
+         for (double& v : longer[n - 1]) v *= 1.001;
+         c.outside = {matrix(upper), matrix(negative), matrix(longer), 0};
+         // Moving one entry by 2h must keep its row's sum of squares within
+         // the support's tolerance (1e-6): h <= 1e-7, as for dirichlet.
+         c.x_step = 1e-7;
+         return c;
+       }},
       {"half_normal", Support::Positive,
        [=](Rng& r) {
          const double sigma = uniform(r, 0.3, 3);

@@ -1,7 +1,9 @@
 // TransformsTest.cpp — the unconstraining bijections of gradient-based
 // inference (inference/Transforms.h), for every continuous support: round
-// trips, values inside the support (also at extreme coordinates), the
-// log-Jacobian against log |det ∂x/∂q| by finite differences, the tape's
+// trips, values inside the support (also at extreme coordinates: sorted
+// vectors, Cholesky factors with unit rows and a positive diagonal), the
+// log-Jacobian against log |det ∂x/∂q| by finite differences (for a Cholesky
+// factor, of the map to its free entries below the diagonal), the tape's
 // gradients (also through an interval's bounds) against finite differences,
 // the uniform simplex at q = 0, and the unconstrained sizes.
 //
@@ -70,12 +72,16 @@ struct Case {
 };
 using Cases = std::vector<Case, traceable_allocator<Case>>;
 
+Word boxed(const Dist& d) { return borel::rt::from_ptr(borel::rt::dist_box(d)); }
+
 Cases cases() {
   auto* identity = borel::rt::array_new(3);  // mv_normal's covariance (rows)
   identity->data[0] = reals({1, 0, 0});
   identity->data[1] = reals({0, 1, 0});
   identity->data[2] = reals({0, 0, 1});
   const Word identity3 = borel::rt::from_ptr(identity);
+  const Word normal = boxed(Dist{&dist::normal_ops, {0.5, 2}, {}});
+  const Word gamma = boxed(Dist{&dist::gamma_ops, {2, 1}, {}});
   return {
       {"normal (Real)", Dist{&dist::normal_ops, {0.5, 2}, {}}, Support::Real},
       {"gamma (Positive)", Dist{&dist::gamma_ops, {2, 1}, {}}, Support::Positive},
@@ -89,18 +95,69 @@ Cases cases() {
        Support::Simplex},
       {"mv_normal n=3 (RealVector)", Dist{&dist::mv_normal_ops, {}, {reals({1, 2, 3}), identity3}},
        Support::RealVector},
+      {"ordered normal k=1 (Ordered)", Dist{&dist::ordered_ops, {1}, {normal}}, Support::Ordered},
+      {"ordered normal k=4 (Ordered)", Dist{&dist::ordered_ops, {4}, {normal}}, Support::Ordered},
+      {"ordered gamma k=3 (PositiveOrdered)", Dist{&dist::ordered_ops, {3}, {gamma}}, Support::PositiveOrdered},
+      {"lkj_corr_cholesky k=2 (CholeskyCorr)", Dist{&dist::lkj_corr_cholesky_ops, {2, 1.5}, {}},
+       Support::CholeskyCorr},
+      {"lkj_corr_cholesky k=3 (CholeskyCorr)", Dist{&dist::lkj_corr_cholesky_ops, {3, 1}, {}},
+       Support::CholeskyCorr},
+      {"lkj_corr_cholesky k=4 (CholeskyCorr)", Dist{&dist::lkj_corr_cholesky_ops, {4, 0.7}, {}},
+       Support::CholeskyCorr},
   };
 }
 
-bool is_array(Support s) { return s == Support::Simplex || s == Support::RealVector; }
+bool is_array(Support s) {
+  return s == Support::Simplex || s == Support::RealVector || s == Support::Ordered ||
+         s == Support::PositiveOrdered;
+}
 
-// The components of a constrained value (plain or tape words).
-std::vector<double> components(Support s, Word x) {
-  if (!is_array(s)) return {ad::value(x)};
+// The (i, j) of a k x k Cholesky factor's entries in component order: the
+// free ones below the diagonal row by row (what q determines, so that the
+// square part of the Jacobian is its top rows), then the diagonal, then
+// the zeros above it.
+std::vector<std::pair<int64_t, int64_t>> cholesky_order(int64_t k) {
+  std::vector<std::pair<int64_t, int64_t>> order;
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < i; ++j) order.emplace_back(i, j);
+  for (int64_t i = 0; i < k; ++i) order.emplace_back(i, i);
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = i + 1; j < k; ++j) order.emplace_back(i, j);
+  return order;
+}
+
+// The words of a constrained value (plain or tape), in component order.
+std::vector<Word> component_words(Support s, Word x) {
+  if (s == Support::CholeskyCorr) {
+    const auto* l = borel::rt::to_ptr<const borel::rt::Array>(x);
+    std::vector<Word> ws;
+    for (auto [i, j] : cholesky_order(l->len))
+      ws.push_back(borel::rt::to_ptr<const borel::rt::Array>(l->data[i])->data[j]);
+    return ws;
+  }
+  if (!is_array(s)) return {x};
   const auto* a = borel::rt::to_ptr<const borel::rt::Array>(x);
-  std::vector<double> xs(static_cast<size_t>(a->len));
-  for (int64_t i = 0; i < a->len; ++i) xs[static_cast<size_t>(i)] = ad::value(a->data[i]);
+  return std::vector<Word>(a->data, a->data + a->len);
+}
+
+std::vector<double> components(Support s, Word x) {
+  std::vector<double> xs;
+  for (Word w : component_words(s, x)) xs.push_back(ad::value(w));
   return xs;
+}
+
+// The value whose components are xs (the inverse of components).
+Word value_of(const Case& c, const std::vector<double>& xs) {
+  if (c.s == Support::CholeskyCorr) {
+    const auto k = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(xs.size()))));
+    std::vector<std::vector<double>> rows(static_cast<size_t>(k), std::vector<double>(static_cast<size_t>(k)));
+    size_t t = 0;
+    for (auto [i, j] : cholesky_order(k)) rows[static_cast<size_t>(i)][static_cast<size_t>(j)] = xs[t++];
+    auto* m = borel::rt::array_new(k);
+    for (int64_t i = 0; i < k; ++i) m->data[i] = reals(rows[static_cast<size_t>(i)]);
+    return borel::rt::from_ptr(m);
+  }
+  return is_array(c.s) ? reals(xs) : from_real(xs[0]);
 }
 
 struct Constrained {
@@ -133,13 +190,7 @@ OnTape constrain_on_tape(const Case& c, const std::vector<double>& q) {
   for (double v : q) qw.push_back(ct.tape.leaf(v));
   Word lj = from_real(0.0);
   const Word x = constrain(c.d, c.s, qw.data(), lj);
-  std::vector<Word> xw;
-  if (is_array(c.s)) {
-    const auto* a = borel::rt::to_ptr<const borel::rt::Array>(x);
-    xw.assign(a->data, a->data + a->len);
-  } else {
-    xw.push_back(x);
-  }
+  const std::vector<Word> xw = component_words(c.s, x);
   const auto n = static_cast<Eigen::Index>(q.size()), m = static_cast<Eigen::Index>(xw.size());
   OnTape r{components(c.s, x), ad::value(lj), MatrixXd::Zero(m, n), VectorXd::Zero(n)};
   for (Eigen::Index i = 0; i < m; ++i) {
@@ -169,12 +220,17 @@ double magnitude(const Case& c, const std::vector<double>& q) {
   if (c.s == Support::Interval)
     m += std::fabs(c.d.p[0]) + std::fabs(c.d.p[1]) + std::fabs(std::log(c.d.p[1] - c.d.p[0]));
   const double n = static_cast<double>(q.size());
-  for (double v : q) m += (n + 1) * (std::fabs(v) + std::log(n + 1) + 1);
+  // A Cholesky factor's terms are log sech^2 q_ij = log 4 + log σ(±2q_ij),
+  // twice as large, each summed into the log s of the rest of its row
+  // (at most k − 1 ≤ n + 1 times).
+  const double factor = c.s == Support::CholeskyCorr ? 2 : 1;
+  for (double v : q) m += factor * (n + 1) * (std::fabs(v) + std::log(n + 1) + 1);
   return m;
 }
 
 // The square part of the Jacobian that determines q: all of it, except a
-// simplex's last component (fixed by the others).
+// simplex's last component and a Cholesky factor's diagonal and zeros
+// (fixed by the others).
 MatrixXd square(const MatrixXd& j) { return j.topRows(j.cols()); }
 
 std::vector<double> random_q(Rng& rng, size_t n, double r) {
@@ -194,7 +250,7 @@ double max_abs(const std::vector<double>& v) {
 TEST_CASE("transforms: unconstrained sizes") {
   for (const Case& c : cases()) {
     INFO(std::string(c.name));
-    CHECK(c.d.ops->support_kind == c.s);  // the cases use their family's own support
+    CHECK(ad::support_of(c.d) == c.s);  // the cases use their family's own support
   }
   const Cases cs = cases();
   CHECK(unconstrained_size(cs[0].d, Support::Real) == 1);
@@ -205,6 +261,12 @@ TEST_CASE("transforms: unconstrained sizes") {
   CHECK(unconstrained_size(cs[5].d, Support::Simplex) == 2);
   CHECK(unconstrained_size(cs[6].d, Support::Simplex) == 4);
   CHECK(unconstrained_size(cs[7].d, Support::RealVector) == 3);
+  CHECK(unconstrained_size(cs[8].d, Support::Ordered) == 1);
+  CHECK(unconstrained_size(cs[9].d, Support::Ordered) == 4);
+  CHECK(unconstrained_size(cs[10].d, Support::PositiveOrdered) == 3);
+  CHECK(unconstrained_size(cs[11].d, Support::CholeskyCorr) == 1);
+  CHECK(unconstrained_size(cs[12].d, Support::CholeskyCorr) == 3);
+  CHECK(unconstrained_size(cs[13].d, Support::CholeskyCorr) == 6);
   const Dist poisson{&dist::poisson_ops, {3}, {}};
   CHECK(poisson.ops->support_kind == Support::Discrete);
   CHECK(unconstrained_size(poisson, Support::Discrete) == 0);
@@ -244,7 +306,7 @@ TEST_CASE("transforms: round trips q -> x -> q and x -> q -> x") {
         x_error[i] = ops * kEps * s;
       }
       std::vector<double> back(n);
-      unconstrain(c.d, c.s, is_array(c.s) ? reals(at.x) : from_real(at.x[0]), back.data());
+      unconstrain(c.d, c.s, value_of(c, at.x), back.data());
       for (size_t j = 0; j < n; ++j) {
         double bound = ops * kEps * (1 + std::fabs(q[j]));
         for (size_t i = 0; i < n; ++i)
@@ -315,7 +377,7 @@ TEST_CASE("transforms: constrained values lie in the support, also at extreme co
       INFO("q[0] = ", q[0]);
       CHECK(std::isfinite(r.log_jacobian));
       for (double x : r.x) CHECK(std::isfinite(x));
-      CHECK(c.d.ops->in_support(c.d, is_array(c.s) ? reals(r.x) : from_real(r.x[0])));
+      CHECK(c.d.ops->in_support(c.d, value_of(c, r.x)));
       switch (c.s) {
         case Support::Positive:
           CHECK(r.x[0] > 0);
@@ -334,6 +396,26 @@ TEST_CASE("transforms: constrained values lie in the support, also at extreme co
             sum += x;
           }
           CHECK(std::fabs(sum - 1) <= rounding_ops(n) * kEps);
+          break;
+        }
+        case Support::Ordered:
+        case Support::PositiveOrdered:
+          // Sorted (ties only where exp(q_i) is below half an ulp of x_{i−1}).
+          if (c.s == Support::PositiveOrdered) CHECK(r.x[0] > 0);
+          for (size_t i = 1; i < r.x.size(); ++i) CHECK(r.x[i - 1] <= r.x[i]);
+          break;
+        case Support::CholeskyCorr: {
+          // Unit rows up to the rounding of the row's steps, a positive
+          // diagonal, zeros above it.
+          const auto* l = borel::rt::to_ptr<const borel::rt::Array>(value_of(c, r.x));
+          for (int64_t i = 0; i < l->len; ++i) {
+            const auto* row = borel::rt::to_ptr<const borel::rt::Array>(l->data[i]);
+            double norm = 0;
+            for (int64_t j = 0; j <= i; ++j) norm += borel::rt::array_real(row, j) * borel::rt::array_real(row, j);
+            CHECK(std::fabs(norm - 1) <= rounding_ops(n) * kEps);
+            CHECK(borel::rt::array_real(row, i) > 0);
+            for (int64_t j = i + 1; j < l->len; ++j) CHECK(borel::rt::array_real(row, j) == 0);
+          }
           break;
         }
         default:
@@ -423,13 +505,8 @@ TEST_CASE("transforms: gradients on the tape match finite differences") {
       Word lj = from_real(0.0);
       const Word x = constrain(c.d, c.s, qw.data(), lj);
       Word f = lj;
-      if (is_array(c.s)) {
-        const auto* a = borel::rt::to_ptr<const borel::rt::Array>(x);
-        for (int64_t i = 0; i < a->len; ++i)
-          f = ad::add(f, ad::mul(from_real(static_cast<double>(i + 1)), a->data[i]));
-      } else {
-        f = ad::add(f, x);
-      }
+      const std::vector<Word> xw = component_words(c.s, x);
+      for (size_t i = 0; i < xw.size(); ++i) f = ad::add(f, ad::mul(from_real(static_cast<double>(i + 1)), xw[i]));
       ct.tape.backward(f);
       for (size_t j = 0; j < n; ++j) {
         const auto fd = central_difference(
@@ -496,4 +573,20 @@ TEST_CASE("transforms: q = 0 is the uniform point of the simplex") {
     // Each component within a few roundings per stick-breaking step.
     for (double v : x) CHECK(std::fabs(v - 1.0 / k) <= 4.0 * k * kEps * (1.0 / k));
   }
+}
+
+TEST_CASE("transforms: ordered over a base bounded above, or in a mixture, has no transform") {
+  // support_of says Dependent: gradient-based inference refuses the choice
+  // (ModelGradient) or leaves it to single-site MH (mh with nuts+single).
+  const Dist beta{&dist::beta_ops, {2, 3}, {}}, uniform{&dist::uniform_ops, {0, 1}, {}};
+  CHECK(ad::support_of(Dist{&dist::ordered_ops, {3}, {boxed(beta)}}) == Support::Dependent);
+  CHECK(ad::support_of(Dist{&dist::ordered_ops, {3}, {boxed(uniform)}}) == Support::Dependent);
+  const Dist normal{&dist::normal_ops, {0, 1}, {}};
+  const Dist ordered{&dist::ordered_ops, {2}, {boxed(normal)}};
+  CHECK(ad::support_of(ordered) == Support::Ordered);
+  auto* comps = borel::rt::array_new(2);
+  comps->data[0] = boxed(ordered);
+  comps->data[1] = boxed(ordered);
+  const Dist mix{&dist::mixture_ops, {}, {reals({0.5, 0.5}), borel::rt::from_ptr(comps)}};
+  CHECK(ad::support_of(mix) == Support::Dependent);
 }
