@@ -162,15 +162,18 @@ struct Step {
   std::vector<std::pair<TokenId, double>> top;
 };
 
-std::vector<std::pair<TokenId, double>> top_n(const std::vector<double>& lp, size_t n) {
-  std::vector<TokenId> ids(lp.size());
+// The n most probable tokens after `logits` (lowest id on ties), with their
+// log-probabilities computed as log_softmax_at computes them, so that the
+// chosen token's entry equals its reported log-probability bit for bit.
+std::vector<std::pair<TokenId, double>> top_n(std::span<const float> logits, size_t n) {
+  std::vector<TokenId> ids(logits.size());
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = TokenId(i);
   n = std::min(n, ids.size());
   std::partial_sort(ids.begin(), ids.begin() + long(n), ids.end(), [&](TokenId a, TokenId b) {
-    return lp[size_t(a)] > lp[size_t(b)] || (lp[size_t(a)] == lp[size_t(b)] && a < b);
+    return logits[size_t(a)] > logits[size_t(b)] || (logits[size_t(a)] == logits[size_t(b)] && a < b);
   });
   std::vector<std::pair<TokenId, double>> out;
-  for (size_t i = 0; i < n; ++i) out.emplace_back(ids[i], lp[size_t(ids[i])]);
+  for (size_t i = 0; i < n; ++i) out.emplace_back(ids[i], log_softmax_at(logits, ids[i]));
   return out;
 }
 
@@ -209,7 +212,7 @@ public:
       prompt_top.assign(prompt.size(), {});
       for (size_t i = 1; i < prompt.size(); ++i) {
         prompt_logprobs[i] = log_softmax_at(rows[i - 1], prompt[i]);
-        if (top) prompt_top[i] = top_n(log_softmax(rows[i - 1]), top);
+        if (top) prompt_top[i] = top_n(rows[i - 1], top);
       }
       logits.assign(rows[prompt.size() - 1].begin(), rows[prompt.size() - 1].end());
     } else {
@@ -229,8 +232,10 @@ public:
         finish_reason = "stop";
         break;
       }
-      Step step{t.token, bytes.size(), t.logp_model, {}};
-      if (top) step.top = top_n(q.model_logprobs(), top);
+      // log_softmax_at, as BatchDecoder::score computes it (Proposal's
+      // logp_model may differ in the last bit).
+      Step step{t.token, bytes.size(), log_softmax_at(logits, t.token), {}};
+      if (top) step.top = top_n(logits, top);
       bytes += tok.token_to_piece(t.token, false);
       steps.push_back(std::move(step));
       if (cut_at_stop(g.stop, longest_stop)) {

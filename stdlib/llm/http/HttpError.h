@@ -70,7 +70,7 @@ private:
   static std::string format(Kind kind, const std::string& url, const std::string& detail, int status,
                             const std::string& server_message, int attempts) {
     std::string s = "http: " + url + ": " + kind_name(kind);
-    if (status) s += " " + std::to_string(status);
+    if (status) s += kind == Kind::Status ? " " + std::to_string(status) : " (HTTP " + std::to_string(status) + ")";
     if (!detail.empty()) s += ": " + detail;
     if (!server_message.empty()) s += ": server says: " + server_message;
     if (attempts > 1) s += " (after " + std::to_string(attempts) + " attempts)";

@@ -103,19 +103,23 @@ std::string where(std::string_view text, size_t off) {
       ++col;
     }
   }
-  const size_t from = off > 20 ? off - 20 : 0;
   std::string near;
-  for (size_t i = from; i < text.size() && i < off + 20; ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c >= 0x7f) {
-      static const char* hex = "0123456789abcdef";
-      near += "\\x";
-      near += hex[c >> 4];
-      near += hex[c & 15];
-    } else {
-      near += char(c);
+  auto quote = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to && i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c < 0x20 || c >= 0x7f) {
+        static const char* hex = "0123456789abcdef";
+        near += "\\x";
+        near += hex[c >> 4];
+        near += hex[c & 15];
+      } else {
+        near += char(c);
+      }
     }
-  }
+  };
+  quote(off > 20 ? off - 20 : 0, off);
+  near += "<here>";
+  quote(off, off + 20);
   return "line " + std::to_string(line) + ", column " + std::to_string(col) + " (byte " + std::to_string(off) +
          "), near \"" + near + "\"";
 }

@@ -2,8 +2,14 @@
 // OpenAI-compatible HTTP server (vLLM, llama.cpp's server, Ollama, or
 // `borel lm serve`).
 //
-//   OpenAiClient client({.base_url = "http://127.0.0.1:8000/v1", .model = "stories"});
-//   CompletionResult r = client.complete({.prompt = "Once upon a time", .max_tokens = 32, .logprobs = 0});
+//   ClientOptions opt;
+//   opt.base_url = "http://127.0.0.1:8000/v1";
+//   OpenAiClient client(opt);
+//   CompletionRequest req;
+//   req.prompt = "Once upon a time";
+//   req.max_tokens = 32;
+//   req.logprobs = 0;                                  // the tokens' log-probabilities too
+//   CompletionResult r = client.complete(req);
 //   ScoredText s = client.score("Once upon a time", ", there was a girl");   // log p(continuation | prompt)
 //   auto many = client.complete_many(requests);   // concurrently, on max_connections connections
 //

@@ -1,8 +1,10 @@
 // OpenAiServer.h — `borel lm serve`: the embedded engine behind an
 // OpenAI-compatible HTTP/1.1 server (the endpoints are EngineEndpoints.h's).
 //
-//   OpenAiServer server(Model::load("stories260K.gguf"), {.port = 0});
-//   OpenAiClient client({.base_url = server.base_url()});   // http://127.0.0.1:PORT/v1
+//   OpenAiServer server(Model::load("stories260K.gguf"), ServerOptions{});   // a free loopback port
+//   ClientOptions opt;
+//   opt.base_url = server.base_url();                     // http://127.0.0.1:PORT/v1
+//   OpenAiClient client(opt);
 //
 // Listens on 127.0.0.1 unless told otherwise: anything that can reach the
 // port can use the model, and there is no authentication. Connections are
