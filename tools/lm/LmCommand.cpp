@@ -1,12 +1,15 @@
 #include "LmCommand.h"
 
 #include "Llm.h"
+#include "OpenAiServer.h"
 
 #include <CLI/CLI.hpp>
 
 #include "tools/SeedOption.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +21,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -202,6 +206,34 @@ int cmd_quantize(const std::string& in, const std::string& out, const std::strin
   return 0;
 }
 
+int cmd_serve(const Common& c, const std::string& host, unsigned port, const std::string& name, bool quiet) {
+  auto m = Model::load(c.model);
+  http::ServerOptions opt;
+  opt.host = host;
+  opt.port = uint16_t(port);
+  opt.threads = c.threads;
+  opt.model_name = name.empty() ? std::filesystem::path(c.model).stem().string() : name;
+  if (!quiet) opt.log = [](std::string_view line) { fmt::print(stderr, "{}\n", line); };
+  // SIGINT/SIGTERM are taken by sigwait below, not by the server's threads,
+  // which inherit this mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  http::OpenAiServer server(m, opt);
+  if (host != "127.0.0.1" && host != "::1")
+    fmt::print(stderr, "warning: listening on {}: anyone who can reach this port can use the model (no authentication)\n", host);
+  fmt::print("serving {} as \"{}\" on {} (POST /completions, /chat/completions; GET /models); Ctrl-C stops\n",
+             m->describe(), opt.model_name, server.base_url());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  server.stop();
+  fmt::print(stderr, "stopped ({})\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  return 0;
+}
+
 }  // namespace
 
 int run_lm_command(int argc, char** argv) {
@@ -260,6 +292,17 @@ int run_lm_command(int argc, char** argv) {
   quant->add_option("--out,-o", out, "Output GGUF file")->required();
   quant->add_option("--type", type, "q8_0, q4_0, f16 or f32");
 
+  auto* serve = app.add_subcommand("serve", "Serve the model over an OpenAI-compatible HTTP API");
+  std::string host = "127.0.0.1", name;
+  unsigned port = 8080;
+  bool quiet = false;
+  serve->add_option("--model,-m", c.model, "GGUF model file")->required()->check(CLI::ExistingFile);
+  serve->add_option("--port", port, "TCP port (0 = any free port, printed at start)")->check(CLI::Range(0u, 65535u));
+  serve->add_option("--host", host, "Address to listen on (default loopback only; 0.0.0.0 = every interface)");
+  serve->add_option("--threads,-t", c.threads, "Requests computed at once")->check(CLI::Range(1u, 256u));
+  serve->add_option("--name", name, "Model name the API reports (default: the file name without .gguf)");
+  serve->add_flag("--quiet,-q", quiet, "Do not log each request to stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -277,6 +320,7 @@ int run_lm_command(int argc, char** argv) {
     if (score->parsed()) return cmd_score(c, prompt, continuation);
     if (info->parsed()) return cmd_info(c);
     if (quant->parsed()) return cmd_quantize(c.model, out, type);
+    if (serve->parsed()) return cmd_serve(c, host, port, name, quiet);
   } catch (const LlmError& e) {
     std::fprintf(stderr, "borel lm: %s\n", e.what());
     return 1;

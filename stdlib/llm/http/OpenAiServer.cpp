@@ -13,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <cstdio>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -80,7 +81,9 @@ struct OpenAiServer::Impl {
       }
       if (opt.log) {
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        opt.log(line + " " + std::to_string(ms) + " ms");
+        char took[32];
+        std::snprintf(took, sizeof took, " %.1f ms", ms);
+        opt.log(line + took);
       }
       stream.expires_after(opt.idle_timeout);
       co_await bhttp::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
