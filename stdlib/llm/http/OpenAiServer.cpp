@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -57,7 +58,16 @@ struct OpenAiServer::Impl {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(opt.max_request_bytes);
       stream.expires_after(opt.idle_timeout);
-      co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+        // curl sends large bodies only after this (or after a 1 s pause).
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+        co_await bhttp::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!ec && !parser.is_done()) {
+        stream.expires_after(opt.idle_timeout);
+        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      }
       if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
           ec == asio::error::connection_reset || ec == asio::error::eof)
         break;  // the client is gone or idle: nothing to answer
@@ -98,7 +108,11 @@ struct OpenAiServer::Impl {
       error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(asio::make_strand(ioc), asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      if (ec) continue;  // e.g. too many open files: drop this one, keep serving
+      if (ec) {  // e.g. too many open files: pause, keep serving
+        asio::steady_timer pause(ioc, std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
       auto ex = socket.get_executor();
       asio::co_spawn(ex, session(std::move(socket)), asio::detached);
     }
