@@ -707,6 +707,7 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
   if (n == "int") return runtime("real_to_int", {args[0]}, loc);
   if (n == "sum") return runtime(is_int(result) ? "sum_int" : "sum_real", {args[0]}, loc);
   if (n == "print" || n == "to_string") return runtime(n, {args[0], td(types[0])}, loc);
+  if (n == "llm") return runtime(n, {args[0], Operand::string(st_->dir)}, loc);
   if (n == "read_json" || n == "read_csv")
     return runtime(n, {args[0], Operand::type_desc(type_desc(mod_, result)), Operand::string(st_->dir)}, loc);
   if (n == "infer") {

@@ -146,7 +146,9 @@ Word rt_vi(Ctx* ctx, int64_t site, Word objective, Word guide, Word model, Word 
       params->param(p.name, p.value(), p.constraint);
       params->params().back().u = p.u;  // exactly the fitted coordinate
     }
-    return rt::from_ptr(inf::make_fitted_guide(draws, guide, guide_model.release(), params.release()));
+    rt::Dist* q = inf::make_fitted_guide(draws, guide, guide_model.release(), params.release());
+    if (!abi::nested(ctx)) abi::record_top_level_result(q, type);  // for borel run --output
+    return rt::from_ptr(q);
   });
 }
 

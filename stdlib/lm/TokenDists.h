@@ -1,0 +1,41 @@
+// TokenDists.h — the language model as a distribution (DESIGN.md, decision
+// 6) and the proposal that steers it, as Borel Dist values:
+//
+//   next_token(lm, context)  Dist[int] over the vocabulary: the model's
+//                            log p(t | context) (LanguageModel.h), exact;
+//   masked(d, allowed)       d restricted to the ids in `allowed` and
+//                            renormalised: log_density(t) = log d(t) − log Z,
+//                            Z = Σ_{t ∈ allowed} d(t) (computed once, when the
+//                            value is made), −∞ outside. With
+//                            guided(next_token(lm, c), masked(next_token(lm, c), A))
+//                            the importance weight is exactly log Z, the mass
+//                            the mask kept: the locally normalised proposal of
+//                            SMC steering (LLaMPPL), so every inference method
+//                            still targets the model as written.
+//
+// `masked` works for any distribution over a finite set of ints whose
+// log-density it can evaluate (next_token, categorical, discrete_uniform...).
+// Errors (rt::RuntimeError, no location: the ABI adds it): an empty allowed
+// set or one of probability zero, an id out of range.
+#pragma once
+
+#include "LanguageModel.h"
+#include "runtime/Dist.h"
+
+namespace borel::lm {
+
+extern const rt::DistOps next_token_ops;
+extern const rt::DistOps masked_ops;
+
+// The value of `llm(path)`: a plain pointer to a model loaded for the process.
+rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context);
+rt::Dist* make_masked(const rt::Dist& d, const rt::Array* allowed);
+
+// log p(tokens | context) by the chain rule over the cached next-token
+// distributions.
+double sequence_logprob(LanguageModel& lm, const rt::Array* context, const rt::Array* tokens);
+
+// The context of a next_token Dist as token ids.
+std::vector<llm::TokenId> token_ids(const rt::Array* a);
+
+}  // namespace borel::lm
