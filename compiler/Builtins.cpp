@@ -105,6 +105,14 @@ std::vector<Builtin> build() {
   v.push_back(make("masked", K::Runtime, [](TA& a, int) {
     return a.func({a.dist(a.integer()), a.array(a.integer())}, a.dist(a.integer()));
   }));
+  v.push_back(make(
+      "tempered", K::Runtime,
+      [](TA& a, int) {
+        return a.func({a.dist(a.integer()), a.real(), a.integer(), a.real()}, a.dist(a.integer()));
+      },
+      {"d", "temperature", "top_k", "top_p"},
+      {std::nullopt, DefaultArg{DefaultArg::Kind::Real, 0, 1.0, {}}, DefaultArg{DefaultArg::Kind::Int, 0, 0, {}},
+       DefaultArg{DefaultArg::Kind::Real, 0, 1.0, {}}}));
   v.push_back(make("logprob", K::Runtime, [=](TA& a, int) {
     return a.func({lm(a), a.array(a.integer()), a.array(a.integer())}, a.real());
   }));

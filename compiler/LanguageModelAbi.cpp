@@ -1,6 +1,6 @@
 // LanguageModelAbi.cpp — the runtime functions behind the language-model
 // builtins (stdlib/lm): `llm`, `tokenize`, `detokenize`, `token_piece`,
-// `vocab_size`, `eos_token`, `next_token`, `masked`, `logprob`.
+// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `logprob`.
 //
 // An LM value is a plain pointer to a model loaded once per process
 // (LanguageModel::load); distributions over tokens are Dist values like any
@@ -88,6 +88,13 @@ Word rt_masked(Ctx*, int64_t site, Word d, Word allowed) {
   return located(site, [&] { return rt::from_ptr(lm::make_masked(*rt::to_ptr<const rt::Dist>(d), array(allowed))); });
 }
 
+Word rt_tempered(Ctx*, int64_t site, Word d, Word temperature, Word top_k, Word top_p) {
+  return located(site, [&] {
+    return rt::from_ptr(
+        lm::make_tempered(*rt::to_ptr<const rt::Dist>(d), rt::to_real(temperature), top_k, rt::to_real(top_p)));
+  });
+}
+
 Word rt_logprob(Ctx*, int64_t site, Word m, Word context, Word tokens) {
   return located(site, [&] { return rt::from_real(lm::sequence_logprob(model(m), array(context), array(tokens))); });
 }
@@ -100,7 +107,7 @@ const std::map<std::string, void*>& language_model_symbols() {
 #define SYM(name) {#name, reinterpret_cast<void*>(&name)}
   static const std::map<std::string, void*> table = {
       SYM(rt_llm),       SYM(rt_tokenize),    SYM(rt_detokenize), SYM(rt_token_piece), SYM(rt_vocab_size),
-      SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),
+      SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered),
   };
 #undef SYM
   return table;

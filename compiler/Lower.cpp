@@ -719,6 +719,10 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
     return runtime("vi", {args[0], args[1], args[2], args[3], td(g)}, loc);
   }
   if (n == "param" || n == "param_positive" || n == "param_unit") args[1] = to_real(args[1], types[1], loc);
+  if (n == "tempered") {
+    args[1] = to_real(args[1], types[1], loc);
+    args[3] = to_real(args[3], types[3], loc);
+  }
   if (n == "summary" || n == "histogram") {
     Type* t = prune(types[0])->args[0];
     return runtime(n, {args[0], td(t)}, loc);

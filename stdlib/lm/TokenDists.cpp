@@ -74,7 +74,82 @@ double m_log_density(const rt::Dist& d, rt::Word t) {
 }
 bool m_in_support(const rt::Dist& d, rt::Word t) { return allowed(d, t) && m_log_density(d, t) > kNegInf; }
 
+// tempered: a[0] the distribution, a[1] the kept ids (sorted), p[0] log Z, p[1] the temperature.
+rt::Word t_sample(const rt::Dist& d, rt::Rng& rng) {
+  const rt::Array* a = array_of(d.a[1]);
+  const rt::Dist& in = inner(d);
+  const int64_t i = draw(rng, a->len, d.p[0], [&](int64_t k) { return in.ops->log_density(in, a->data[k]) / d.p[1]; });
+  return a->data[i];
+}
+double t_log_density(const rt::Dist& d, rt::Word t) {
+  if (!allowed(d, t)) return kNegInf;
+  return inner(d).ops->log_density(inner(d), t) / d.p[1] - d.p[0];
+}
+bool t_in_support(const rt::Dist& d, rt::Word t) { return allowed(d, t) && t_log_density(d, t) > kNegInf; }
+
+// The ids of a distribution over a finite set of ints, for masked and tempered.
+std::vector<rt::Word> finite_ids(const rt::Dist& d, const char* who) {
+  std::vector<rt::Word> ids;
+  auto range = [&](int64_t lo, int64_t hi) {
+    for (int64_t v = lo; v <= hi; ++v) ids.push_back(v);
+  };
+  if (d.ops == &next_token_ops) range(0, static_cast<int64_t>(lm_of(d).vocab_size()) - 1);
+  else if (d.ops == &masked_ops || d.ops == &tempered_ops) ids.assign(array_of(d.a[1])->data, array_of(d.a[1])->data + array_of(d.a[1])->len);
+  else if (std::string_view(d.ops->name) == "categorical") range(0, array_of(d.a[0])->len - 1);
+  else if (std::string_view(d.ops->name) == "discrete_uniform") range(static_cast<int64_t>(d.p[0]), static_cast<int64_t>(d.p[1]));
+  else throw rt::RuntimeError{"", std::string(who) + ": " + d.ops->name + " is not a distribution over a finite set of ints "
+                                  "(next_token, masked, tempered, categorical, discrete_uniform)"};
+  return ids;
+}
+
+double log_add(double a, double b) {
+  if (!(a > kNegInf)) return b;
+  if (!(b > kNegInf)) return a;
+  return a > b ? a + std::log1p(std::exp(b - a)) : b + std::log1p(std::exp(a - b));
+}
+
 }  // namespace
+
+const rt::DistOps tempered_ops = {
+    "tempered", 0, {}, {}, rt::Kind::Int, "the ids kept",
+    ok, t_sample, t_log_density, t_in_support, nan, nan, rt::Support::Discrete, nullptr,
+};
+
+rt::Dist* make_tempered(const rt::Dist& in, double temperature, int64_t top_k, double top_p) {
+  if (!(std::isfinite(temperature) && temperature > 0))
+    throw rt::RuntimeError{"", "tempered: temperature is " + std::to_string(temperature) + ", but must be positive"};
+  if (top_k < 0) throw rt::RuntimeError{"", "tempered: top_k is " + std::to_string(top_k) + ", but must be >= 0 (0: all)"};
+  if (!(top_p > 0 && top_p <= 1)) throw rt::RuntimeError{"", "tempered: top_p must be in (0, 1]"};
+  // Ids by tempered log-density, most likely first (lower id on ties).
+  std::vector<std::pair<double, rt::Word>> by;
+  for (rt::Word t : finite_ids(in, "tempered")) {
+    const double l = in.ops->log_density(in, t);
+    if (l > kNegInf) by.emplace_back(l / temperature, t);
+  }
+  if (by.empty()) throw rt::RuntimeError{"", "tempered: the distribution gives every id probability zero"};
+  std::stable_sort(by.begin(), by.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (top_k > 0 && static_cast<size_t>(top_k) < by.size()) by.resize(static_cast<size_t>(top_k));
+  double log_z = kNegInf;
+  for (const auto& [l, t] : by) log_z = log_add(log_z, l);
+  if (top_p < 1) {
+    double mass = 0;
+    size_t keep = 0;
+    while (keep < by.size() && mass < top_p) mass += std::exp(by[keep++].first - log_z);
+    by.resize(keep);
+    log_z = kNegInf;
+    for (const auto& [l, t] : by) log_z = log_add(log_z, l);
+  }
+  rt::Array* ids = rt::array_new_atomic(static_cast<int64_t>(by.size()));
+  for (size_t i = 0; i < by.size(); ++i) ids->data[i] = by[i].second;
+  std::sort(ids->data, ids->data + ids->len);
+  rt::Dist d{};
+  d.ops = &tempered_ops;
+  d.p[0] = log_z;
+  d.p[1] = temperature;
+  d.a[0] = rt::from_ptr(rt::dist_box(in));
+  d.a[1] = rt::from_ptr(ids);
+  return rt::dist_box(d);
+}
 
 const rt::DistOps next_token_ops = {
     "next_token", 0, {}, {}, rt::Kind::Int, "{0, ..., vocabulary size - 1}",
@@ -115,16 +190,17 @@ rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context) {
 rt::Dist* make_masked(const rt::Dist& in, const rt::Array* allowed_ids) {
   if (in.ops->value_kind != rt::Kind::Int)
     throw rt::RuntimeError{"", std::string("masked: ") + in.ops->name + " is not a distribution over ints"};
+  const std::vector<rt::Word> ids = finite_ids(in, "masked");
   if (allowed_ids->len == 0) throw rt::RuntimeError{"", "masked: the allowed set is empty"};
   rt::Array* sorted = rt::array_new_atomic(allowed_ids->len);
   std::copy(allowed_ids->data, allowed_ids->data + allowed_ids->len, sorted->data);
   std::sort(sorted->data, sorted->data + sorted->len);
   sorted->len = std::unique(sorted->data, sorted->data + sorted->len) - sorted->data;
+  for (int64_t i = 0; i < sorted->len; ++i)
+    if (!std::binary_search(ids.begin(), ids.end(), sorted->data[i]))
+      throw rt::RuntimeError{"", "masked: allowed id " + std::to_string(sorted->data[i]) + " is not a value of " + in.ops->name};
   double log_z = kNegInf;
-  for (int64_t i = 0; i < sorted->len; ++i) {
-    const double l = in.ops->log_density(in, sorted->data[i]);
-    if (l > kNegInf) log_z = log_z > l ? log_z + std::log1p(std::exp(l - log_z)) : l + std::log1p(std::exp(log_z - l));
-  }
+  for (int64_t i = 0; i < sorted->len; ++i) log_z = log_add(log_z, in.ops->log_density(in, sorted->data[i]));
   if (!(log_z > kNegInf)) throw rt::RuntimeError{"", "masked: the allowed ids have probability zero"};
   rt::Dist d{};
   d.ops = &masked_ops;

@@ -13,7 +13,16 @@
 //                            SMC steering (LLaMPPL), so every inference method
 //                            still targets the model as written.
 //
-// `masked` works for any distribution over a finite set of ints whose
+//   tempered(d, temperature, top_k, top_p)
+//                            a proposal: d's log-densities divided by the
+//                            temperature, kept to the top_k most likely ids
+//                            (0: all) and then to the smallest set of the
+//                            most likely whose mass reaches top_p,
+//                            renormalised (the engine's Sampling.h order).
+//                            guided(d, tempered(d, ...)) corrects the weight
+//                            by log d − log q, so the target stays d.
+//
+// `masked` and `tempered` work for any distribution over a finite set of ints whose
 // log-density it can evaluate (next_token, categorical, discrete_uniform...).
 // Errors (rt::RuntimeError, no location: the ABI adds it): an empty allowed
 // set or one of probability zero, an id out of range.
@@ -26,10 +35,13 @@ namespace borel::lm {
 
 extern const rt::DistOps next_token_ops;
 extern const rt::DistOps masked_ops;
+extern const rt::DistOps tempered_ops;
 
 // The value of `llm(path)`: a plain pointer to a model loaded for the process.
 rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context);
 rt::Dist* make_masked(const rt::Dist& d, const rt::Array* allowed);
+// Throws unless temperature > 0 (finite), top_k >= 0 and 0 < top_p <= 1.
+rt::Dist* make_tempered(const rt::Dist& d, double temperature, int64_t top_k, double top_p);
 
 // log p(tokens | context) by the chain rule over the cached next-token
 // distributions.
