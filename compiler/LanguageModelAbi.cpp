@@ -31,41 +31,30 @@ rt::Array* int_array(const std::vector<llm::TokenId>& ids) {
   return a;
 }
 
-// Runs f; engine and runtime errors become runtime errors at `site`.
-template <class F>
-Word located(int64_t site, F&& f) {
-  try {
-    return f();
-  } catch (const rt::RuntimeError& e) {
-    abi::fail_with(site, e);
-  } catch (const std::exception& e) {
-    abi::fail(site, e.what());
-  }
-}
 
 }  // namespace
 
 extern "C" {
 
 Word rt_llm(Ctx*, int64_t site, Word path, Word dir) {
-  return located(site, [&] {
+  return abi::located(site, [&] {
     const std::string p = abi::resolve_path(rt::to_ptr<rt::String>(path), rt::to_ptr<rt::String>(dir));
     return rt::from_ptr(lm::LanguageModel::load(p).get());
   });
 }
 
 Word rt_tokenize(Ctx*, int64_t site, Word m, Word text) {
-  return located(site, [&] { return rt::from_ptr(int_array(model(m).tokenizer().encode(str(text), true))); });
+  return abi::located(site, [&] { return rt::from_ptr(int_array(model(m).tokenizer().encode(str(text), true))); });
 }
 
 Word rt_detokenize(Ctx*, int64_t site, Word m, Word ids) {
-  return located(site, [&] {
+  return abi::located(site, [&] {
     return rt::from_ptr(rt::string_new(model(m).tokenizer().decode(lm::token_ids(array(ids)), true)));
   });
 }
 
 Word rt_token_piece(Ctx*, int64_t site, Word m, Word id) {
-  return located(site, [&] {
+  return abi::located(site, [&] {
     if (id < 0 || static_cast<size_t>(id) >= model(m).vocab_size())
       throw rt::RuntimeError{"", "token_piece: " + std::to_string(id) + " is not a token id"};
     return rt::from_ptr(rt::string_new(model(m).tokenizer().token_to_piece(static_cast<llm::TokenId>(id), true)));
@@ -81,22 +70,22 @@ Word rt_eos_token(Ctx*, int64_t site, Word m) {
 }
 
 Word rt_next_token(Ctx*, int64_t site, Word m, Word context) {
-  return located(site, [&] { return rt::from_ptr(lm::make_next_token(&model(m), array(context))); });
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_next_token(&model(m), array(context))); });
 }
 
 Word rt_masked(Ctx*, int64_t site, Word d, Word allowed) {
-  return located(site, [&] { return rt::from_ptr(lm::make_masked(*rt::to_ptr<const rt::Dist>(d), array(allowed))); });
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_masked(*rt::to_ptr<const rt::Dist>(d), array(allowed))); });
 }
 
 Word rt_tempered(Ctx*, int64_t site, Word d, Word temperature, Word top_k, Word top_p) {
-  return located(site, [&] {
+  return abi::located(site, [&] {
     return rt::from_ptr(
         lm::make_tempered(*rt::to_ptr<const rt::Dist>(d), rt::to_real(temperature), top_k, rt::to_real(top_p)));
   });
 }
 
 Word rt_logprob(Ctx*, int64_t site, Word m, Word context, Word tokens) {
-  return located(site, [&] { return rt::from_real(lm::sequence_logprob(model(m), array(context), array(tokens))); });
+  return abi::located(site, [&] { return rt::from_real(lm::sequence_logprob(model(m), array(context), array(tokens))); });
 }
 
 }  // extern "C"

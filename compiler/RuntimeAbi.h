@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <string>
 #include <vector>
@@ -60,6 +61,19 @@ const std::map<std::string, void*>& language_model_symbols();
 // same for an rt::RuntimeError raised by C++ code (its own location kept).
 [[noreturn]] void fail(int64_t site, std::string message);
 [[noreturn]] void fail_with(int64_t site, const rt::RuntimeError& e);
+// Runs f (returning a word) for a runtime function defined outside
+// RuntimeAbi.cpp: an rt::RuntimeError or other exception becomes a runtime
+// error at `site`.
+template <class F>
+rt::Word located(int64_t site, F&& f) {
+  try {
+    return f();
+  } catch (const rt::RuntimeError& e) {
+    fail_with(site, e);
+  } catch (const std::exception& e) {
+    fail(site, e.what());
+  }
+}
 // Thrown by a twin's effect whose handler asked to stop (a zero density):
 // start_twin returns at once.
 struct StopRun {};

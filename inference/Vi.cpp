@@ -61,17 +61,6 @@ uint64_t name_stream(ChoiceKey k) {
   return (h ^ static_cast<uint64_t>(key_occurrence(k))) * 1099511628211ULL;
 }
 
-// Makes `t` the thread's tape for a scope, and puts the previous one back.
-class TapeScope {
- public:
-  explicit TapeScope(ad::Tape* t) : saved_(ad::current_tape()) { ad::set_current_tape(t); }
-  ~TapeScope() { ad::set_current_tape(saved_); }
-  TapeScope(const TapeScope&) = delete;
-  TapeScope& operator=(const TapeScope&) = delete;
-
- private:
-  ad::Tape* saved_;
-};
 
 rt::RuntimeError error(std::string message) { return rt::RuntimeError{"", std::string(kMethod) + ": " + message}; }
 
@@ -510,7 +499,7 @@ double ViProblem::Impl::forced(uint64_t seed, rt::SiteId name, Word value, const
   r.seed = seed;
   r.forced_name = name;
   r.forced_value = value;
-  TapeScope untaped(nullptr);
+  ad::TapeScope untaped(nullptr);
   store.set_plain(true);
   const double f = ad::value(particle(r, nullptr));
   store.set_plain(false);
@@ -528,7 +517,7 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
   Impl& p = *impl_;
   const size_t K = static_cast<size_t>(p.settings.particles);
   p.tape.clear();
-  TapeScope scope(&p.tape);
+  ad::TapeScope scope(&p.tape);
   rt::ParamScope params(&store_);
   store_.begin_evaluation(&p.tape);
   std::vector<Impl::Run> runs(K);
@@ -618,7 +607,7 @@ void ViProblem::update_baselines() {
 
 double ViProblem::draw(uint64_t seed, Word& guide_value) {
   Impl& p = *impl_;
-  TapeScope untaped(nullptr);
+  ad::TapeScope untaped(nullptr);
   rt::ParamScope params(&store_);
   store_.begin_evaluation(nullptr);
   Impl::Run r;
