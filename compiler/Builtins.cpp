@@ -113,6 +113,10 @@ std::vector<Builtin> build() {
       {"d", "temperature", "top_k", "top_p"},
       {std::nullopt, DefaultArg{DefaultArg::Kind::Real, 0, 1.0, {}}, DefaultArg{DefaultArg::Kind::Int, 0, 0, {}},
        DefaultArg{DefaultArg::Kind::Real, 0, 1.0, {}}}));
+  v.push_back(make(
+      "generate", K::Runtime,
+      [=](TA& a, int) { return a.func({lm(a), a.array(a.integer()), a.integer()}, a.dist(a.array(a.integer()))); },
+      {"lm", "prompt", "max_tokens"}, {std::nullopt, std::nullopt, DefaultArg{DefaultArg::Kind::Int, 32, 0, {}}}));
   v.push_back(make("logprob", K::Runtime, [=](TA& a, int) {
     return a.func({lm(a), a.array(a.integer()), a.array(a.integer())}, a.real());
   }));

@@ -1,6 +1,6 @@
 // LanguageModelAbi.cpp — the runtime functions behind the language-model
 // builtins (stdlib/lm): `llm`, `tokenize`, `detokenize`, `token_piece`,
-// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `logprob`.
+// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`, `logprob`.
 //
 // An LM value is a plain pointer to a model loaded once per process
 // (LanguageModel::load); distributions over tokens are Dist values like any
@@ -84,6 +84,10 @@ Word rt_tempered(Ctx*, int64_t site, Word d, Word temperature, Word top_k, Word 
   });
 }
 
+Word rt_generate(Ctx*, int64_t site, Word m, Word prompt, Word max_tokens) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_generate(&model(m), array(prompt), max_tokens)); });
+}
+
 Word rt_logprob(Ctx*, int64_t site, Word m, Word context, Word tokens) {
   return abi::located(site, [&] { return rt::from_real(lm::sequence_logprob(model(m), array(context), array(tokens))); });
 }
@@ -96,7 +100,7 @@ const std::map<std::string, void*>& language_model_symbols() {
 #define SYM(name) {#name, reinterpret_cast<void*>(&name)}
   static const std::map<std::string, void*> table = {
       SYM(rt_llm),       SYM(rt_tokenize),    SYM(rt_detokenize), SYM(rt_token_piece), SYM(rt_vocab_size),
-      SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered),
+      SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered), SYM(rt_generate),
   };
 #undef SYM
   return table;

@@ -87,6 +87,45 @@ double t_log_density(const rt::Dist& d, rt::Word t) {
 }
 bool t_in_support(const rt::Dist& d, rt::Word t) { return allowed(d, t) && t_log_density(d, t) > kNegInf; }
 
+// generate: a[0] the model, a[1] the prompt, p[0] max_tokens, p[1] the EOS id.
+std::shared_ptr<const std::vector<double>> step_logprobs(LanguageModel& lm, const std::vector<llm::TokenId>& ctx) {
+  try {
+    return lm.next_token_logprobs(ctx);
+  } catch (const llm::LlmError& e) {
+    throw rt::RuntimeError{"", e.what()};
+  }
+}
+rt::Word g_sample(const rt::Dist& d, rt::Rng& rng) {
+  std::vector<llm::TokenId> ctx = token_ids(array_of(d.a[1]));
+  const auto max = static_cast<int64_t>(d.p[0]);
+  const auto eos = static_cast<llm::TokenId>(d.p[1]);
+  std::vector<llm::TokenId> out;
+  while (static_cast<int64_t>(out.size()) < max) {
+    const auto lp = step_logprobs(lm_of(d), ctx);
+    const auto t = static_cast<llm::TokenId>(
+        draw(rng, static_cast<int64_t>(lp->size()), 0.0, [&](int64_t i) { return (*lp)[static_cast<size_t>(i)]; }));
+    out.push_back(t);
+    ctx.push_back(t);
+    if (t == eos) break;
+  }
+  rt::Array* a = rt::array_new_atomic(static_cast<int64_t>(out.size()));
+  for (size_t i = 0; i < out.size(); ++i) a->data[i] = out[i];
+  return rt::from_ptr(a);
+}
+double g_log_density(const rt::Dist& d, rt::Word x) {
+  const rt::Array* ts = array_of(x);
+  const auto max = static_cast<int64_t>(d.p[0]);
+  const auto eos = static_cast<int64_t>(d.p[1]);
+  if (!ts || ts->len == 0 || ts->len > max) return kNegInf;
+  for (int64_t i = 0; i + 1 < ts->len; ++i)
+    if (ts->data[i] == eos) return kNegInf;
+  if (ts->len < max && ts->data[ts->len - 1] != eos) return kNegInf;
+  for (int64_t i = 0; i < ts->len; ++i)
+    if (ts->data[i] < 0 || static_cast<size_t>(ts->data[i]) >= lm_of(d).vocab_size()) return kNegInf;
+  return sequence_logprob(lm_of(d), array_of(d.a[1]), ts);
+}
+bool g_in_support(const rt::Dist& d, rt::Word x) { return g_log_density(d, x) > kNegInf; }
+
 // The ids of a distribution over a finite set of ints, for masked and tempered.
 std::vector<rt::Word> finite_ids(const rt::Dist& d, const char* who) {
   std::vector<rt::Word> ids;
@@ -149,6 +188,22 @@ rt::Dist* make_tempered(const rt::Dist& in, double temperature, int64_t top_k, d
   d.a[0] = rt::from_ptr(rt::dist_box(in));
   d.a[1] = rt::from_ptr(ids);
   return rt::dist_box(d);
+}
+
+const rt::DistOps generate_ops = {
+    "generate", 0, {}, {}, rt::Kind::Any, "token sequences ending in EOS, or of max_tokens",
+    ok, g_sample, g_log_density, g_in_support, nan, nan, rt::Support::Discrete, nullptr,
+};
+
+rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_tokens) {
+  if (max_tokens < 1) throw rt::RuntimeError{"", "generate: max_tokens is " + std::to_string(max_tokens) + ", but must be at least 1"};
+  const llm::TokenId eos = lm->tokenizer().vocab().eos;
+  if (eos == llm::kNoToken) throw rt::RuntimeError{"", "generate: the model's vocabulary has no end-of-sequence token"};
+  rt::Dist* d = make_next_token(lm, prompt);  // checks the prompt
+  d->ops = &generate_ops;
+  d->p[0] = static_cast<double>(max_tokens);
+  d->p[1] = static_cast<double>(eos);
+  return d;
 }
 
 const rt::DistOps next_token_ops = {

@@ -13,6 +13,16 @@
 //                            SMC steering (LLaMPPL), so every inference method
 //                            still targets the model as written.
 //
+//   generate(lm, prompt, max_tokens)
+//                            Dist[[int]]: continuations drawn token by token
+//                            until EOS (kept as the last token) or max_tokens;
+//                            log_density(ts) is the exact Σ log p(t_i | prompt,
+//                            t_<i) of that sequence (−∞ for one that could not
+//                            be drawn: longer than max_tokens, EOS before the
+//                            end, or shorter without EOS). Values are token ids,
+//                            not text, so a value has one tokenization and its
+//                            density is exact (detokenize gives the text);
+//                            observe(generate(..), ts) is the LM as a likelihood.
 //   tempered(d, temperature, top_k, top_p)
 //                            a proposal: d's log-densities divided by the
 //                            temperature, kept to the top_k most likely ids
@@ -36,10 +46,13 @@ namespace borel::lm {
 extern const rt::DistOps next_token_ops;
 extern const rt::DistOps masked_ops;
 extern const rt::DistOps tempered_ops;
+extern const rt::DistOps generate_ops;
 
 // The value of `llm(path)`: a plain pointer to a model loaded for the process.
 rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context);
 rt::Dist* make_masked(const rt::Dist& d, const rt::Array* allowed);
+// Throws unless max_tokens >= 1 and the model has an EOS token.
+rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_tokens);
 // Throws unless temperature > 0 (finite), top_k >= 0 and 0 < top_p <= 1.
 rt::Dist* make_tempered(const rt::Dist& d, double temperature, int64_t top_k, double top_p);
 
