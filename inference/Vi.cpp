@@ -69,6 +69,17 @@ std::string choice_label(ChoiceKey k) {
   return "\"" + rt::site_name(key_name(k)) + "\"" + (occurrence ? "[" + std::to_string(occurrence) + "]" : "");
 }
 
+const char* kind_name(rt::Kind k) {
+  switch (k) {
+    case rt::Kind::Real: return "a real";
+    case rt::Kind::Int: return "an int";
+    case rt::Kind::Bool: return "a bool";
+    case rt::Kind::RealArray: return "a [real]";
+    case rt::Kind::RealMatrix: return "a [[real]]";
+    default: return "a value of another type";
+  }
+}
+
 // A sum of log-density terms: the value, and the variable terms with their signs.
 struct TermSum {
   double total = 0;
@@ -259,6 +270,10 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
     auto it = r.index.find(name);
     if (it == r.index.end()) throw error("the guide makes no choice named " + choice_label(name));
     seen_.insert(name);
+    const rt::Kind want = rt::unwrap_estimator(d).ops->value_kind, have = r.kinds[it->second];
+    if (want != have && want != rt::Kind::Any && have != rt::Kind::Any)
+      throw error("the guide's choice " + choice_label(name) + " is " + kind_name(have) + " but the model's is " +
+                  kind_name(want));
     const Word x = r.values[it->second];
     const Word lp = ad::log_density(d, x);
     if (!(ad::value(lp) > kNegInf))
