@@ -32,7 +32,7 @@ constexpr ByteMap kByteMap;
 struct Candidate {
   int32_t rank;
   int left, right;
-  TokenId left_id, right_id, result;
+  TokenId right_id, result;
   bool operator<(const Candidate& o) const {  // "lower priority than", for std::priority_queue
     return rank > o.rank || (rank == o.rank && left > o.left);
   }
@@ -54,11 +54,12 @@ std::string byte_level_encode(std::string_view bytes) {
 BpeTokenizer::BpeTokenizer(Vocab vocab) : Tokenizer(std::move(vocab)) {
   auto info = find_bpe_pre_tokenizer(vocab_.pre);
   if (!info) {
-    throw LlmError(vocab_.pre.empty()
-                       ? std::string("tokenizer: the byte-level BPE vocabulary has no tokenizer.ggml.pre (supported: ") +
-                             bpe_pre_tokenizer_names() + ")"
-                       : "tokenizer: unsupported tokenizer.ggml.pre \"" + vocab_.pre + "\" (supported: " +
-                             bpe_pre_tokenizer_names() + ")");
+    throw LlmError(
+        vocab_.pre.empty()
+            ? std::string("tokenizer: the byte-level BPE vocabulary has no tokenizer.ggml.pre (supported: ") +
+                  bpe_pre_tokenizer_names() + ")"
+            : "tokenizer: unsupported tokenizer.ggml.pre \"" + vocab_.pre +
+                  "\" (supported: " + bpe_pre_tokenizer_names() + ")");
   }
   pre_ = info->kind;
   ignore_merges_ = info->ignore_merges;
@@ -119,7 +120,7 @@ void BpeTokenizer::encode_piece(std::string_view piece, std::vector<TokenId>& ou
   auto consider = [&](int l, int r) {
     if (l < 0 || r < 0) return;
     auto it = merges_.find(pair_key(sym[l].id, sym[r].id));
-    if (it != merges_.end()) queue.push({it->second.rank, l, r, sym[l].id, sym[r].id, it->second.result});
+    if (it != merges_.end()) queue.push({it->second.rank, l, r, sym[r].id, it->second.result});
   };
   for (int i = 0; i + 1 < int(sym.size()); ++i) consider(i, i + 1);
 
@@ -128,8 +129,10 @@ void BpeTokenizer::encode_piece(std::string_view piece, std::vector<TokenId>& ou
     queue.pop();
     Symbol& l = sym[c.left];
     Symbol& r = sym[c.right];
-    // Stale when either side has merged since: its id or its neighbour changed.
-    if (!l.alive || !r.alive || l.next != c.right || l.id != c.left_id || r.id != c.right_id) continue;
+    // Stale when a side has merged since: the left one can only have merged
+    // into its left neighbour (it is dead) or with this right one (then dead);
+    // the right one may have merged with its own right neighbour (new id).
+    if (!l.alive || !r.alive || l.next != c.right || r.id != c.right_id) continue;
     l.id = c.result;
     r.alive = false;
     l.next = r.next;

@@ -40,13 +40,10 @@ CodePoint next_code_point(std::string_view text, size_t pos) {
 }
 
 CharClass char_class(uint32_t cp) {
-  switch (cp) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0: case 0x1680:
-    case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-      return CharClass::Whitespace;
-    default: break;
-  }
-  if (cp >= 0x2000 && cp <= 0x200A) return CharClass::Whitespace;
+  // White_Space (PropList.txt).
+  if ((cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+      (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000)
+    return CharClass::Whitespace;
   using unicode_detail::kLetterNumberRangeCount;
   using unicode_detail::kLetterNumberRanges;
   const auto* end = kLetterNumberRanges + kLetterNumberRangeCount;
