@@ -11,7 +11,9 @@
 //    to each piece, lowest rank first;
 //  - the pre-tokenizers are checked against std::regex running the same
 //    regexes on random ASCII text, with \p{L} and \p{N} spelled [A-Za-z] and
-//    [0-9] (exact on ASCII); the scanners must produce the same pieces;
+//    [0-9] (exact on ASCII), and against Python's `regex` module running them
+//    with the real Unicode classes on random text of many scripts
+//    (data/bpe_pretokenize_golden.txt, from scripts/gen_bpe_pretokenize_golden.py);
 //  - the priority-queue merge loop is checked against a naive reference
 //    written here (repeatedly merge the lowest-ranked, leftmost pair) on
 //    random text over the vocabulary's alphabet;
@@ -27,11 +29,13 @@
 #include "GgufWriter.h"
 #include "Unicode.h"
 
+#include <fstream>
 #include <map>
 #include <optional>
 #include <random>
 #include <regex>
 #include <set>
+#include <sstream>
 
 using namespace borel::llm;
 
@@ -372,6 +376,38 @@ TEST_CASE("bpe pre-tokenizer: agrees with std::regex on ASCII text") {
       REQUIRE(split(kind, text) == expected);
     }
   }
+}
+
+// The same regexes on random Unicode text (letters, digits and whitespace of
+// many scripts, marks, emoji), as the Python `regex` module computes them:
+// data/bpe_pretokenize_golden.txt, written by
+// scripts/gen_bpe_pretokenize_golden.py.
+TEST_CASE("bpe pre-tokenizer: agrees with the Python regex module on Unicode text") {
+  std::ifstream f(std::string(BOREL_LLM_TEST_DATA) + "/bpe_pretokenize_golden.txt");
+  REQUIRE(f.good());
+  auto unhex = [](std::string_view h) {
+    std::string out;
+    for (size_t i = 0; i + 1 < h.size(); i += 2) out += char(std::stoi(std::string(h.substr(i, 2)), nullptr, 16));
+    return out;
+  };
+  const std::map<std::string, BpePreTokenizer> kinds = {
+      {"gpt2", BpePreTokenizer::Gpt2}, {"llama3", BpePreTokenizer::Llama3}, {"qwen2", BpePreTokenizer::Qwen2}};
+  std::map<std::string, int> count;
+  std::string line;
+  while (std::getline(f, line)) {
+    const size_t t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+    REQUIRE(t2 != std::string::npos);
+    const std::string kind = line.substr(0, t1);
+    const std::string text = unhex(std::string_view(line).substr(t1 + 1, t2 - t1 - 1));
+    Pieces expected;
+    std::stringstream pieces(line.substr(t2 + 1));
+    for (std::string p; std::getline(pieces, p, ',');) expected.push_back(unhex(p));
+    CAPTURE(kind);
+    CAPTURE(line);
+    REQUIRE(split(kinds.at(kind), text) == expected);
+    ++count[kind];
+  }
+  CHECK(count == std::map<std::string, int>{{"gpt2", 400}, {"llama3", 400}, {"qwen2", 400}});
 }
 
 TEST_CASE("bpe pre-tokenizer: any byte string splits into non-empty pieces that cover it") {
