@@ -90,6 +90,36 @@ std::vector<Builtin> build() {
         },
         names, defaults));
   }
+  // Language models (stdlib/lm): an LM is an opaque value; tokens are ints.
+  auto lm = [](TA& a) { return a.opaque("LM"); };
+  v.push_back(make("llm", K::Runtime, [=](TA& a, int) { return a.func({a.string()}, lm(a)); }));
+  v.push_back(make("tokenize", K::Runtime,
+                   [=](TA& a, int) { return a.func({lm(a), a.string()}, a.array(a.integer())); }));
+  v.push_back(make("detokenize", K::Runtime,
+                   [=](TA& a, int) { return a.func({lm(a), a.array(a.integer())}, a.string()); }));
+  v.push_back(make("token_piece", K::Runtime, [=](TA& a, int) { return a.func({lm(a), a.integer()}, a.string()); }));
+  v.push_back(make("vocab_size", K::Runtime, [=](TA& a, int) { return a.func({lm(a)}, a.integer()); }));
+  v.push_back(make("eos_token", K::Runtime, [=](TA& a, int) { return a.func({lm(a)}, a.integer()); }));
+  v.push_back(make("next_token", K::Runtime,
+                   [=](TA& a, int) { return a.func({lm(a), a.array(a.integer())}, a.dist(a.integer())); }));
+  v.push_back(make("masked", K::Runtime, [](TA& a, int) {
+    return a.func({a.dist(a.integer()), a.array(a.integer())}, a.dist(a.integer()));
+  }));
+  v.push_back(make(
+      "tempered", K::Runtime,
+      [](TA& a, int) {
+        return a.func({a.dist(a.integer()), a.real(), a.integer(), a.real()}, a.dist(a.integer()));
+      },
+      {"d", "temperature", "top_k", "top_p"},
+      {std::nullopt, DefaultArg{DefaultArg::Kind::Real, 0, 1.0, {}}, DefaultArg{DefaultArg::Kind::Int, 0, 0, {}},
+       DefaultArg{DefaultArg::Kind::Real, 0, 1.0, {}}}));
+  v.push_back(make(
+      "generate", K::Runtime,
+      [=](TA& a, int) { return a.func({lm(a), a.array(a.integer()), a.integer()}, a.dist(a.array(a.integer()))); },
+      {"lm", "prompt", "max_tokens"}, {std::nullopt, std::nullopt, DefaultArg{DefaultArg::Kind::Int, 32, 0, {}}}));
+  v.push_back(make("logprob", K::Runtime, [=](TA& a, int) {
+    return a.func({lm(a), a.array(a.integer()), a.array(a.integer())}, a.real());
+  }));
   // Programmable variational inference (inference/Vi.h).
   v.push_back(make("vi", K::Runtime, [](TA& a, int l) {
     Type* g = a.var(l);
@@ -177,6 +207,8 @@ std::vector<Builtin> build() {
   }));
   v.push_back(make("len", K::Runtime, [](TA& a, int l) { return a.func({a.array(a.var(l))}, a.integer()); }));
   v.push_back(make("str_len", K::Runtime, [](TA& a, int) { return a.func({a.string()}, a.integer()); }));
+  v.push_back(make("str_byte", K::Runtime, [](TA& a, int) { return a.func({a.string(), a.integer()}, a.integer()); }));
+  v.push_back(make("str_contains", K::Runtime, [](TA& a, int) { return a.func({a.string(), a.string()}, a.boolean()); }));
 
   // Distributions, from the registry.
   for (int i = 0; i < rt::distribution_count(); ++i) {

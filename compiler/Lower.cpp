@@ -707,6 +707,7 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
   if (n == "int") return runtime("real_to_int", {args[0]}, loc);
   if (n == "sum") return runtime(is_int(result) ? "sum_int" : "sum_real", {args[0]}, loc);
   if (n == "print" || n == "to_string") return runtime(n, {args[0], td(types[0])}, loc);
+  if (n == "llm") return runtime(n, {args[0], Operand::string(st_->dir)}, loc);
   if (n == "read_json" || n == "read_csv")
     return runtime(n, {args[0], Operand::type_desc(type_desc(mod_, result)), Operand::string(st_->dir)}, loc);
   if (n == "infer") {
@@ -718,6 +719,10 @@ Operand Lowerer::lower_builtin(const Builtin& b, const Expr* call, std::vector<O
     return runtime("vi", {args[0], args[1], args[2], args[3], td(g)}, loc);
   }
   if (n == "param" || n == "param_positive" || n == "param_unit") args[1] = to_real(args[1], types[1], loc);
+  if (n == "tempered") {
+    args[1] = to_real(args[1], types[1], loc);
+    args[3] = to_real(args[3], types[3], loc);
+  }
   if (n == "summary" || n == "histogram") {
     Type* t = prune(types[0])->args[0];
     return runtime(n, {args[0], td(t)}, loc);

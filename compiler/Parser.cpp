@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_set>
 
@@ -718,9 +719,11 @@ class Parser {
           expect(TK::RBracket, "after the Dist element type");
           return d;
         }
-        if (t.text != "real" && t.text != "int" && t.text != "bool" && t.text != "string" && t.text != "unit")
+        static const std::set<std::string> names = {"real", "int",       "bool",      "string", "unit",
+                                                    "LM",   "Method",    "Objective", "Optimiser"};
+        if (!names.count(t.text))
           report(t, "unknown type '" + t.text + "' (types are real, int, bool, string, unit, [T], (T, U), "
-                    "{f: T}, fn(T) -> U, Dist[T] and 'a)");
+                    "{f: T}, fn(T) -> U, Dist[T], 'a, and the opaque LM, Method, Objective, Optimiser)");
         auto n = make_type(TypeExpr::Kind::Name, t.loc);
         n->name = t.text;
         return n;

@@ -192,14 +192,6 @@ const rt::TypeDesc& need_type(const rt::TypeDesc* t, int64_t site, const char* w
   return *t;
 }
 
-std::string resolve_path(const rt::String* path, const rt::String* dir) {
-  std::filesystem::path p(std::string(rt::view(path)));
-  if (p.is_relative() && dir && dir->len > 0) {
-    std::filesystem::path q = std::filesystem::path(std::string(rt::view(dir))) / p;
-    if (std::filesystem::exists(q)) return q.string();
-  }
-  return p.string();
-}
 
 std::string read_file(const std::string& path, const char* who) {
   std::ifstream in(path, std::ios::binary);
@@ -408,9 +400,23 @@ int64_t handler_inline_effects_offset() {
   return offset;
 }
 
+std::string resolve_path(const rt::String* path, const rt::String* dir) {
+  std::filesystem::path p(std::string(rt::view(path)));
+  if (p.is_relative() && dir && dir->len > 0) {
+    std::filesystem::path q = std::filesystem::path(std::string(rt::view(dir))) / p;
+    if (std::filesystem::exists(q)) return q.string();
+  }
+  return p.string();
+}
+
 void set_run_options(const RunOptions& o) { g_options = o; }
 const RunOptions& run_options() { return g_options; }
 bool nested(const rt::Ctx* ctx) { return ctx->handler && dynamic_cast<TopLevelHandler*>(ctx->handler) == nullptr; }
+
+void record_top_level_result(const rt::Dist* d, Word type) {
+  last_result_root()[0] = rt::from_ptr(d);
+  last_result_root()[1] = type;
+}
 
 InferResult last_top_level_result() {
   return {rt::to_ptr<const rt::Dist>(last_result_root()[0]), rt::to_ptr<const rt::TypeDesc>(last_result_root()[1])};
@@ -692,6 +698,16 @@ Word rt_str_concat(Ctx*, int64_t, Word a, Word b) {
   return rt::from_ptr(rt::string_new(s));
 }
 Word rt_str_len(Ctx*, int64_t, Word a) { return rt::to_ptr<rt::String>(a)->len; }
+// The byte at index i (0..255), for predicates on text written in Borel.
+Word rt_str_byte(Ctx*, int64_t site, Word a, Word i) {
+  const rt::String* s = rt::to_ptr<rt::String>(a);
+  if (i < 0 || i >= s->len)
+    fail(site, "str_byte: index " + std::to_string(i) + " is out of range for a string of " + std::to_string(s->len) + " bytes");
+  return static_cast<unsigned char>(s->data[i]);
+}
+Word rt_str_contains(Ctx*, int64_t, Word a, Word b) {
+  return rt::view(rt::to_ptr<rt::String>(a)).find(rt::view(rt::to_ptr<rt::String>(b))) != std::string_view::npos;
+}
 Word rt_array_concat(Ctx*, int64_t site, Word a, Word b) {
   auto* x = rt::to_ptr<rt::Array>(a);
   auto* y = rt::to_ptr<rt::Array>(b);
@@ -896,10 +912,7 @@ Word rt_infer(Ctx* ctx, int64_t site, Word method, Word thunk, Word type) {
     CompiledModel model(thunk);
     rt::Dist* d = borel::find_method(m->name)->run(*m, model, t ? *t : unknown, seed, static_cast<int>(threads),
                                                    g_options.progress && !inner);
-    if (!inner) {
-      last_result_root()[0] = rt::from_ptr(d);
-      last_result_root()[1] = type;
-    }
+    if (!inner) record_top_level_result(d, type);
     return rt::from_ptr(d);
   });
 }
@@ -964,7 +977,7 @@ const std::map<std::string, void*>& runtime_symbols() {
       SYM(rt_factor),       SYM(rt_dist_new),         SYM(rt_closure_new),    SYM(rt_array_new),
       SYM(rt_tuple_new),    SYM(rt_list_push),        SYM(rt_list_to_array),  SYM(rt_comprehension_check),  SYM(rt_fail_index),    SYM(rt_fail_overflow), SYM(rt_fail_stack),
       SYM(rt_idiv),         SYM(rt_imod),             SYM(rt_real_to_int),    SYM(rt_str_eq),
-      SYM(rt_str_concat),   SYM(rt_str_len),          SYM(rt_array_concat),   SYM(rt_slice), SYM(rt_slice_check),
+      SYM(rt_str_concat),   SYM(rt_str_len), SYM(rt_str_byte), SYM(rt_str_contains),          SYM(rt_array_concat),   SYM(rt_slice), SYM(rt_slice_check),
       SYM(rt_range),        SYM(rt_sum_int),          SYM(rt_sum_real),       SYM(rt_logsumexp),
       SYM(rt_softmax),      SYM(rt_math_log1p),       SYM(rt_math_expm1),     SYM(rt_math_tan),
       SYM(rt_math_atan),    SYM(rt_math_tanh),        SYM(rt_math_lgamma),    SYM(rt_math_digamma),
@@ -977,6 +990,7 @@ const std::map<std::string, void*>& runtime_symbols() {
     std::map<std::string, void*> m = table;
     m.insert(gradient_symbols().begin(), gradient_symbols().end());
     m.insert(variational_symbols().begin(), variational_symbols().end());
+    m.insert(language_model_symbols().begin(), language_model_symbols().end());
     return m;
   }();
   return all;

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,12 +53,27 @@ const std::map<std::string, void*>& runtime_symbols();
 const std::map<std::string, void*>& gradient_symbols();
 // The functions of programmable variational inference (VariationalAbi.cpp).
 const std::map<std::string, void*>& variational_symbols();
+// The language-model builtins (LanguageModelAbi.cpp).
+const std::map<std::string, void*>& language_model_symbols();
 
 // For the runtime functions defined outside RuntimeAbi.cpp: a runtime error
 // at `site` (the program unwinds to the innermost start/resume), and the
 // same for an rt::RuntimeError raised by C++ code (its own location kept).
 [[noreturn]] void fail(int64_t site, std::string message);
 [[noreturn]] void fail_with(int64_t site, const rt::RuntimeError& e);
+// Runs f (returning a word) for a runtime function defined outside
+// RuntimeAbi.cpp: an rt::RuntimeError or other exception becomes a runtime
+// error at `site`.
+template <class F>
+rt::Word located(int64_t site, F&& f) {
+  try {
+    return f();
+  } catch (const rt::RuntimeError& e) {
+    fail_with(site, e);
+  } catch (const std::exception& e) {
+    fail(site, e.what());
+  }
+}
 // Thrown by a twin's effect whose handler asked to stop (a zero density):
 // start_twin returns at once.
 struct StopRun {};
@@ -71,6 +87,9 @@ struct RunOptions {
 };
 void set_run_options(const RunOptions& o);
 const RunOptions& run_options();
+// A data path as the program gave it, relative to the program's folder `dir`
+// when it names a file there (read_json, read_csv, llm).
+std::string resolve_path(const rt::String* path, const rt::String* dir);
 // Whether the running program is inside a model run by inference (a nested
 // infer or vi), rather than at top level.
 bool nested(const rt::Ctx* ctx);
@@ -94,6 +113,8 @@ struct InferResult {
   const rt::TypeDesc* type = nullptr;
 };
 InferResult last_top_level_result();
+// Records a result computed at top level (infer's, vi's) as the last one.
+void record_top_level_result(const rt::Dist* d, rt::Word type);
 
 // Runs the program's entry closure (`__main.closure`) to completion with the
 // given seed. Throws rt::RuntimeError on a runtime error.

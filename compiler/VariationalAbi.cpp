@@ -31,20 +31,9 @@ namespace {
 
 std::string str(Word w) { return std::string(rt::view(rt::to_ptr<rt::String>(w))); }
 
-// Runs f; an rt::RuntimeError becomes a runtime error at `site`.
-template <class F>
-Word located(int64_t site, F&& f) {
-  try {
-    return f();
-  } catch (const rt::RuntimeError& e) {
-    abi::fail_with(site, e);
-  } catch (const std::exception& e) {
-    abi::fail(site, e.what());
-  }
-}
 
 Word param(int64_t site, Word name, Word init, rt::ParamConstraint c) {
-  return located(site, [&] {
+  return abi::located(site, [&] {
     const std::string n = str(name);
     const double x = rt::ad::value(init);
     if (rt::ParamSource* s = rt::current_param_source()) return s->param(n, x, c);
@@ -103,18 +92,18 @@ Word rt_param_positive(Ctx*, int64_t site, Word name, Word init) {
 Word rt_param_unit(Ctx*, int64_t site, Word name, Word init) { return param(site, name, init, rt::ParamConstraint::Unit); }
 
 Word rt_estimator(Ctx*, int64_t site, Word d, Word name) {
-  return located(site, [&] {
+  return abi::located(site, [&] {
     if (!d) throw rt::RuntimeError{"", "estimator: the distribution is missing"};
     return rt::from_ptr(rt::with_estimator(*rt::to_ptr<const rt::Dist>(d), rt::parse_estimator(str(name))));
   });
 }
 
 Word rt_param_value(Ctx*, int64_t site, Word d, Word name) {
-  return located(site, [&] { return rt::from_real(inf::fitted_param(*rt::to_ptr<const rt::Dist>(d), str(name))); });
+  return abi::located(site, [&] { return rt::from_real(inf::fitted_param(*rt::to_ptr<const rt::Dist>(d), str(name))); });
 }
 
 Word rt_vi(Ctx* ctx, int64_t site, Word objective, Word guide, Word model, Word optimiser, Word type) {
-  return located(site, [&] {
+  return abi::located(site, [&] {
     const auto& obj = *rt::to_ptr<const borel::MethodOptions>(objective);
     const auto& opt = *rt::to_ptr<const borel::MethodOptions>(optimiser);
     inf::ViSettings s = settings(obj, opt);
@@ -146,7 +135,9 @@ Word rt_vi(Ctx* ctx, int64_t site, Word objective, Word guide, Word model, Word 
       params->param(p.name, p.value(), p.constraint);
       params->params().back().u = p.u;  // exactly the fitted coordinate
     }
-    return rt::from_ptr(inf::make_fitted_guide(draws, guide, guide_model.release(), params.release()));
+    rt::Dist* q = inf::make_fitted_guide(draws, guide, guide_model.release(), params.release());
+    if (!abi::nested(ctx)) abi::record_top_level_result(q, type);  // for borel run --output
+    return rt::from_ptr(q);
   });
 }
 

@@ -5,7 +5,10 @@
 //   every_type.gguf  every metadata value type, nested arrays, two tensors;
 //   micro_llama.gguf a complete one-layer LLaMA model (32-wide, F32, F16,
 //                    Q8_0 and Q4_0 tensors, a SentencePiece vocabulary with
-//                    all 256 byte tokens) that loads, tokenizes and runs.
+//                    all 256 byte tokens) that loads, tokenizes and runs;
+//   micro_llama_bpe.gguf the same model with a byte-level BPE vocabulary
+//                    (Llama 3's pre-tokenizer, the 256 byte characters and a
+//                    few merges).
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -13,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "BpeTokenizer.h"
 #include "GgmlType.h"
 #include "GgufValue.h"
 #include "GgufWriter.h"
@@ -93,9 +97,11 @@ GgufWriter every_type() {
   return w;
 }
 
-GgufWriter micro_llama() {
+// The tensors of the one-layer model below (shapes from its hyperparameters).
+void add_weights(GgufWriter& w, size_t n_vocab, Lcg& r);
+
+GgufWriter micro_llama(bool bpe) {
   const size_t n_embd = 32, n_head = 4, n_head_kv = 2, n_ff = 64;
-  const size_t kv_dim = n_embd / n_head * n_head_kv;
   Lcg r;
   GgufWriter w;
   w.set("general.architecture", GgufValue::make_string("llama"));
@@ -108,13 +114,34 @@ GgufWriter micro_llama() {
   w.set("llama.rope.dimension_count", GgufValue::u32(n_embd / n_head));
   w.set("llama.attention.layer_norm_rms_epsilon", GgufValue::f32(1e-5f));
   w.set("llama.rope.freq_base", GgufValue::f32(10000.0f));
-  // Vocabulary: <unk>, <s>, </s>, the 256 byte tokens, then a few pieces.
   std::vector<GgufValue> tokens, scores, types;
   auto add = [&](const std::string& t, float score, int32_t type) {
     tokens.push_back(GgufValue::make_string(t));
     scores.push_back(GgufValue::f32(score));
     types.push_back(GgufValue::i32(type));
   };
+  if (bpe) {
+    // The 256 byte characters, a few merges and their results, <|end|>.
+    for (int b = 0; b < 256; ++b) add(byte_level_encode(std::string(1, char(b))), 0, 1);
+    const std::pair<const char*, const char*> merges[] = {{" ", "t"}, {"h", "e"}, {" t", "he"}, {"o", "n"}, {"c", "e"}};
+    std::vector<GgufValue> m;
+    for (const auto& [a, b] : merges) {
+      add(byte_level_encode(std::string(a) + b), 0, 1);
+      m.push_back(GgufValue::make_string(byte_level_encode(a) + " " + byte_level_encode(b)));
+    }
+    add("<|end|>", 0, 3);
+    const size_t n_vocab = tokens.size();
+    w.set("tokenizer.ggml.model", GgufValue::make_string("gpt2"));
+    w.set("tokenizer.ggml.pre", GgufValue::make_string("llama-bpe"));
+    w.set("tokenizer.ggml.tokens", GgufValue::make_array(GgufValueType::STRING, std::move(tokens)));
+    w.set("tokenizer.ggml.token_type", GgufValue::make_array(GgufValueType::INT32, std::move(types)));
+    w.set("tokenizer.ggml.merges", GgufValue::make_array(GgufValueType::STRING, std::move(m)));
+    w.set("tokenizer.ggml.bos_token_id", GgufValue::u32(uint32_t(n_vocab - 1)));
+    w.set("tokenizer.ggml.eos_token_id", GgufValue::u32(uint32_t(n_vocab - 1)));
+    add_weights(w, n_vocab, r);
+    return w;
+  }
+  // Vocabulary: <unk>, <s>, </s>, the 256 byte tokens, then a few pieces.
   add("<unk>", 0, 2);
   add("<s>", 0, 3);
   add("</s>", 0, 3);
@@ -134,7 +161,13 @@ GgufWriter micro_llama() {
   w.set("tokenizer.ggml.bos_token_id", GgufValue::u32(1));
   w.set("tokenizer.ggml.eos_token_id", GgufValue::u32(2));
   w.set("tokenizer.ggml.add_bos_token", GgufValue::make_bool(true));
+  add_weights(w, n_vocab, r);
+  return w;
+}
 
+void add_weights(GgufWriter& w, size_t n_vocab, Lcg& r) {
+  const size_t n_embd = 32, n_head = 4, n_head_kv = 2, n_ff = 64;
+  const size_t kv_dim = n_embd / n_head * n_head_kv;
   w.add_tensor("token_embd.weight", GgmlType::F16, {n_embd, n_vocab}, f16(n_embd * n_vocab, r));
   w.add_tensor("output_norm.weight", GgmlType::F32, {n_embd}, ones_f32(n_embd));
   w.add_tensor("output.weight", GgmlType::Q8_0, {n_embd, n_vocab}, quantized(n_embd * n_vocab, 34, r));
@@ -147,7 +180,6 @@ GgufWriter micro_llama() {
   w.add_tensor("blk.0.ffn_gate.weight", GgmlType::F32, {n_embd, n_ff}, f32(n_embd * n_ff, r));
   w.add_tensor("blk.0.ffn_up.weight", GgmlType::Q4_0, {n_embd, n_ff}, quantized(n_embd * n_ff, 18, r));
   w.add_tensor("blk.0.ffn_down.weight", GgmlType::Q8_0, {n_ff, n_embd}, quantized(n_ff * n_embd, 34, r));
-  return w;
 }
 
 }  // namespace
@@ -160,6 +192,7 @@ int main(int argc, char** argv) {
   std::filesystem::path dir(argv[1]);
   std::filesystem::create_directories(dir);
   every_type().write((dir / "every_type.gguf").string());
-  micro_llama().write((dir / "micro_llama.gguf").string());
+  micro_llama(false).write((dir / "micro_llama.gguf").string());
+  micro_llama(true).write((dir / "micro_llama_bpe.gguf").string());
   return 0;
 }

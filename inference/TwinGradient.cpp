@@ -16,18 +16,6 @@ namespace {
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
-// Makes `t` the thread's tape for one run, and puts the previous one back.
-class TapeScope {
- public:
-  explicit TapeScope(ad::Tape* t) : saved_(ad::current_tape()) { ad::set_current_tape(t); }
-  ~TapeScope() { ad::set_current_tape(saved_); }
-  TapeScope(const TapeScope&) = delete;
-  TapeScope& operator=(const TapeScope&) = delete;
-
- private:
-  ad::Tape* saved_;
-};
-
 }  // namespace
 
 // The handler of a differentiating run: asks the target for each choice's
@@ -118,7 +106,7 @@ double TwinGradient::run(const double* q, bool taped, Word* result) {
   ctx.rng = &rng;
   ctx.log_weight = 0;
   ctx.suspend_requested = false;
-  TapeScope scope(taped ? &tape_ : nullptr);
+  ad::TapeScope scope(taped ? &tape_ : nullptr);
   if (taped) tape_.clear();
   if (q)
     for (size_t i = 0; i < dimension_; ++i)

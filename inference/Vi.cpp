@@ -61,23 +61,23 @@ uint64_t name_stream(ChoiceKey k) {
   return (h ^ static_cast<uint64_t>(key_occurrence(k))) * 1099511628211ULL;
 }
 
-// Makes `t` the thread's tape for a scope, and puts the previous one back.
-class TapeScope {
- public:
-  explicit TapeScope(ad::Tape* t) : saved_(ad::current_tape()) { ad::set_current_tape(t); }
-  ~TapeScope() { ad::set_current_tape(saved_); }
-  TapeScope(const TapeScope&) = delete;
-  TapeScope& operator=(const TapeScope&) = delete;
-
- private:
-  ad::Tape* saved_;
-};
 
 rt::RuntimeError error(std::string message) { return rt::RuntimeError{"", std::string(kMethod) + ": " + message}; }
 
 std::string choice_label(ChoiceKey k) {
   const int64_t occurrence = key_occurrence(k);
   return "\"" + rt::site_name(key_name(k)) + "\"" + (occurrence ? "[" + std::to_string(occurrence) + "]" : "");
+}
+
+const char* kind_name(rt::Kind k) {
+  switch (k) {
+    case rt::Kind::Real: return "a real";
+    case rt::Kind::Int: return "an int";
+    case rt::Kind::Bool: return "a bool";
+    case rt::Kind::RealArray: return "a [real]";
+    case rt::Kind::RealMatrix: return "a [[real]]";
+    default: return "a value of another type";
+  }
 }
 
 // A sum of log-density terms: the value, and the variable terms with their signs.
@@ -270,6 +270,10 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
     auto it = r.index.find(name);
     if (it == r.index.end()) throw error("the guide makes no choice named " + choice_label(name));
     seen_.insert(name);
+    const rt::Kind want = rt::unwrap_estimator(d).ops->value_kind, have = r.kinds[it->second];
+    if (want != have && want != rt::Kind::Any && have != rt::Kind::Any)
+      throw error("the guide's choice " + choice_label(name) + " is " + kind_name(have) + " but the model's is " +
+                  kind_name(want));
     const Word x = r.values[it->second];
     const Word lp = ad::log_density(d, x);
     if (!(ad::value(lp) > kNegInf))
@@ -510,7 +514,7 @@ double ViProblem::Impl::forced(uint64_t seed, rt::SiteId name, Word value, const
   r.seed = seed;
   r.forced_name = name;
   r.forced_value = value;
-  TapeScope untaped(nullptr);
+  ad::TapeScope untaped(nullptr);
   store.set_plain(true);
   const double f = ad::value(particle(r, nullptr));
   store.set_plain(false);
@@ -528,7 +532,7 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
   Impl& p = *impl_;
   const size_t K = static_cast<size_t>(p.settings.particles);
   p.tape.clear();
-  TapeScope scope(&p.tape);
+  ad::TapeScope scope(&p.tape);
   rt::ParamScope params(&store_);
   store_.begin_evaluation(&p.tape);
   std::vector<Impl::Run> runs(K);
@@ -618,7 +622,7 @@ void ViProblem::update_baselines() {
 
 double ViProblem::draw(uint64_t seed, Word& guide_value) {
   Impl& p = *impl_;
-  TapeScope untaped(nullptr);
+  ad::TapeScope untaped(nullptr);
   rt::ParamScope params(&store_);
   store_.begin_evaluation(nullptr);
   Impl::Run r;

@@ -108,6 +108,18 @@ extern thread_local Tape* tls_current_tape;  // (inline access: every operation 
 inline Tape* current_tape() { return tls_current_tape; }
 inline void set_current_tape(Tape* t) { tls_current_tape = t; }
 
+// Makes `t` the thread's tape for a scope (null: none), and puts the previous one back.
+class TapeScope {
+ public:
+  explicit TapeScope(Tape* t) : saved_(current_tape()) { set_current_tape(t); }
+  ~TapeScope() { set_current_tape(saved_); }
+  TapeScope(const TapeScope&) = delete;
+  TapeScope& operator=(const TapeScope&) = delete;
+
+ private:
+  Tape* saved_;
+};
+
 // Value of a word in the twin: the node's value or the plain double.
 inline double value(Word w) { return is_var(w) ? current_tape()->value(w) : to_real(w); }
 

@@ -9,6 +9,11 @@
 //   linreg_N1000/mh_rw/borel                       random-walk MH on the same model (the
 //                                                  gradient-free baseline): min bulk ESS per second
 //   eight_schools_nc/{log_density,gradient}/borel  the same two costs on eight schools, non-centred
+//   linreg_N1000/nuts_as_stan/borel                Stan's recorded setting (1 chain, 2000 warm-up +
+//                                                  2000 draws, 5 seeds): min ESS (Geyer's, as the
+//                                                  peers' util.R) per gradient evaluation of the
+//                                                  sampling phase, beside Stan's own from
+//                                                  ../shared/bench/results/*/stan.jsonl
 //   linreg_N1000/elbo_step/{handwritten,borel}     one reparameterised ELBO gradient estimate for a
 //                                                  mean-field guide (normal, normal, lognormal) written
 //                                                  in Borel (vi, inference/Vi.h) or by hand
@@ -22,7 +27,9 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -99,6 +106,56 @@ std::pair<double, bool> check_draws(const std::vector<std::vector<std::vector<do
 }
 
 constexpr int kChains = 4, kDraws = 1000, kWarmup = 1000;
+
+// Geyer's initial monotone sequence estimator of the ESS, exactly as the
+// peers compute it (../shared/bench/peers/common/util.R, ess_geyer), so
+// that Borel's figure and Stan's recorded one are the same statistic.
+double ess_geyer(const std::vector<double>& x) {
+  const size_t n = x.size();
+  double mean = 0;
+  for (double v : x) mean += v;
+  mean /= static_cast<double>(n);
+  auto autocov = [&](size_t lag) {
+    double s = 0;
+    for (size_t i = 0; i + lag < n; ++i) s += (x[i] - mean) * (x[i + lag] - mean);
+    return s / static_cast<double>(n);
+  };
+  const double v0 = autocov(0);
+  double sum = 0, prev = INFINITY;
+  for (size_t t = 0; 2 * t + 1 < n; ++t) {
+    double g = (autocov(2 * t) + autocov(2 * t + 1)) / v0;
+    if (!(g > 0)) break;
+    g = std::min(g, prev);
+    prev = g;
+    sum += g;
+  }
+  const double tau = std::max(-1 + 2 * sum, 1 / std::log10(static_cast<double>(n)));
+  return static_cast<double>(n) / tau;
+}
+
+// Stan's min ESS per sampling-phase gradient on linreg, per recorded run
+// (the newest results folder of ../shared/bench/results with a stan.jsonl).
+std::vector<double> stan_ess_per_gradient() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> dirs;
+  const fs::path root = bench::shared_dir() + "/bench/results";
+  if (fs::exists(root))
+    for (const auto& e : fs::directory_iterator(root))
+      if (fs::exists(e.path() / "stan.jsonl")) dirs.push_back(e.path());
+  std::sort(dirs.begin(), dirs.end());
+  std::vector<double> out;
+  if (dirs.empty()) return out;
+  std::ifstream f(dirs.back() / "stan.jsonl");
+  std::string line;
+  while (std::getline(f, line)) {
+    const auto j = boost::json::parse(line).as_object();
+    if (j.at("model").as_string() != "linreg" || j.at("method").as_string() != "NUTS") continue;
+    double min_ess = INFINITY;
+    for (const auto& [k, v] : j.at("ess").as_object()) min_ess = std::min(min_ess, v.to_number<double>());
+    out.push_back(min_ess / (2000 * j.at("mean_leapfrog").to_number<double>()));
+  }
+  return out;
+}
 
 // One reparameterised ELBO gradient estimate, by hand, for the guide
 // alpha ~ N(p0, e^p1), beta ~ N(p2, e^p3), sigma ~ LogNormal(p4, e^p5): the
@@ -237,6 +294,39 @@ fn model() -> real {
     inference::ModelGradient target(*model, "nuts");
     nuts(s, target);
   })->Unit(benchmark::kMillisecond)->Iterations(3);
+  benchmark::RegisterBenchmark("linreg_N1000/nuts_as_stan/borel", [&](benchmark::State& state) {
+    std::vector<double> borel_rate;
+    for (auto _ : state) {
+      for (uint64_t seed = 1; seed <= 5; ++seed) {
+        inference::ModelGradient target(*model, "nuts");
+        inference::NutsSettings s;
+        s.samples = 2000;
+        s.warmup = 2000;
+        rt::Rng rng(seed, 0);
+        const auto q0 = inference::nuts_initial_point(target, rng);
+        const auto r = inference::nuts_chain(target, rng, q0, s);
+        double min_ess = INFINITY, leapfrog = 0;
+        for (int k = 0; k < 3; ++k) {
+          std::vector<double> xs;
+          for (int d = 0; d < s.samples; ++d) {
+            const double v = r.draws[static_cast<size_t>(d * 3 + k)];
+            xs.push_back(k == 2 ? std::exp(v) : v);
+          }
+          min_ess = std::min(min_ess, ess_geyer(xs));
+        }
+        for (const auto& st : r.stats) leapfrog += st.n_leapfrog;
+        borel_rate.push_back(min_ess / leapfrog);
+      }
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v.empty() ? NAN : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    };
+    const std::vector<double> stan = stan_ess_per_gradient();
+    state.counters["borel_min_ess_per_gradient"] = median(borel_rate);
+    state.counters["stan_min_ess_per_gradient"] = median(stan);
+    state.counters["borel_over_stan"] = median(borel_rate) / median(stan);
+  })->Unit(benchmark::kMillisecond)->Iterations(1);
   benchmark::RegisterBenchmark("linreg_N1000/mh_rw/borel", [&](benchmark::State& state) {
     uint64_t seed = 1;
     for (auto _ : state) {

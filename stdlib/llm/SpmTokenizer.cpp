@@ -161,11 +161,12 @@ std::string SpmTokenizer::decode(std::span<const TokenId> ids, bool remove_speci
   // The space prefix added by encode is removed, unless a leading BOS is
   // being removed (then the text starts with that space, as in llama.cpp).
   bool remove_space = vocab_.add_space_prefix;
-  if (remove_special && vocab_.add_bos && !ids.empty() && ids.front() == vocab_.bos) {
+  if (remove_special && vocab_.add_bos && vocab_.bos != kNoToken && !ids.empty() && ids.front() == vocab_.bos) {
     remove_space = false;
     ids = ids.subspan(1);
   }
-  if (remove_special && vocab_.add_eos && !ids.empty() && ids.back() == vocab_.eos) ids = ids.subspan(0, ids.size() - 1);
+  if (remove_special && vocab_.add_eos && vocab_.eos != kNoToken && !ids.empty() && ids.back() == vocab_.eos)
+    ids = ids.subspan(0, ids.size() - 1);
   std::string out;
   for (TokenId id : ids) {
     std::string piece = token_to_piece(id, unparse_special);

@@ -1,5 +1,6 @@
 #include "Tokenizer.h"
 
+#include "BpeTokenizer.h"
 #include "Error.h"
 #include "SpmTokenizer.h"
 
@@ -7,9 +8,8 @@ namespace borel::llm {
 
 std::unique_ptr<Tokenizer> Tokenizer::from_vocab(Vocab vocab) {
   if (vocab.model == "llama") return std::make_unique<SpmTokenizer>(std::move(vocab));
-  if (vocab.model == "gpt2")
-    throw LlmError("tokenizer: the GPT-2-style byte-level BPE vocabulary (tokenizer.ggml.model = \"gpt2\") is not supported yet");
-  throw LlmError("tokenizer: unsupported tokenizer.ggml.model \"" + vocab.model + "\" (supported: \"llama\")");
+  if (vocab.model == "gpt2") return std::make_unique<BpeTokenizer>(std::move(vocab));
+  throw LlmError("tokenizer: unsupported tokenizer.ggml.model \"" + vocab.model + "\" (supported: \"llama\", \"gpt2\")");
 }
 
 void Tokenizer::check_id(TokenId id) const {

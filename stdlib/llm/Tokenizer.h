@@ -1,9 +1,10 @@
 // Tokenizer.h — text <-> token ids, the interface every tokenizer algorithm
 // implements, and the factory that picks one from a GGUF vocabulary.
 //
-// SentencePiece (tokenizer.ggml.model = "llama") is SpmTokenizer.h. A
-// GPT-2-style byte-level BPE ("gpt2", used by Llama 3 and Qwen) goes beside
-// it as another subclass plus one line in Tokenizer::from_vocab.
+// Implementations: SentencePiece (tokenizer.ggml.model = "llama") is
+// SpmTokenizer.h; GPT-2-style byte-level BPE ("gpt2": GPT-2, Llama 3, Qwen 2.5,
+// with the pre-tokenizer tokenizer.ggml.pre names) is BpeTokenizer.h. Another
+// algorithm is another subclass plus one line in Tokenizer::from_vocab.
 //
 // Guarantees (for every implementation): encode never fails on any byte
 // string (invalid UTF-8 included); every id encode returns is a valid index;

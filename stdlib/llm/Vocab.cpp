@@ -1,5 +1,6 @@
 #include "Vocab.h"
 
+#include "BpePreTokenizer.h"
 #include "Error.h"
 #include "GgufReader.h"
 
@@ -72,10 +73,21 @@ Vocab Vocab::from_gguf(const GgufReader& g) {
       v.types.push_back(static_cast<TokenType>(ty));
     }
   }
+  if (const GgufValue* p = g.find("tokenizer.ggml.pre")) v.pre = p->as_string("tokenizer.ggml.pre");
+  if (const GgufValue* m = g.find("tokenizer.ggml.merges")) {
+    const auto& merges = m->as_array("tokenizer.ggml.merges");
+    v.merges.reserve(merges.size());
+    for (const auto& x : merges) v.merges.push_back(x.as_string("tokenizer.ggml.merges"));
+  }
   if (v.model == "llama") {  // SentencePiece defaults, as in llama.cpp
     v.bos = 1;
     v.eos = 2;
     v.unk = 0;
+  }
+  if (v.model == "gpt2") {  // byte-level BPE defaults, as in llama.cpp: no space prefix, BOS per pre-tokenizer
+    v.add_space_prefix = false;
+    auto info = find_bpe_pre_tokenizer(v.pre);
+    v.add_bos = info && info->add_bos;
   }
   if (auto id = special_id(g, "tokenizer.ggml.bos_token_id")) v.bos = *id;
   if (auto id = special_id(g, "tokenizer.ggml.eos_token_id")) v.eos = *id;

@@ -1,6 +1,6 @@
 // Vocab.h — the vocabulary stored in a GGUF file (tokenizer.ggml.*): token
-// strings, scores, token types and the special ids, shared by every tokenizer
-// algorithm.
+// strings, scores, token types, the special ids and (byte-level BPE) the
+// merges and pre-tokenizer name, shared by every tokenizer algorithm.
 //
 // Guarantees: after construction every special id is either kNoToken or a
 // valid index, the arrays have the same length, and text_to_id is exact.
@@ -33,6 +33,8 @@ enum class TokenType : int32_t {
 
 struct Vocab {
   std::string model;  // tokenizer.ggml.model: "llama" (SentencePiece), "gpt2" (byte-level BPE), ...
+  std::string pre;    // tokenizer.ggml.pre: the byte-level BPE pre-tokenizer ("llama-bpe", "qwen2", ...); may be empty
+  std::vector<std::string> merges;  // tokenizer.ggml.merges: "left right" pairs, by rank (byte-level BPE)
   std::vector<std::string> tokens;
   std::vector<float> scores;
   std::vector<TokenType> types;

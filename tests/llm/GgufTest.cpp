@@ -214,7 +214,14 @@ TEST_CASE("gguf: model loading rejects unsupported or inconsistent models") {
   CHECK(message(rebuild([](GgufWriter& w) { w.set("llama.attention.head_count", GgufValue::u32(7)); }, none))
             .find("not divisible") != std::string::npos);
   CHECK(message(rebuild([](GgufWriter& w) { w.set("tokenizer.ggml.model", GgufValue::make_string("gpt2")); }, none))
-            .find("not supported yet") != std::string::npos);
+            .find("has no tokenizer.ggml.pre") != std::string::npos);
+  CHECK(message(rebuild(
+                    [](GgufWriter& w) {
+                      w.set("tokenizer.ggml.model", GgufValue::make_string("gpt2"));
+                      w.set("tokenizer.ggml.pre", GgufValue::make_string("llama-bpe"));
+                    },
+                    none))
+            .find("has no tokenizer.ggml.merges") != std::string::npos);
   CHECK(message(rebuild([](GgufWriter& w) { w.set("tokenizer.ggml.bos_token_id", GgufValue::u32(600)); }, none))
             .find("bos token id is 600") != std::string::npos);
   // A tensor type the reader knows but the engine cannot compute with.

@@ -79,3 +79,15 @@ TEST_CASE("tokenizer: any byte string encodes to valid ids and round-trips") {
     CHECK(tok.decode(ids) == text);
   }
 }
+
+TEST_CASE("tokenizer: without a BOS id, -1 is an invalid id, not a BOS to remove") {
+  Vocab v;
+  v.model = "llama";
+  v.tokens = {"<unk>", "a"};
+  v.types = {TokenType::Unknown, TokenType::Normal};
+  v.finalize();
+  auto tok = Tokenizer::from_vocab(v);
+  // "▁a" is no token: "▁" falls back to its 3 bytes, each <unk> (0) for want of byte tokens; then "a".
+  CHECK(tok->encode("a") == std::vector<TokenId>{0, 0, 0, 1});
+  CHECK_THROWS_AS(tok->decode(std::vector<TokenId>{-1}), LlmError);
+}

@@ -1,0 +1,109 @@
+// LanguageModelAbi.cpp — the runtime functions behind the language-model
+// builtins (stdlib/lm): `llm`, `tokenize`, `detokenize`, `token_piece`,
+// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`, `logprob`.
+//
+// An LM value is a plain pointer to a model loaded once per process
+// (LanguageModel::load); distributions over tokens are Dist values like any
+// other (TokenDists.h), so `sample`, `observe`, `guided` and every
+// inference method work on them unchanged.
+#include <string>
+
+#include "LanguageModel.h"
+#include "TokenDists.h"
+#include "compiler/RuntimeAbi.h"
+
+using borel::rt::Ctx;
+using borel::rt::Word;
+namespace rt = borel::rt;
+namespace lm = borel::lm;
+namespace llm = borel::llm;
+namespace abi = borel::abi;
+
+namespace {
+
+std::string str(Word w) { return std::string(rt::view(rt::to_ptr<rt::String>(w))); }
+lm::LanguageModel& model(Word w) { return *rt::to_ptr<lm::LanguageModel>(w); }
+const rt::Array* array(Word w) { return rt::to_ptr<const rt::Array>(w); }
+
+rt::Array* int_array(const std::vector<llm::TokenId>& ids) {
+  rt::Array* a = rt::array_new_atomic(static_cast<int64_t>(ids.size()));
+  for (size_t i = 0; i < ids.size(); ++i) a->data[i] = ids[i];
+  return a;
+}
+
+
+}  // namespace
+
+extern "C" {
+
+Word rt_llm(Ctx*, int64_t site, Word path, Word dir) {
+  return abi::located(site, [&] {
+    const std::string p = abi::resolve_path(rt::to_ptr<rt::String>(path), rt::to_ptr<rt::String>(dir));
+    return rt::from_ptr(lm::LanguageModel::load(p).get());
+  });
+}
+
+Word rt_tokenize(Ctx*, int64_t site, Word m, Word text) {
+  return abi::located(site, [&] { return rt::from_ptr(int_array(model(m).tokenizer().encode(str(text), true))); });
+}
+
+Word rt_detokenize(Ctx*, int64_t site, Word m, Word ids) {
+  return abi::located(site, [&] {
+    return rt::from_ptr(rt::string_new(model(m).tokenizer().decode(lm::token_ids(array(ids)), true)));
+  });
+}
+
+Word rt_token_piece(Ctx*, int64_t site, Word m, Word id) {
+  return abi::located(site, [&] {
+    if (id < 0 || static_cast<size_t>(id) >= model(m).vocab_size())
+      throw rt::RuntimeError{"", "token_piece: " + std::to_string(id) + " is not a token id"};
+    return rt::from_ptr(rt::string_new(model(m).tokenizer().token_to_piece(static_cast<llm::TokenId>(id), true)));
+  });
+}
+
+Word rt_vocab_size(Ctx*, int64_t, Word m) { return static_cast<Word>(model(m).vocab_size()); }
+
+Word rt_eos_token(Ctx*, int64_t site, Word m) {
+  const llm::TokenId eos = model(m).tokenizer().vocab().eos;
+  if (eos == llm::kNoToken) abi::fail(site, "eos_token: the model's vocabulary has no end-of-sequence token");
+  return eos;
+}
+
+Word rt_next_token(Ctx*, int64_t site, Word m, Word context) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_next_token(&model(m), array(context))); });
+}
+
+Word rt_masked(Ctx*, int64_t site, Word d, Word allowed) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_masked(*rt::to_ptr<const rt::Dist>(d), array(allowed))); });
+}
+
+Word rt_tempered(Ctx*, int64_t site, Word d, Word temperature, Word top_k, Word top_p) {
+  return abi::located(site, [&] {
+    return rt::from_ptr(
+        lm::make_tempered(*rt::to_ptr<const rt::Dist>(d), rt::to_real(temperature), top_k, rt::to_real(top_p)));
+  });
+}
+
+Word rt_generate(Ctx*, int64_t site, Word m, Word prompt, Word max_tokens) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_generate(&model(m), array(prompt), max_tokens)); });
+}
+
+Word rt_logprob(Ctx*, int64_t site, Word m, Word context, Word tokens) {
+  return abi::located(site, [&] { return rt::from_real(lm::sequence_logprob(model(m), array(context), array(tokens))); });
+}
+
+}  // extern "C"
+
+namespace borel::abi {
+
+const std::map<std::string, void*>& language_model_symbols() {
+#define SYM(name) {#name, reinterpret_cast<void*>(&name)}
+  static const std::map<std::string, void*> table = {
+      SYM(rt_llm),       SYM(rt_tokenize),    SYM(rt_detokenize), SYM(rt_token_piece), SYM(rt_vocab_size),
+      SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered), SYM(rt_generate),
+  };
+#undef SYM
+  return table;
+}
+
+}  // namespace borel::abi
