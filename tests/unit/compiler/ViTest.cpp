@@ -223,7 +223,8 @@ TEST_CASE("vi: elbo and iwelbo(K) are lower bounds that rise with K towards log 
     previous = mean;
     previous_se = se;
   }
-  // IWELBO(64) has closed most of the gap the ELBO leaves (5 nats here).
+  // IWELBO(64) has closed most of the 5-nat gap the ELBO leaves: measured
+  // 0.033 ± 0.005 below log p(y); 0.25 would still be 95 % of the gap closed.
   CHECK(kConjugateLogZ - previous < 0.25);
 }
 
