@@ -105,7 +105,6 @@ struct TermSum {
 // estimator's surrogate term needs (words only: nothing the collector must see).
 struct GuideChoice {
   rt::SiteId name;
-  rt::SiteId site;
   GradientEstimator estimator;
   rt::Kind kind;
   Word log_q = 0;                // reinforce
@@ -171,7 +170,7 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
  public:
   explicit GuideHandler(Impl& p) : p_(p) {}
 
-  Word sample(rt::Ctx& ctx, const rt::Dist& marked, rt::SiteId site) override {
+  Word sample(rt::Ctx& ctx, const rt::Dist& marked, rt::SiteId) override {
     Run& r = *p_.run;
     if (ctx.address < 0)
       throw error("a guide's choices must be named, sample(d, \"name\"): the model's choice of that name takes its value");
@@ -179,7 +178,6 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
     const rt::Dist& d = rt::unwrap_estimator(marked);
     GuideChoice c;
     c.name = name;
-    c.site = site;
     c.kind = d.ops->value_kind;
     c.estimator = rt::estimator_of(marked);
     const bool discrete = ad::support_of(d) == rt::Support::Discrete;
