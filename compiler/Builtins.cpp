@@ -120,6 +120,12 @@ std::vector<Builtin> build() {
   v.push_back(make("logprob", K::Runtime, [=](TA& a, int) {
     return a.func({lm(a), a.array(a.integer()), a.array(a.integer())}, a.real());
   }));
+  v.push_back(make(
+      "judge", K::Runtime,
+      [=](TA& a, int) { return a.func({lm(a), a.string(), a.string(), a.string()}, a.dist(a.boolean())); },
+      {"lm", "prompt", "yes", "no"},
+      {std::nullopt, std::nullopt, DefaultArg{DefaultArg::Kind::String, 0, 0, " Yes"},
+       DefaultArg{DefaultArg::Kind::String, 0, 0, " No"}}));
   // Programmable variational inference (inference/Vi.h).
   v.push_back(make("vi", K::Runtime, [](TA& a, int l) {
     Type* g = a.var(l);

@@ -1,6 +1,6 @@
 // LanguageModelAbi.cpp — the runtime functions behind the language-model
 // builtins (stdlib/lm): `llm`, `tokenize`, `detokenize`, `token_piece`,
-// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`, `logprob`.
+// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`, `logprob`, `judge`.
 //
 // An LM value is a plain pointer to a model loaded once per process
 // (LanguageModel::load); distributions over tokens are Dist values like any
@@ -92,6 +92,10 @@ Word rt_logprob(Ctx*, int64_t site, Word m, Word context, Word tokens) {
   return abi::located(site, [&] { return rt::from_real(lm::sequence_logprob(model(m), array(context), array(tokens))); });
 }
 
+Word rt_judge(Ctx*, int64_t site, Word m, Word prompt, Word yes, Word no) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_judge(&model(m), str(prompt), str(yes), str(no))); });
+}
+
 }  // extern "C"
 
 namespace borel::abi {
@@ -101,6 +105,7 @@ const std::map<std::string, void*>& language_model_symbols() {
   static const std::map<std::string, void*> table = {
       SYM(rt_llm),       SYM(rt_tokenize),    SYM(rt_detokenize), SYM(rt_token_piece), SYM(rt_vocab_size),
       SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered), SYM(rt_generate),
+      SYM(rt_judge),
   };
 #undef SYM
   return table;

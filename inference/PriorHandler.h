@@ -38,6 +38,8 @@ class InferenceHandler : public rt::Handler {
   void begin() { zero_site = -1; }
 };
 
+class Parking;
+
 class PriorHandler final : public InferenceHandler {
  public:
   // condition: add observe/factor weights (false: forward sampling);
@@ -50,6 +52,11 @@ class PriorHandler final : public InferenceHandler {
   }
   const bool condition;
   const bool suspend;
+  // Set by SMC: a sample or observe of a pending distribution (a language
+  // model's next token) parks the particle there, to be carried out together
+  // with every other particle's (Batched.h). Null: effects are carried out
+  // at once.
+  Parking* parking = nullptr;
 
   rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override;
   void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;

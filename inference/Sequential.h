@@ -30,9 +30,10 @@
 namespace borel::inference {
 
 // Advances particle (status, slot) by one segment; returns the weight the
-// handler added. Resumes after an observe/factor pass 0 as the value.
+// handler added. `value` answers the effect a suspended particle stopped at
+// (0 after an observe/factor; a parked sample's draw, Batched.h).
 inline double advance(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Status& status,
-                      rt::Word& slot) {
+                      rt::Word& slot, rt::Word value = 0) {
   ctx.log_weight = 0.0;
   ctx.suspend_requested = false;
   h.begin();
@@ -40,7 +41,7 @@ inline double advance(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Statu
   ++h.segment;
   const rt::Step s = status == Status::Fresh
                          ? model.start(ctx)
-                         : model.resume(ctx, rt::to_ptr<rt::Cont>(slot), 0);
+                         : model.resume(ctx, rt::to_ptr<rt::Cont>(slot), value);
   if (s.kind == rt::Step::Kind::Done) {
     status = Status::Done;
     slot = s.value;

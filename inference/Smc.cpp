@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "inference/Batched.h"
 #include "inference/Contexts.h"
 #include "inference/Errors.h"
 #include "inference/GcRoots.h"
@@ -67,6 +68,9 @@ struct SmcRun::Impl {
   // Continuations recycled by generation (runtime/ContinuationSpace.h), one
   // arena per chunk of particles; empty when someone else may hold them.
   std::vector<std::unique_ptr<rt::ContinuationArena>> arenas;
+  // Particles waiting for a batched language-model call (Batched.h); only
+  // with the default handler, which knows how to park.
+  std::unique_ptr<Parking> parking;
 
   Impl(rt::Model& m, const SmcSettings& settings, uint64_t seed, int threads, Diagnostics* diagnostics)
       : model(m), s(settings), pop(settings.particles), resampling_rng(resampling_stream(seed)),
@@ -82,7 +86,12 @@ struct SmcRun::Impl {
       if (s.make_handler) {
         handlers.push_back(s.make_handler());
       } else {
-        handlers.push_back(std::make_unique<PriorHandler>(s.condition, s.suspend));
+        auto h = std::make_unique<PriorHandler>(s.condition, s.suspend);
+        if (s.batched) {
+          if (!parking) parking = std::make_unique<Parking>(n);
+          h->parking = parking.get();
+        }
+        handlers.push_back(std::move(h));
       }
       handlers.back()->method = s.method;
       handlers.back()->model = &model;
@@ -157,6 +166,17 @@ void SmcRun::step() {
     if (!im.arenas.empty()) arena.emplace(*im.arenas[k]);
     im.running[k] = advance_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
   });
+  // The particles parked at a language model's next token: one batched call
+  // for all of them, then on to their next suspension (where they may park
+  // again: a step that draws several tokens takes several rounds).
+  while (im.parking && im.parking->any()) {
+    im.parking->prepare(im.model, s.method);
+    im.pool.for_chunks(n, [&im](int k, int64_t b, int64_t e) {
+      std::optional<rt::UseContinuationSpace> arena;
+      if (!im.arenas.empty()) arena.emplace(*im.arenas[k]);
+      im.running[k] = im.parking->complete_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
+    });
+  }
   ++d.steps;
   if (first) {
     // Size the heap from what one step allocated in it (continuations in

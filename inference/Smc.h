@@ -55,6 +55,10 @@ struct SmcSettings {
   bool suspend = true;
   // Weight particles by observe/factor. false: forward (prior) sampling.
   bool condition = true;
+  // Carry out the particles' language-model calls together, one batched
+  // forward call per round (Batched.h; default handler only). It never
+  // changes a result; false is for tests and benchmarks that compare.
+  bool batched = true;
   // Name used in messages and diagnostics.
   const char* method = "smc";
   // Show a progress line on stderr (only when it is a terminal and the run

@@ -19,6 +19,7 @@
 
 namespace borel::rt {
 
+class BatchWork;
 class Rng;
 struct Dist;
 
@@ -84,6 +85,11 @@ struct DistOps {
   // left 0. Null: the family has no gradient (mixture: the AD handler
   // differentiates through its components).
   double (*log_density_grad)(const Dist& d, Word x, double* dp, double* dx, double* const* da);
+  // Null for the families whose densities are cheap to compute. Otherwise
+  // (a language model's next token): the work that would make d ready to be
+  // done for many particles at once, or null when d is ready
+  // (runtime/BatchWork.h).
+  BatchWork* (*pending)(const Dist& d) = nullptr;
 };
 
 struct Dist {

@@ -9,12 +9,19 @@
 // (its KV sequence forked in O(1), then the missing tokens decoded) — the
 // prefix sharing of resampled particles (DESIGN.md, decision 6).
 //
+// prefetch(contexts) computes the distributions of many contexts in one
+// batched forward call (the particles of SMC advancing together: each
+// context's missing tokens are one entry of the batch), so the weights of
+// the model are read once for all of them.
+//
 // Guarantees: the log-probabilities of a context do not depend on what was
 // asked before (the decoder's logits depend only on the sequence,
 // stdlib/llm/ForwardPass.h), so results are reproducible whatever the order
 // of calls and the thread that makes them; calls from several threads are
 // serialised. The cache holds at most max_entries contexts; past that it
-// is emptied (forgetting is always safe, it only costs recomputation).
+// is emptied (forgetting is always safe, it only costs recomputation);
+// max_entries defaults to what 256 MiB of log-probabilities hold (at least
+// 64), so a large vocabulary does not fill the memory.
 // Errors: LlmError (bad file, token id out of range, empty context).
 #pragma once
 
@@ -34,7 +41,8 @@ class LanguageModel {
   // Loads a GGUF file, once per path: the model stays loaded for the process
   // (a program holds it as a plain pointer), and load() returns the same one.
   static std::shared_ptr<LanguageModel> load(const std::string& path);
-  explicit LanguageModel(std::shared_ptr<const llm::Model> model, size_t max_entries = 1 << 16);
+  // max_entries 0: the default above.
+  explicit LanguageModel(std::shared_ptr<const llm::Model> model, size_t max_entries = 0);
 
   const llm::Model& model() const { return *model_; }
   const llm::Tokenizer& tokenizer() const { return model_->tokenizer(); }
@@ -43,9 +51,23 @@ class LanguageModel {
 
   // log p(t | context) for every token id t (shared, immutable).
   std::shared_ptr<const std::vector<double>> next_token_logprobs(std::span<const llm::TokenId> context);
+  // log p(tokens | context): the context's distribution from the cache (or
+  // computed), the rest by one forward pass over the tokens (not one per
+  // token); nothing of the pass is cached. Same values as the chain of
+  // next_token_logprobs. Token ids are checked.
+  double sequence_logprob(std::span<const llm::TokenId> context, std::span<const llm::TokenId> tokens);
+  // Empties the cache (benchmarks that must not be answered from it).
+  void forget();
+  // Whether next_token_logprobs(context) would be answered from the cache.
+  bool cached(std::span<const llm::TokenId> context);
+  // Computes the distributions of every context not cached, in one batched
+  // forward call (identical contexts once). Same checks as next_token_logprobs.
+  void prefetch(std::span<const std::vector<llm::TokenId>> contexts);
 
-  // Statistics: tokens decoded, and lookups answered from the cache.
+  // Statistics: tokens decoded, forward calls made (a batched call counts
+  // once), and lookups answered from the cache.
   size_t decoded_tokens() const { return decoded_; }
+  size_t forward_calls() const { return calls_; }
   size_t cache_hits() const { return hits_; }
 
  private:
@@ -54,6 +76,11 @@ class LanguageModel {
     std::shared_ptr<const std::vector<double>> logprobs;
   };
   static std::string key(std::span<const llm::TokenId> tokens);
+  void check(std::span<const llm::TokenId> context) const;
+  // The longest cached proper prefix of `context`, forked (or a new
+  // sequence), and its length. Needs mutex_.
+  std::pair<llm::Sequence, size_t> fork_longest_prefix(std::span<const llm::TokenId> context);
+  void insert(std::span<const llm::TokenId> context, llm::Sequence seq, std::span<const float> logits);
 
   std::shared_ptr<const llm::Model> model_;
   std::string path_;
@@ -62,7 +89,7 @@ class LanguageModel {
   llm::KvCache cache_;
   llm::BatchDecoder decoder_;
   std::unordered_map<std::string, Entry> entries_;
-  size_t decoded_ = 0, hits_ = 0;
+  size_t decoded_ = 0, calls_ = 0, hits_ = 0;
 };
 
 }  // namespace borel::lm

@@ -2,9 +2,12 @@
 #include "TokenDists.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
+#include "runtime/BatchWork.h"
 #include "runtime/Model.h"
 #include "runtime/Rng.h"
 
@@ -58,34 +61,116 @@ bool nt_in_support(const rt::Dist& d, rt::Word t) {
 }
 
 const rt::Dist& inner(const rt::Dist& d) { return *rt::to_ptr<const rt::Dist>(d.a[0]); }
-bool allowed(const rt::Dist& d, rt::Word t) {
-  const rt::Array* a = array_of(d.a[1]);
-  return std::binary_search(a->data, a->data + a->len, t);
+
+// The log-densities of a distribution over ints, for loops over many ids:
+// next_token's vector is fetched once, not looked up per id.
+class IntDensity {
+ public:
+  explicit IntDensity(const rt::Dist& d) : d_(d), lp_(d.ops == &next_token_ops ? logprobs(d) : nullptr) {}
+  double operator()(rt::Word t) const {
+    if (!lp_) return d_.ops->log_density(d_, t);
+    return t >= 0 && static_cast<size_t>(t) < lp_->size() ? (*lp_)[static_cast<size_t>(t)] : kNegInf;
+  }
+
+ private:
+  const rt::Dist& d_;
+  std::shared_ptr<const std::vector<double>> lp_;
+};
+
+double log_add(double a, double b) {
+  if (!(a > kNegInf)) return b;
+  if (!(b > kNegInf)) return a;
+  return a > b ? a + std::log1p(std::exp(b - a)) : b + std::log1p(std::exp(a - b));
 }
+
+// masked and tempered compute what needs the inner distribution's densities
+// (the mass kept, the ids kept) when first used, not when made: under SMC
+// the inner next_token is then computed with every other particle's in one
+// batched call (runtime/BatchWork.h). The result is written into the Dist
+// once; particles that share the value may race to write it, always the
+// same bits, hence the atomics.
+double load(const double& x) { return std::atomic_ref<double>(const_cast<double&>(x)).load(std::memory_order_acquire); }
+void store(const double& x, double v) { std::atomic_ref<double>(const_cast<double&>(x)).store(v, std::memory_order_release); }
+
+// masked: a[0] the distribution, a[1] the allowed ids (sorted), p[0] log Z
+// (NaN until computed).
+double masked_log_z(const rt::Dist& d) {
+  if (const double z = load(d.p[0]); !std::isnan(z)) return z;
+  const rt::Array* a = array_of(d.a[1]);
+  const IntDensity lp(inner(d));
+  // log Σ exp(l) as m + log Σ exp(l − m): one exp per id, not a log1p too.
+  double m = kNegInf;
+  for (int64_t i = 0; i < a->len; ++i) m = std::max(m, lp(a->data[i]));
+  if (!(m > kNegInf)) throw rt::RuntimeError{"", "masked: the allowed ids have probability zero"};
+  double sum = 0;
+  for (int64_t i = 0; i < a->len; ++i) sum += std::exp(lp(a->data[i]) - m);
+  const double log_z = m + std::log(sum);
+  store(d.p[0], log_z);
+  return log_z;
+}
+bool allowed(const rt::Array* a, rt::Word t) { return std::binary_search(a->data, a->data + a->len, t); }
 rt::Word m_sample(const rt::Dist& d, rt::Rng& rng) {
   const rt::Array* a = array_of(d.a[1]);
-  const rt::Dist& in = inner(d);
-  const int64_t i = draw(rng, a->len, d.p[0], [&](int64_t k) { return in.ops->log_density(in, a->data[k]); });
+  const double log_z = masked_log_z(d);
+  const IntDensity lp(inner(d));
+  const int64_t i = draw(rng, a->len, log_z, [&](int64_t k) { return lp(a->data[k]); });
   return a->data[i];
 }
 double m_log_density(const rt::Dist& d, rt::Word t) {
-  if (!allowed(d, t)) return kNegInf;
-  return inner(d).ops->log_density(inner(d), t) - d.p[0];
+  if (!allowed(array_of(d.a[1]), t)) return kNegInf;
+  return inner(d).ops->log_density(inner(d), t) - masked_log_z(d);
 }
-bool m_in_support(const rt::Dist& d, rt::Word t) { return allowed(d, t) && m_log_density(d, t) > kNegInf; }
+bool m_in_support(const rt::Dist& d, rt::Word t) { return allowed(array_of(d.a[1]), t) && m_log_density(d, t) > kNegInf; }
 
-// tempered: a[0] the distribution, a[1] the kept ids (sorted), p[0] log Z, p[1] the temperature.
-rt::Word t_sample(const rt::Dist& d, rt::Rng& rng) {
-  const rt::Array* a = array_of(d.a[1]);
+// tempered: a[0] the distribution, a[1] the kept ids (sorted; null until
+// computed), p[0] log Z (written before a[1]), p[1] the temperature, p[2]
+// top_k, p[3] top_p.
+std::vector<rt::Word> finite_ids(const rt::Dist& d, const char* who);
+const rt::Array* tempered_ids(const rt::Dist& d) {
+  std::atomic_ref<rt::Word> kept(const_cast<rt::Word&>(d.a[1]));
+  if (const rt::Word w = kept.load(std::memory_order_acquire)) return array_of(w);
   const rt::Dist& in = inner(d);
-  const int64_t i = draw(rng, a->len, d.p[0], [&](int64_t k) { return in.ops->log_density(in, a->data[k]) / d.p[1]; });
+  const double temperature = d.p[1], top_p = d.p[3];
+  const auto top_k = static_cast<int64_t>(d.p[2]);
+  // Ids by tempered log-density, most likely first (lower id on ties).
+  const IntDensity lp(in);
+  std::vector<std::pair<double, rt::Word>> by;
+  for (rt::Word t : finite_ids(in, "tempered")) {
+    const double l = lp(t);
+    if (l > kNegInf) by.emplace_back(l / temperature, t);
+  }
+  if (by.empty()) throw rt::RuntimeError{"", "tempered: the distribution gives every id probability zero"};
+  std::stable_sort(by.begin(), by.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  if (top_k > 0 && static_cast<size_t>(top_k) < by.size()) by.resize(static_cast<size_t>(top_k));
+  double log_z = kNegInf;
+  for (const auto& [l, t] : by) log_z = log_add(log_z, l);
+  if (top_p < 1) {
+    double mass = 0;
+    size_t keep = 0;
+    while (keep < by.size() && mass < top_p) mass += std::exp(by[keep++].first - log_z);
+    by.resize(keep);
+    log_z = kNegInf;
+    for (const auto& [l, t] : by) log_z = log_add(log_z, l);
+  }
+  rt::Array* ids = rt::array_new_atomic(static_cast<int64_t>(by.size()));
+  for (size_t i = 0; i < by.size(); ++i) ids->data[i] = by[i].second;
+  std::sort(ids->data, ids->data + ids->len);
+  store(d.p[0], log_z);
+  kept.store(rt::from_ptr(ids), std::memory_order_release);
+  return ids;
+}
+rt::Word t_sample(const rt::Dist& d, rt::Rng& rng) {
+  const rt::Array* a = tempered_ids(d);
+  const double log_z = load(d.p[0]);
+  const IntDensity lp(inner(d));
+  const int64_t i = draw(rng, a->len, log_z, [&](int64_t k) { return lp(a->data[k]) / d.p[1]; });
   return a->data[i];
 }
 double t_log_density(const rt::Dist& d, rt::Word t) {
-  if (!allowed(d, t)) return kNegInf;
-  return inner(d).ops->log_density(inner(d), t) / d.p[1] - d.p[0];
+  if (!allowed(tempered_ids(d), t)) return kNegInf;
+  return inner(d).ops->log_density(inner(d), t) / d.p[1] - load(d.p[0]);
 }
-bool t_in_support(const rt::Dist& d, rt::Word t) { return allowed(d, t) && t_log_density(d, t) > kNegInf; }
+bool t_in_support(const rt::Dist& d, rt::Word t) { return allowed(tempered_ids(d), t) && t_log_density(d, t) > kNegInf; }
 
 // generate: a[0] the model, a[1] the prompt, p[0] max_tokens, p[1] the EOS id.
 std::shared_ptr<const std::vector<double>> step_logprobs(LanguageModel& lm, const std::vector<llm::TokenId>& ctx) {
@@ -141,17 +226,104 @@ std::vector<rt::Word> finite_ids(const rt::Dist& d, const char* who) {
   return ids;
 }
 
-double log_add(double a, double b) {
-  if (!(a > kNegInf)) return b;
-  if (!(b > kNegInf)) return a;
-  return a > b ? a + std::log1p(std::exp(b - a)) : b + std::log1p(std::exp(a - b));
+// judge: a[0] the model, a[1] a scanned array of three token arrays (the
+// prompt, the yes answer, the no answer), p[0] log p(true), p[1] log
+// p(false) (NaN until computed; p[1] written first).
+const rt::Array* judge_part(const rt::Dist& d, int k) { return array_of(array_of(d.a[1])->data[k]); }
+// The contexts whose next-token distributions the judge's answer needs:
+// the prompt followed by each proper prefix of each answer.
+std::vector<std::vector<llm::TokenId>> judge_contexts(const rt::Dist& d) {
+  std::vector<std::vector<llm::TokenId>> cs;
+  const std::vector<llm::TokenId> prompt = token_ids(judge_part(d, 0));
+  for (int k = 1; k <= 2; ++k) {
+    std::vector<llm::TokenId> c = prompt;
+    const rt::Array* answer = judge_part(d, k);
+    for (int64_t i = 0; i < answer->len; ++i) {
+      cs.push_back(c);
+      c.push_back(static_cast<llm::TokenId>(answer->data[i]));
+    }
+  }
+  return cs;
+}
+double judge_log_p_true(const rt::Dist& d) {
+  if (const double l = load(d.p[0]); !std::isnan(l)) return l;
+  double lp[2] = {0, 0};
+  const std::vector<std::vector<llm::TokenId>> cs = judge_contexts(d);
+  size_t next = 0;
+  for (int k = 1; k <= 2; ++k) {
+    const rt::Array* answer = judge_part(d, k);
+    for (int64_t i = 0; i < answer->len; ++i) lp[k - 1] += (*step_logprobs(lm_of(d), cs[next++]))[static_cast<size_t>(answer->data[i])];
+  }
+  const double norm = log_add(lp[0], lp[1]);
+  store(d.p[1], lp[1] - norm);
+  store(d.p[0], lp[0] - norm);
+  return lp[0] - norm;
+}
+double j_log_density(const rt::Dist& d, rt::Word v) {
+  const double l = judge_log_p_true(d);
+  return v ? l : load(d.p[1]);
+}
+rt::Word j_sample(const rt::Dist& d, rt::Rng& rng) { return rng.uniform() < std::exp(judge_log_p_true(d)) ? 1 : 0; }
+bool j_in_support(const rt::Dist&, rt::Word v) { return v == 0 || v == 1; }
+double j_mean(const rt::Dist& d) { return std::exp(judge_log_p_true(d)); }
+double j_variance(const rt::Dist& d) {
+  const double p = j_mean(d);
+  return p * (1 - p);
+}
+
+// The language models' BatchWork: the contexts of the next_token
+// distributions inside the pending ones, one batched call per model.
+const rt::Dist& innermost(const rt::Dist& d) {
+  const rt::Dist* x = &d;
+  while (x->ops == &masked_ops || x->ops == &tempered_ops) x = &inner(*x);
+  return *x;
+}
+class LmBatch final : public rt::BatchWork {
+ public:
+  void prepare(std::span<const rt::Dist* const> ds) override {
+    std::vector<std::pair<LanguageModel*, std::vector<std::vector<llm::TokenId>>>> by_lm;
+    for (const rt::Dist* d : ds) {
+      const rt::Dist& nt = innermost(*d);
+      LanguageModel* lm = &lm_of(nt);
+      auto it = std::find_if(by_lm.begin(), by_lm.end(), [&](const auto& e) { return e.first == lm; });
+      if (it == by_lm.end()) it = by_lm.insert(by_lm.end(), {lm, {}});
+      if (nt.ops == &judge_ops) {
+        for (auto& c : judge_contexts(nt)) it->second.push_back(std::move(c));
+      } else {
+        it->second.push_back(token_ids(array_of(nt.a[1])));
+      }
+    }
+    for (auto& [lm, contexts] : by_lm) {
+      try {
+        lm->prefetch(contexts);
+      } catch (const llm::LlmError& e) {
+        throw rt::RuntimeError{"", e.what()};
+      }
+    }
+  }
+};
+LmBatch lm_batch;
+
+rt::BatchWork* nt_pending(const rt::Dist& d) {
+  return lm_of(d).cached(token_ids(array_of(d.a[1]))) ? nullptr : &lm_batch;
+}
+rt::BatchWork* j_pending(const rt::Dist& d) {
+  if (!std::isnan(load(d.p[0]))) return nullptr;
+  for (const auto& c : judge_contexts(d))
+    if (!lm_of(d).cached(c)) return &lm_batch;
+  return nullptr;
+}
+rt::BatchWork* m_pending(const rt::Dist& d) { return std::isnan(load(d.p[0])) ? rt::pending_work(inner(d)) : nullptr; }
+rt::BatchWork* t_pending(const rt::Dist& d) {
+  return std::atomic_ref<rt::Word>(const_cast<rt::Word&>(d.a[1])).load(std::memory_order_acquire) ? nullptr
+                                                                                                   : rt::pending_work(inner(d));
 }
 
 }  // namespace
 
 const rt::DistOps tempered_ops = {
     "tempered", 0, {}, {}, rt::Kind::Int, "the ids kept",
-    ok, t_sample, t_log_density, t_in_support, nan, nan, rt::Support::Discrete, nullptr,
+    ok, t_sample, t_log_density, t_in_support, nan, nan, rt::Support::Discrete, nullptr, t_pending,
 };
 
 rt::Dist* make_tempered(const rt::Dist& in, double temperature, int64_t top_k, double top_p) {
@@ -159,34 +331,15 @@ rt::Dist* make_tempered(const rt::Dist& in, double temperature, int64_t top_k, d
     throw rt::RuntimeError{"", "tempered: temperature is " + std::to_string(temperature) + ", but must be positive"};
   if (top_k < 0) throw rt::RuntimeError{"", "tempered: top_k is " + std::to_string(top_k) + ", but must be >= 0 (0: all)"};
   if (!(top_p > 0 && top_p <= 1)) throw rt::RuntimeError{"", "tempered: top_p must be in (0, 1]"};
-  // Ids by tempered log-density, most likely first (lower id on ties).
-  std::vector<std::pair<double, rt::Word>> by;
-  for (rt::Word t : finite_ids(in, "tempered")) {
-    const double l = in.ops->log_density(in, t);
-    if (l > kNegInf) by.emplace_back(l / temperature, t);
-  }
-  if (by.empty()) throw rt::RuntimeError{"", "tempered: the distribution gives every id probability zero"};
-  std::stable_sort(by.begin(), by.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  if (top_k > 0 && static_cast<size_t>(top_k) < by.size()) by.resize(static_cast<size_t>(top_k));
-  double log_z = kNegInf;
-  for (const auto& [l, t] : by) log_z = log_add(log_z, l);
-  if (top_p < 1) {
-    double mass = 0;
-    size_t keep = 0;
-    while (keep < by.size() && mass < top_p) mass += std::exp(by[keep++].first - log_z);
-    by.resize(keep);
-    log_z = kNegInf;
-    for (const auto& [l, t] : by) log_z = log_add(log_z, l);
-  }
-  rt::Array* ids = rt::array_new_atomic(static_cast<int64_t>(by.size()));
-  for (size_t i = 0; i < by.size(); ++i) ids->data[i] = by[i].second;
-  std::sort(ids->data, ids->data + ids->len);
   rt::Dist d{};
   d.ops = &tempered_ops;
-  d.p[0] = log_z;
+  d.p[0] = std::numeric_limits<double>::quiet_NaN();
   d.p[1] = temperature;
+  d.p[2] = static_cast<double>(top_k);
+  d.p[3] = top_p;
   d.a[0] = rt::from_ptr(rt::dist_box(in));
-  d.a[1] = rt::from_ptr(ids);
+  d.a[1] = 0;
+  if (!rt::pending_work(in)) tempered_ids(d);  // errors where the value is made
   return rt::dist_box(d);
 }
 
@@ -208,12 +361,12 @@ rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_
 
 const rt::DistOps next_token_ops = {
     "next_token", 0, {}, {}, rt::Kind::Int, "{0, ..., vocabulary size - 1}",
-    ok, nt_sample, nt_log_density, nt_in_support, nan, nan, rt::Support::Discrete, nullptr,
+    ok, nt_sample, nt_log_density, nt_in_support, nan, nan, rt::Support::Discrete, nullptr, nt_pending,
 };
 
 const rt::DistOps masked_ops = {
     "masked", 0, {}, {}, rt::Kind::Int, "the allowed ids",
-    ok, m_sample, m_log_density, m_in_support, nan, nan, rt::Support::Discrete, nullptr,
+    ok, m_sample, m_log_density, m_in_support, nan, nan, rt::Support::Discrete, nullptr, m_pending,
 };
 
 std::vector<llm::TokenId> token_ids(const rt::Array* a) {
@@ -226,6 +379,43 @@ std::vector<llm::TokenId> token_ids(const rt::Array* a) {
     ids.push_back(static_cast<llm::TokenId>(t));
   }
   return ids;
+}
+
+const rt::DistOps judge_ops = {
+    "judge", 0, {}, {}, rt::Kind::Bool, "{false, true}",
+    ok, j_sample, j_log_density, j_in_support, j_mean, j_variance, rt::Support::Discrete, nullptr, j_pending,
+};
+
+rt::Dist* make_judge(LanguageModel* lm, const std::string& prompt, const std::string& yes, const std::string& no) {
+  if (yes == no) throw rt::RuntimeError{"", "judge: the two answers are the same (\"" + yes + "\")"};
+  const llm::Tokenizer& tok = lm->tokenizer();
+  const std::vector<llm::TokenId> p = tok.encode(prompt, true);
+  if (p.empty()) throw rt::RuntimeError{"", "judge: the prompt has no tokens and the model no BOS token"};
+  // Each answer's tokens as they follow the prompt: the tokens of
+  // prompt ++ answer after the prompt's own.
+  auto answer = [&](const std::string& a) {
+    if (a.empty()) throw rt::RuntimeError{"", "judge: an answer is empty"};
+    const std::vector<llm::TokenId> pa = tok.encode(prompt + a, true);
+    if (pa.size() <= p.size() || !std::equal(p.begin(), p.end(), pa.begin()))
+      throw rt::RuntimeError{"", "judge: the prompt's tokens change when \"" + a +
+                                     "\" follows it (it merges with the prompt's end): end the prompt where a token ends, "
+                                     "e.g. before a space that belongs to the answer"};
+    rt::Array* ids = rt::array_new_atomic(static_cast<int64_t>(pa.size() - p.size()));
+    for (size_t i = p.size(); i < pa.size(); ++i) ids->data[i - p.size()] = pa[i];
+    return ids;
+  };
+  rt::Array* parts = rt::array_new(3);
+  rt::Array* ps = rt::array_new_atomic(static_cast<int64_t>(p.size()));
+  for (size_t i = 0; i < p.size(); ++i) ps->data[i] = p[i];
+  parts->data[0] = rt::from_ptr(ps);
+  parts->data[1] = rt::from_ptr(answer(yes));
+  parts->data[2] = rt::from_ptr(answer(no));
+  rt::Dist d{};
+  d.ops = &judge_ops;
+  d.p[0] = d.p[1] = std::numeric_limits<double>::quiet_NaN();
+  d.a[0] = rt::from_ptr(lm);
+  d.a[1] = rt::from_ptr(parts);
+  return rt::dist_box(d);
 }
 
 rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context) {
@@ -245,41 +435,45 @@ rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context) {
 rt::Dist* make_masked(const rt::Dist& in, const rt::Array* allowed_ids) {
   if (in.ops->value_kind != rt::Kind::Int)
     throw rt::RuntimeError{"", std::string("masked: ") + in.ops->name + " is not a distribution over ints"};
-  const std::vector<rt::Word> ids = finite_ids(in, "masked");
   if (allowed_ids->len == 0) throw rt::RuntimeError{"", "masked: the allowed set is empty"};
-  rt::Array* sorted = rt::array_new_atomic(allowed_ids->len);
-  std::copy(allowed_ids->data, allowed_ids->data + allowed_ids->len, sorted->data);
-  std::sort(sorted->data, sorted->data + sorted->len);
-  sorted->len = std::unique(sorted->data, sorted->data + sorted->len) - sorted->data;
-  for (int64_t i = 0; i < sorted->len; ++i)
-    if (!std::binary_search(ids.begin(), ids.end(), sorted->data[i]))
-      throw rt::RuntimeError{"", "masked: allowed id " + std::to_string(sorted->data[i]) + " is not a value of " + in.ops->name};
-  double log_z = kNegInf;
-  for (int64_t i = 0; i < sorted->len; ++i) log_z = log_add(log_z, in.ops->log_density(in, sorted->data[i]));
-  if (!(log_z > kNegInf)) throw rt::RuntimeError{"", "masked: the allowed ids have probability zero"};
+  // Arrays are immutable: one already sorted without repeats (the usual
+  // allowed set, made once and used at every step) is kept as it is.
+  const rt::Array* sorted = allowed_ids;
+  if (!std::is_sorted(sorted->data, sorted->data + sorted->len) ||
+      std::adjacent_find(sorted->data, sorted->data + sorted->len) != sorted->data + sorted->len) {
+    rt::Array* copy = rt::array_new_atomic(allowed_ids->len);
+    std::copy(allowed_ids->data, allowed_ids->data + allowed_ids->len, copy->data);
+    std::sort(copy->data, copy->data + copy->len);
+    copy->len = std::unique(copy->data, copy->data + copy->len) - copy->data;
+    sorted = copy;
+  }
+  auto not_a_value = [&](rt::Word t) {
+    return rt::RuntimeError{"", "masked: allowed id " + std::to_string(t) + " is not a value of " + in.ops->name};
+  };
+  if (in.ops == &next_token_ops) {
+    // The ids of next_token are a range: check the ends.
+    if (sorted->data[0] < 0) throw not_a_value(sorted->data[0]);
+    if (static_cast<size_t>(sorted->data[sorted->len - 1]) >= lm_of(in).vocab_size()) throw not_a_value(sorted->data[sorted->len - 1]);
+  } else {
+    const std::vector<rt::Word> ids = finite_ids(in, "masked");
+    for (int64_t i = 0; i < sorted->len; ++i)
+      if (!std::binary_search(ids.begin(), ids.end(), sorted->data[i])) throw not_a_value(sorted->data[i]);
+  }
   rt::Dist d{};
   d.ops = &masked_ops;
-  d.p[0] = log_z;
+  d.p[0] = std::numeric_limits<double>::quiet_NaN();
   d.a[0] = rt::from_ptr(rt::dist_box(in));
   d.a[1] = rt::from_ptr(sorted);
+  if (!rt::pending_work(in)) masked_log_z(d);  // errors where the value is made
   return rt::dist_box(d);
 }
 
 double sequence_logprob(LanguageModel& lm, const rt::Array* context, const rt::Array* tokens) {
-  std::vector<llm::TokenId> ctx = token_ids(context);
-  const std::vector<llm::TokenId> ts = token_ids(tokens);
-  double total = 0;
   try {
-    for (llm::TokenId t : ts) {
-      if (t < 0 || static_cast<size_t>(t) >= lm.vocab_size())
-        throw rt::RuntimeError{"", "logprob: token id " + std::to_string(t) + " is out of range"};
-      total += (*lm.next_token_logprobs(ctx))[static_cast<size_t>(t)];
-      ctx.push_back(t);
-    }
+    return lm.sequence_logprob(token_ids(context), token_ids(tokens));
   } catch (const llm::LlmError& e) {
     throw rt::RuntimeError{"", e.what()};
   }
-  return total;
 }
 
 }  // namespace borel::lm

@@ -32,6 +32,15 @@
 //                            guided(d, tempered(d, ...)) corrects the weight
 //                            by log d − log q, so the target stays d.
 //
+//   judge(lm, prompt, yes, no)
+//                            Dist[bool]: the model as a judge — true with
+//                            probability p(yes | prompt) / (p(yes | prompt) +
+//                            p(no | prompt)), the answers' exact sequence
+//                            probabilities (every token of a multi-token
+//                            answer). observe(judge(..), true) weighs a
+//                            particle by the judge's verdict (a reward as a
+//                            likelihood).
+//
 // `masked` and `tempered` work for any distribution over a finite set of ints whose
 // log-density it can evaluate (next_token, categorical, discrete_uniform...).
 // Errors (rt::RuntimeError, no location: the ABI adds it): an empty allowed
@@ -47,12 +56,16 @@ extern const rt::DistOps next_token_ops;
 extern const rt::DistOps masked_ops;
 extern const rt::DistOps tempered_ops;
 extern const rt::DistOps generate_ops;
+extern const rt::DistOps judge_ops;
 
 // The value of `llm(path)`: a plain pointer to a model loaded for the process.
 rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context);
 rt::Dist* make_masked(const rt::Dist& d, const rt::Array* allowed);
 // Throws unless max_tokens >= 1 and the model has an EOS token.
 rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_tokens);
+// Throws when the answers are empty or equal, or when an answer's tokens
+// are not the prompt's followed by more (the text merges across the join).
+rt::Dist* make_judge(LanguageModel* lm, const std::string& prompt, const std::string& yes, const std::string& no);
 // Throws unless temperature > 0 (finite), top_k >= 0 and 0 < top_p <= 1.
 rt::Dist* make_tempered(const rt::Dist& d, double temperature, int64_t top_k, double top_p);
 

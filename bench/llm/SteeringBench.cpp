@@ -1,0 +1,74 @@
+// SteeringBench.cpp — SMC steering of stories260K written in Borel (the
+// lipogram of examples/lipogram.brl), its particles' language-model calls
+// batched (one forward call per token for all particles, inference/Batched.h)
+// against one call per particle. Same particles, same draws: only the number
+// of forward calls differs. Counters: generated tokens per second over all
+// particles, and forward calls per run. The cache of next-token
+// distributions is emptied before every run, so no run is answered from a
+// previous one.
+//
+//   build/bench/llm/lm_steering_bench --benchmark_min_time=2
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "LanguageModel.h"
+#include "borel/Borel.h"
+#include "inference/Smc.h"
+
+namespace {
+
+constexpr int kTokens = 16;
+
+std::string model_path() {
+  const char* e = std::getenv("BOREL_TEST_MODELS");
+  return std::string(e && *e ? e : BOREL_TEST_MODELS_DEFAULT) + "/stories260K.gguf";
+}
+
+std::string source() {
+  return "fn model() {\n"
+         "  let lm = llm(\"" + model_path() + "\");\n"
+         "  let allowed = filter(range(vocab_size(lm)), fn(t) { t == eos_token(lm) || (t > 2 && !str_contains(token_piece(lm, t), \"e\")) });\n"
+         "  fold(range(" + std::to_string(kTokens) + "), tokenize(lm, \"Once upon a time\"), fn(c, i) {\n"
+         "    c ++ [guided(next_token(lm, c), masked(next_token(lm, c), allowed))]\n"
+         "  })\n"
+         "}\n";
+}
+
+void BM_Steering(benchmark::State& state, bool batched) {
+  if (!std::ifstream(model_path()).good()) {
+    state.SkipWithError("stories260K.gguf not found (BOREL_TEST_MODELS)");
+    return;
+  }
+  borel::Program p = borel::Program::from_source("steer.brl", source(), {"model"});
+  auto model = p.model("model");
+  auto lm = borel::lm::LanguageModel::load(model_path());
+  borel::inference::SmcSettings s;
+  s.particles = state.range(0);
+  s.batched = batched;
+  uint64_t seed = 1;
+  size_t calls = 0, decoded = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    lm->forget();
+    const size_t before = lm->forward_calls(), decoded_before = lm->decoded_tokens();
+    state.ResumeTiming();
+    auto pop = borel::inference::smc(*model, s, seed++, 1);
+    benchmark::DoNotOptimize(pop.log_evidence());
+    calls += lm->forward_calls() - before;
+    decoded += lm->decoded_tokens() - decoded_before;
+  }
+  const double runs = static_cast<double>(state.iterations());
+  state.counters["tok/s"] = benchmark::Counter(runs * static_cast<double>(s.particles * kTokens), benchmark::Counter::kIsRate);
+  state.counters["calls/run"] = static_cast<double>(calls) / runs;
+  state.counters["decoded/run"] = static_cast<double>(decoded) / runs;
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(BM_Steering, batched, true)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Steering, separate, false)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
