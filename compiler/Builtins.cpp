@@ -121,6 +121,16 @@ std::vector<Builtin> build() {
     return a.func({lm(a), a.array(a.integer()), a.array(a.integer())}, a.real());
   }));
   v.push_back(make(
+      "llm_server", K::Runtime, [=](TA& a, int) { return a.func({a.string(), a.string()}, lm(a)); }, {"url", "model"},
+      {std::nullopt, DefaultArg{DefaultArg::Kind::String, 0, 0, ""}}));
+  v.push_back(make(
+      "generate_text", K::Runtime,
+      [=](TA& a, int) { return a.func({lm(a), a.string(), a.integer(), a.string()}, a.dist(a.string())); },
+      {"lm", "prompt", "max_tokens", "stop"},
+      {std::nullopt, std::nullopt, DefaultArg{DefaultArg::Kind::Int, 32, 0, {}}, DefaultArg{DefaultArg::Kind::String, 0, 0, ""}}));
+  v.push_back(make("text_logprob", K::Runtime,
+                   [=](TA& a, int) { return a.func({lm(a), a.string(), a.string()}, a.real()); }));
+  v.push_back(make(
       "judge", K::Runtime,
       [=](TA& a, int) { return a.func({lm(a), a.string(), a.string(), a.string()}, a.dist(a.boolean())); },
       {"lm", "prompt", "yes", "no"},

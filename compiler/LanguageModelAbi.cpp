@@ -1,14 +1,16 @@
 // LanguageModelAbi.cpp — the runtime functions behind the language-model
 // builtins (stdlib/lm): `llm`, `tokenize`, `detokenize`, `token_piece`,
-// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`, `logprob`, `judge`.
+// `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`,
+// `logprob`, `llm_server`, `judge`, `generate_text`, `text_logprob`.
 //
-// An LM value is a plain pointer to a model loaded once per process
-// (LanguageModel::load); distributions over tokens are Dist values like any
+// An LM value is a plain pointer to a LanguageModel made once per process
+// (EmbeddedModel::load, ServerModel::connect); distributions over tokens are Dist values like any
 // other (TokenDists.h), so `sample`, `observe`, `guided` and every
 // inference method work on them unchanged.
 #include <string>
 
-#include "LanguageModel.h"
+#include "EmbeddedModel.h"
+#include "ServerModel.h"
 #include "TokenDists.h"
 #include "compiler/RuntimeAbi.h"
 
@@ -39,7 +41,7 @@ extern "C" {
 Word rt_llm(Ctx*, int64_t site, Word path, Word dir) {
   return abi::located(site, [&] {
     const std::string p = abi::resolve_path(rt::to_ptr<rt::String>(path), rt::to_ptr<rt::String>(dir));
-    return rt::from_ptr(lm::LanguageModel::load(p).get());
+    return rt::from_ptr(static_cast<lm::LanguageModel*>(lm::EmbeddedModel::load(p).get()));
   });
 }
 
@@ -92,6 +94,18 @@ Word rt_logprob(Ctx*, int64_t site, Word m, Word context, Word tokens) {
   return abi::located(site, [&] { return rt::from_real(lm::sequence_logprob(model(m), array(context), array(tokens))); });
 }
 
+Word rt_llm_server(Ctx*, int64_t site, Word url, Word name) {
+  return abi::located(site, [&] { return rt::from_ptr(static_cast<lm::LanguageModel*>(lm::ServerModel::connect(str(url), str(name)).get())); });
+}
+
+Word rt_generate_text(Ctx*, int64_t site, Word m, Word prompt, Word max_tokens, Word stop) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::make_generate_text(&model(m), str(prompt), max_tokens, str(stop))); });
+}
+
+Word rt_text_logprob(Ctx*, int64_t site, Word m, Word prompt, Word text) {
+  return abi::located(site, [&] { return rt::from_real(lm::text_logprob(model(m), str(prompt), str(text))); });
+}
+
 Word rt_judge(Ctx*, int64_t site, Word m, Word prompt, Word yes, Word no) {
   return abi::located(site, [&] { return rt::from_ptr(lm::make_judge(&model(m), str(prompt), str(yes), str(no))); });
 }
@@ -105,7 +119,7 @@ const std::map<std::string, void*>& language_model_symbols() {
   static const std::map<std::string, void*> table = {
       SYM(rt_llm),       SYM(rt_tokenize),    SYM(rt_detokenize), SYM(rt_token_piece), SYM(rt_vocab_size),
       SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered), SYM(rt_generate),
-      SYM(rt_judge),
+      SYM(rt_judge),     SYM(rt_llm_server),  SYM(rt_generate_text), SYM(rt_text_logprob),
   };
 #undef SYM
   return table;

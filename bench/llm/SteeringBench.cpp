@@ -14,7 +14,7 @@
 #include <fstream>
 #include <string>
 
-#include "LanguageModel.h"
+#include "EmbeddedModel.h"
 #include "borel/Borel.h"
 #include "inference/Smc.h"
 
@@ -44,7 +44,7 @@ void BM_Steering(benchmark::State& state, bool batched) {
   }
   borel::Program p = borel::Program::from_source("steer.brl", source(), {"model"});
   auto model = p.model("model");
-  auto lm = borel::lm::LanguageModel::load(model_path());
+  auto lm = borel::lm::EmbeddedModel::load(model_path());
   borel::inference::SmcSettings s;
   s.particles = state.range(0);
   s.batched = batched;

@@ -1,35 +1,24 @@
-// LanguageModel.h — a language model as a value of the Borel language: the
-// embedded engine's model (stdlib/llm) with a cache of next-token
-// distributions by context, so that a particle that extends its context by
-// one token costs one decoded token, not a pass over the whole context.
+// LanguageModel.h — a language model as a value of the Borel language (an
+// `LM`): the interface the builtins and the token distributions use. Two
+// implementations: EmbeddedModel (a GGUF file run by the engine in
+// stdlib/llm: exact, token by token) and ServerModel (an OpenAI-compatible
+// HTTP server: text in, log-probabilities of text out).
 //
-// next_token_logprobs(context) returns log p(· | context) over the whole
-// vocabulary (the raw softmax: temperature 1, every id, EOS an ordinary
-// token), computed by extending the longest cached prefix of `context`
-// (its KV sequence forked in O(1), then the missing tokens decoded) — the
-// prefix sharing of resampled particles (DESIGN.md, decision 6).
+// Token-level operations (the tokenizer, next-token distributions) need the
+// model's whole next-token distribution. Only the embedded engine has it: a
+// server answers with the log-probabilities of at most a few alternatives,
+// so on a server these throw LlmError saying what to use instead. The
+// text-level operations work on both, with the same numbers for the same
+// model (the server computes them as BatchDecoder::score does).
 //
-// prefetch(contexts) computes the distributions of many contexts in one
-// batched forward call (the particles of SMC advancing together: each
-// context's missing tokens are one entry of the batch), so the weights of
-// the model are read once for all of them.
-//
-// Guarantees: the log-probabilities of a context do not depend on what was
-// asked before (the decoder's logits depend only on the sequence,
-// stdlib/llm/ForwardPass.h), so results are reproducible whatever the order
-// of calls and the thread that makes them; calls from several threads are
-// serialised. The cache holds at most max_entries contexts; past that it
-// is emptied (forgetting is always safe, it only costs recomputation);
-// max_entries defaults to what 256 MiB of log-probabilities hold (at least
-// 64), so a large vocabulary does not fill the memory.
-// Errors: LlmError (bad file, token id out of range, empty context).
+// Values live for the whole process (a program holds an LM as a plain
+// pointer). Calls from several threads are safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "Llm.h"
@@ -38,58 +27,45 @@ namespace borel::lm {
 
 class LanguageModel {
  public:
-  // Loads a GGUF file, once per path: the model stays loaded for the process
-  // (a program holds it as a plain pointer), and load() returns the same one.
-  static std::shared_ptr<LanguageModel> load(const std::string& path);
-  // max_entries 0: the default above.
-  explicit LanguageModel(std::shared_ptr<const llm::Model> model, size_t max_entries = 0);
+  virtual ~LanguageModel() = default;
+  // The GGUF path or the server's URL, for messages.
+  virtual const std::string& name() const = 0;
 
-  const llm::Model& model() const { return *model_; }
-  const llm::Tokenizer& tokenizer() const { return model_->tokenizer(); }
-  size_t vocab_size() const { return model_->tokenizer().size(); }
-  const std::string& path() const { return path_; }
-
+  // --- Token level (embedded only) -------------------------------------
+  virtual const llm::Tokenizer& tokenizer() const { token_level("a tokenizer"); }
+  virtual size_t vocab_size() const { token_level("a vocabulary"); }
   // log p(t | context) for every token id t (shared, immutable).
-  std::shared_ptr<const std::vector<double>> next_token_logprobs(std::span<const llm::TokenId> context);
-  // log p(tokens | context): the context's distribution from the cache (or
-  // computed), the rest by one forward pass over the tokens (not one per
-  // token); nothing of the pass is cached. Same values as the chain of
-  // next_token_logprobs. Token ids are checked.
-  double sequence_logprob(std::span<const llm::TokenId> context, std::span<const llm::TokenId> tokens);
-  // Empties the cache (benchmarks that must not be answered from it).
-  void forget();
-  // Whether next_token_logprobs(context) would be answered from the cache.
-  bool cached(std::span<const llm::TokenId> context);
-  // Computes the distributions of every context not cached, in one batched
-  // forward call (identical contexts once). Same checks as next_token_logprobs.
-  void prefetch(std::span<const std::vector<llm::TokenId>> contexts);
+  virtual std::shared_ptr<const std::vector<double>> next_token_logprobs(std::span<const llm::TokenId>) {
+    token_level("next-token distributions");
+  }
+  // Whether next_token_logprobs(context) would be answered from a cache.
+  virtual bool cached(std::span<const llm::TokenId>) { token_level("next-token distributions"); }
+  // Computes the distributions of many contexts together (one batched call).
+  virtual void prefetch(std::span<const std::vector<llm::TokenId>>) { token_level("next-token distributions"); }
+  // log p(tokens | context).
+  virtual double sequence_logprob(std::span<const llm::TokenId>, std::span<const llm::TokenId>) {
+    token_level("token log-probabilities");
+  }
 
-  // Statistics: tokens decoded, forward calls made (a batched call counts
-  // once), and lookups answered from the cache.
-  size_t decoded_tokens() const { return decoded_; }
-  size_t forward_calls() const { return calls_; }
-  size_t cache_hits() const { return hits_; }
-
- private:
-  struct Entry {
-    llm::Sequence sequence;
-    std::shared_ptr<const std::vector<double>> logprobs;
+  // --- Text level -------------------------------------------------------
+  struct TextPair {
+    std::string prompt, text;
   };
-  static std::string key(std::span<const llm::TokenId> tokens);
-  void check(std::span<const llm::TokenId> context) const;
-  // The longest cached proper prefix of `context`, forked (or a new
-  // sequence), and its length. Needs mutex_.
-  std::pair<llm::Sequence, size_t> fork_longest_prefix(std::span<const llm::TokenId> context);
-  void insert(std::span<const llm::TokenId> context, llm::Sequence seq, std::span<const float> logits);
+  // log p(text | prompt) of each pair, computed together (one batched
+  // forward call embedded, concurrent requests on a server). The text's
+  // tokens are those of prompt + text after the longest common prefix with
+  // the prompt's own tokens (a token across the join counts as the text's),
+  // as `borel lm score` and OpenAiClient::score count them.
+  virtual std::vector<double> text_logprobs(std::span<const TextPair> pairs) = 0;
+  // A continuation of `prompt` drawn from the model (temperature 1, no cut of
+  // the distribution), at most max_tokens tokens, ending at the end-of-text
+  // token (not included) or just before the first occurrence of `stop`
+  // (empty: none). `seed` makes the draw reproducible.
+  virtual std::string sample_text(const std::string& prompt, int64_t max_tokens, const std::string& stop,
+                                  uint64_t seed) = 0;
 
-  std::shared_ptr<const llm::Model> model_;
-  std::string path_;
-  size_t max_entries_;
-  std::mutex mutex_;
-  llm::KvCache cache_;
-  llm::BatchDecoder decoder_;
-  std::unordered_map<std::string, Entry> entries_;
-  size_t decoded_ = 0, calls_ = 0, hits_ = 0;
+ protected:
+  [[noreturn]] void token_level(const char* what) const;
 };
 
 }  // namespace borel::lm

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "runtime/BatchWork.h"
+#include "runtime/Value.h"
 #include "runtime/Model.h"
 #include "runtime/Rng.h"
 
@@ -226,38 +227,37 @@ std::vector<rt::Word> finite_ids(const rt::Dist& d, const char* who) {
   return ids;
 }
 
-// judge: a[0] the model, a[1] a scanned array of three token arrays (the
+// judge: a[0] the model, a[1] a scanned array of three strings (the
 // prompt, the yes answer, the no answer), p[0] log p(true), p[1] log
 // p(false) (NaN until computed; p[1] written first).
-const rt::Array* judge_part(const rt::Dist& d, int k) { return array_of(array_of(d.a[1])->data[k]); }
-// The contexts whose next-token distributions the judge's answer needs:
-// the prompt followed by each proper prefix of each answer.
-std::vector<std::vector<llm::TokenId>> judge_contexts(const rt::Dist& d) {
-  std::vector<std::vector<llm::TokenId>> cs;
-  const std::vector<llm::TokenId> prompt = token_ids(judge_part(d, 0));
-  for (int k = 1; k <= 2; ++k) {
-    std::vector<llm::TokenId> c = prompt;
-    const rt::Array* answer = judge_part(d, k);
-    for (int64_t i = 0; i < answer->len; ++i) {
-      cs.push_back(c);
-      c.push_back(static_cast<llm::TokenId>(answer->data[i]));
-    }
+std::string judge_part(const rt::Dist& d, int k) {
+  return std::string(rt::view(rt::to_ptr<const rt::String>(array_of(d.a[1])->data[k])));
+}
+// The judge's two answers as (prompt, text) pairs.
+void judge_pairs(const rt::Dist& d, std::vector<LanguageModel::TextPair>& out) {
+  out.push_back({judge_part(d, 0), judge_part(d, 1)});
+  out.push_back({judge_part(d, 0), judge_part(d, 2)});
+}
+std::vector<double> text_logprobs(LanguageModel& lm, std::span<const LanguageModel::TextPair> pairs) {
+  try {
+    return lm.text_logprobs(pairs);
+  } catch (const llm::LlmError& e) {
+    throw rt::RuntimeError{"", e.what()};
   }
-  return cs;
+}
+// Writes the verdict's log-probabilities from the answers' log p.
+double set_verdict(const rt::Dist& d, double log_yes, double log_no) {
+  const double norm = log_add(log_yes, log_no);
+  store(d.p[1], log_no - norm);
+  store(d.p[0], log_yes - norm);
+  return log_yes - norm;
 }
 double judge_log_p_true(const rt::Dist& d) {
   if (const double l = load(d.p[0]); !std::isnan(l)) return l;
-  double lp[2] = {0, 0};
-  const std::vector<std::vector<llm::TokenId>> cs = judge_contexts(d);
-  size_t next = 0;
-  for (int k = 1; k <= 2; ++k) {
-    const rt::Array* answer = judge_part(d, k);
-    for (int64_t i = 0; i < answer->len; ++i) lp[k - 1] += (*step_logprobs(lm_of(d), cs[next++]))[static_cast<size_t>(answer->data[i])];
-  }
-  const double norm = log_add(lp[0], lp[1]);
-  store(d.p[1], lp[1] - norm);
-  store(d.p[0], lp[0] - norm);
-  return lp[0] - norm;
+  std::vector<LanguageModel::TextPair> pairs;
+  judge_pairs(d, pairs);
+  const std::vector<double> lp = text_logprobs(lm_of(d), pairs);
+  return set_verdict(d, lp[0], lp[1]);
 }
 double j_log_density(const rt::Dist& d, rt::Word v) {
   const double l = judge_log_p_true(d);
@@ -271,6 +271,21 @@ double j_variance(const rt::Dist& d) {
   return p * (1 - p);
 }
 
+// generate_text: a[0] the model, a[1] a scanned array of two strings (the
+// prompt, the stop text), p[0] max_tokens.
+rt::Word gt_sample(const rt::Dist& d, rt::Rng& rng) {
+  try {
+    return rt::from_ptr(rt::string_new(lm_of(d).sample_text(judge_part(d, 0), static_cast<int64_t>(d.p[0]), judge_part(d, 1), rng.next_u64())));
+  } catch (const llm::LlmError& e) {
+    throw rt::RuntimeError{"", e.what()};
+  }
+}
+double gt_log_density(const rt::Dist& d, rt::Word x) {
+  const LanguageModel::TextPair pair{judge_part(d, 0), std::string(rt::view(rt::to_ptr<const rt::String>(x)))};
+  return text_logprobs(lm_of(d), {&pair, 1})[0];
+}
+bool gt_in_support(const rt::Dist&, rt::Word) { return true; }
+
 // The language models' BatchWork: the contexts of the next_token
 // distributions inside the pending ones, one batched call per model.
 const rt::Dist& innermost(const rt::Dist& d) {
@@ -281,24 +296,35 @@ const rt::Dist& innermost(const rt::Dist& d) {
 class LmBatch final : public rt::BatchWork {
  public:
   void prepare(std::span<const rt::Dist* const> ds) override {
-    std::vector<std::pair<LanguageModel*, std::vector<std::vector<llm::TokenId>>>> by_lm;
+    // Per model: the contexts of next_token distributions, and the judges.
+    struct Work {
+      LanguageModel* lm;
+      std::vector<std::vector<llm::TokenId>> contexts;
+      std::vector<const rt::Dist*> judges;
+    };
+    std::vector<Work> by_lm;
     for (const rt::Dist* d : ds) {
       const rt::Dist& nt = innermost(*d);
       LanguageModel* lm = &lm_of(nt);
-      auto it = std::find_if(by_lm.begin(), by_lm.end(), [&](const auto& e) { return e.first == lm; });
-      if (it == by_lm.end()) it = by_lm.insert(by_lm.end(), {lm, {}});
+      auto it = std::find_if(by_lm.begin(), by_lm.end(), [&](const Work& w) { return w.lm == lm; });
+      if (it == by_lm.end()) it = by_lm.insert(by_lm.end(), Work{lm, {}, {}});
       if (nt.ops == &judge_ops) {
-        for (auto& c : judge_contexts(nt)) it->second.push_back(std::move(c));
+        it->judges.push_back(&nt);
       } else {
-        it->second.push_back(token_ids(array_of(nt.a[1])));
+        it->contexts.push_back(token_ids(array_of(nt.a[1])));
       }
     }
-    for (auto& [lm, contexts] : by_lm) {
+    for (Work& w : by_lm) {
       try {
-        lm->prefetch(contexts);
+        if (!w.contexts.empty()) w.lm->prefetch(w.contexts);
       } catch (const llm::LlmError& e) {
         throw rt::RuntimeError{"", e.what()};
       }
+      if (w.judges.empty()) continue;
+      std::vector<LanguageModel::TextPair> pairs;
+      for (const rt::Dist* j : w.judges) judge_pairs(*j, pairs);
+      const std::vector<double> lp = text_logprobs(*w.lm, pairs);
+      for (size_t i = 0; i < w.judges.size(); ++i) set_verdict(*w.judges[i], lp[2 * i], lp[2 * i + 1]);
     }
   }
 };
@@ -307,12 +333,7 @@ LmBatch lm_batch;
 rt::BatchWork* nt_pending(const rt::Dist& d) {
   return lm_of(d).cached(token_ids(array_of(d.a[1]))) ? nullptr : &lm_batch;
 }
-rt::BatchWork* j_pending(const rt::Dist& d) {
-  if (!std::isnan(load(d.p[0]))) return nullptr;
-  for (const auto& c : judge_contexts(d))
-    if (!lm_of(d).cached(c)) return &lm_batch;
-  return nullptr;
-}
+rt::BatchWork* j_pending(const rt::Dist& d) { return std::isnan(load(d.p[0])) ? &lm_batch : nullptr; }
 rt::BatchWork* m_pending(const rt::Dist& d) { return std::isnan(load(d.p[0])) ? rt::pending_work(inner(d)) : nullptr; }
 rt::BatchWork* t_pending(const rt::Dist& d) {
   return std::atomic_ref<rt::Word>(const_cast<rt::Word&>(d.a[1])).load(std::memory_order_acquire) ? nullptr
@@ -386,36 +407,44 @@ const rt::DistOps judge_ops = {
     ok, j_sample, j_log_density, j_in_support, j_mean, j_variance, rt::Support::Discrete, nullptr, j_pending,
 };
 
+// A scanned array of strings (the text parameters of judge, generate_text).
+rt::Array* strings(std::initializer_list<const std::string*> ss) {
+  rt::Array* a = rt::array_new(static_cast<int64_t>(ss.size()));
+  int64_t i = 0;
+  for (const std::string* s : ss) a->data[i++] = rt::from_ptr(rt::string_new(*s));
+  return a;
+}
+
 rt::Dist* make_judge(LanguageModel* lm, const std::string& prompt, const std::string& yes, const std::string& no) {
   if (yes == no) throw rt::RuntimeError{"", "judge: the two answers are the same (\"" + yes + "\")"};
-  const llm::Tokenizer& tok = lm->tokenizer();
-  const std::vector<llm::TokenId> p = tok.encode(prompt, true);
-  if (p.empty()) throw rt::RuntimeError{"", "judge: the prompt has no tokens and the model no BOS token"};
-  // Each answer's tokens as they follow the prompt: the tokens of
-  // prompt ++ answer after the prompt's own.
-  auto answer = [&](const std::string& a) {
-    if (a.empty()) throw rt::RuntimeError{"", "judge: an answer is empty"};
-    const std::vector<llm::TokenId> pa = tok.encode(prompt + a, true);
-    if (pa.size() <= p.size() || !std::equal(p.begin(), p.end(), pa.begin()))
-      throw rt::RuntimeError{"", "judge: the prompt's tokens change when \"" + a +
-                                     "\" follows it (it merges with the prompt's end): end the prompt where a token ends, "
-                                     "e.g. before a space that belongs to the answer"};
-    rt::Array* ids = rt::array_new_atomic(static_cast<int64_t>(pa.size() - p.size()));
-    for (size_t i = p.size(); i < pa.size(); ++i) ids->data[i - p.size()] = pa[i];
-    return ids;
-  };
-  rt::Array* parts = rt::array_new(3);
-  rt::Array* ps = rt::array_new_atomic(static_cast<int64_t>(p.size()));
-  for (size_t i = 0; i < p.size(); ++i) ps->data[i] = p[i];
-  parts->data[0] = rt::from_ptr(ps);
-  parts->data[1] = rt::from_ptr(answer(yes));
-  parts->data[2] = rt::from_ptr(answer(no));
+  if (yes.empty() || no.empty()) throw rt::RuntimeError{"", "judge: an answer is empty"};
   rt::Dist d{};
   d.ops = &judge_ops;
   d.p[0] = d.p[1] = std::numeric_limits<double>::quiet_NaN();
   d.a[0] = rt::from_ptr(lm);
-  d.a[1] = rt::from_ptr(parts);
+  d.a[1] = rt::from_ptr(strings({&prompt, &yes, &no}));
   return rt::dist_box(d);
+}
+
+const rt::DistOps generate_text_ops = {
+    "generate_text", 0, {}, {}, rt::Kind::Any, "texts",
+    ok, gt_sample, gt_log_density, gt_in_support, nan, nan, rt::Support::Discrete, nullptr,
+};
+
+rt::Dist* make_generate_text(LanguageModel* lm, const std::string& prompt, int64_t max_tokens, const std::string& stop) {
+  if (max_tokens < 1)
+    throw rt::RuntimeError{"", "generate_text: max_tokens is " + std::to_string(max_tokens) + ", but must be at least 1"};
+  rt::Dist d{};
+  d.ops = &generate_text_ops;
+  d.p[0] = static_cast<double>(max_tokens);
+  d.a[0] = rt::from_ptr(lm);
+  d.a[1] = rt::from_ptr(strings({&prompt, &stop}));
+  return rt::dist_box(d);
+}
+
+double text_logprob(LanguageModel& lm, const std::string& prompt, const std::string& text) {
+  const LanguageModel::TextPair pair{prompt, text};
+  return text_logprobs(lm, {&pair, 1})[0];
 }
 
 rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context) {

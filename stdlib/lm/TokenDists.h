@@ -35,11 +35,20 @@
 //   judge(lm, prompt, yes, no)
 //                            Dist[bool]: the model as a judge — true with
 //                            probability p(yes | prompt) / (p(yes | prompt) +
-//                            p(no | prompt)), the answers' exact sequence
-//                            probabilities (every token of a multi-token
-//                            answer). observe(judge(..), true) weighs a
-//                            particle by the judge's verdict (a reward as a
-//                            likelihood).
+//                            p(no | prompt)), the answers' text
+//                            log-probabilities (LanguageModel::text_logprobs:
+//                            every token of a multi-token answer).
+//                            observe(judge(..), true) weighs a particle by
+//                            the verdict (a reward as a likelihood); pending
+//                            until computed, so SMC asks for all particles'
+//                            verdicts in one call (one batch, or concurrent
+//                            requests to a server).
+//   generate_text(lm, prompt, max_tokens, stop)
+//                            Dist[string]: continuations drawn by the model
+//                            (LanguageModel::sample_text); log_density(x) is
+//                            log p(x | prompt), the probability of x's tokens
+//                            as a continuation (not of stopping after them).
+//                            Works on a server.
 //
 // `masked` and `tempered` work for any distribution over a finite set of ints whose
 // log-density it can evaluate (next_token, categorical, discrete_uniform...).
@@ -57,15 +66,19 @@ extern const rt::DistOps masked_ops;
 extern const rt::DistOps tempered_ops;
 extern const rt::DistOps generate_ops;
 extern const rt::DistOps judge_ops;
+extern const rt::DistOps generate_text_ops;
 
 // The value of `llm(path)`: a plain pointer to a model loaded for the process.
 rt::Dist* make_next_token(LanguageModel* lm, const rt::Array* context);
 rt::Dist* make_masked(const rt::Dist& d, const rt::Array* allowed);
 // Throws unless max_tokens >= 1 and the model has an EOS token.
 rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_tokens);
-// Throws when the answers are empty or equal, or when an answer's tokens
-// are not the prompt's followed by more (the text merges across the join).
+// Throws when the answers are empty or equal.
 rt::Dist* make_judge(LanguageModel* lm, const std::string& prompt, const std::string& yes, const std::string& no);
+// Throws unless max_tokens >= 1.
+rt::Dist* make_generate_text(LanguageModel* lm, const std::string& prompt, int64_t max_tokens, const std::string& stop);
+// log p(text | prompt) (LanguageModel::text_logprobs).
+double text_logprob(LanguageModel& lm, const std::string& prompt, const std::string& text);
 // Throws unless temperature > 0 (finite), top_k >= 0 and 0 < top_p <= 1.
 rt::Dist* make_tempered(const rt::Dist& d, double temperature, int64_t top_k, double top_p);
 

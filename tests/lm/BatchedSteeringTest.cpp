@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "LanguageModel.h"
+#include "EmbeddedModel.h"
 #include "borel/Borel.h"
 #include "inference/Smc.h"
 #include "runtime/Model.h"
@@ -44,7 +44,7 @@ struct Run {
 Run run(const std::string& prompt, int tokens, int64_t particles, bool batched, int threads) {
   borel::Program p = borel::Program::from_source("steer.brl", source(prompt, tokens), {"model"});
   auto model = p.model("model");
-  auto lm = borel::lm::LanguageModel::load(model_path());
+  auto lm = borel::lm::EmbeddedModel::load(model_path());
   const size_t before = lm->forward_calls();
   borel::inference::SmcSettings s;
   s.particles = particles;
