@@ -68,10 +68,12 @@ struct AdviSettings {
   double eta = -1;              // step size; <= 0: adapt (see above)
   OptimiserKind optimiser = OptimiserKind::StanAdagrad;
   int output_draws = 1000;      // (>= 0)
-  // The answer is the average of the iterates over the convergence window
-  // (the last max(0.1·max_iterations/eval_elbo, 2)·eval_elbo iterations:
-  // Polyak–Ruppert) rather than Stan's last iterate: as close to the optimum
-  // in expectation, with a fraction of the noise.
+  // The answer is an average of iterates (Polyak–Ruppert) rather than
+  // Stan's last iterate: as close to the optimum in expectation, with a
+  // fraction of the noise. Once converged, one more window of iterations
+  // (max(0.1·max_iterations/eval_elbo, 2)·eval_elbo) is run and averaged, so
+  // that no iterate from before the stopping rule fired enters it; a run that
+  // stops at max_iterations averages its last window.
   bool average_iterates = true;
 };
 
