@@ -1,6 +1,11 @@
 // AdDist.cpp — see AdDist.h.
 #include "runtime/AdDist.h"
 
+#include <gc/gc.h>
+
+#include <cstring>
+#include <new>
+
 #include "runtime/Estimator.h"
 
 #include <algorithm>
@@ -19,16 +24,53 @@ namespace {
 Word param_word(const Dist& d, int k) { return from_real(d.p[k]); }
 const Array* array_at(const Dist& d, int j) { return to_ptr<const Array>(d.a[j]); }
 
+// Large arrays found free of variables: a model's data (a GLM's predictors
+// and observations), passed to a density at every evaluation, need not be
+// scanned again. Arrays are immutable, so an array's address identifies its
+// contents while it lives; the table keeps its arrays alive (uncollectable
+// GC memory, scanned), so no address in it can be reused by another array.
+// Per thread, a few entries replaced round-robin.
+constexpr int64_t kRememberFrom = 64;  // shorter arrays are cheap to scan
+constexpr int kConstantSlots = 8;
+struct ConstantArrays {
+  Word array[kConstantSlots];
+  int next;
+};
+ConstantArrays& constant_arrays() {
+  thread_local ConstantArrays* t = nullptr;
+  if (!t) {
+    t = static_cast<ConstantArrays*>(GC_MALLOC_UNCOLLECTABLE(sizeof(ConstantArrays)));
+    if (!t) throw std::bad_alloc();
+    std::memset(static_cast<void*>(t), 0, sizeof(ConstantArrays));
+  }
+  return *t;
+}
+bool known_constant(const Array* a) {
+  if (a->len < kRememberFrom) return false;
+  const ConstantArrays& t = constant_arrays();
+  for (Word w : t.array)
+    if (w == from_ptr(a)) return true;
+  return false;
+}
+void remember_constant(const Array* a) {
+  if (a->len < kRememberFrom) return;
+  ConstantArrays& t = constant_arrays();
+  t.array[t.next] = from_ptr(a);
+  t.next = (t.next + 1) % kConstantSlots;
+}
+
 bool array_has_vars(const Array* a) {
-  if (!a) return false;
+  if (!a || known_constant(a)) return false;
   for (int64_t i = 0; i < a->len; ++i)
     if (is_var(a->data[i])) return true;
+  remember_constant(a);
   return false;
 }
 bool matrix_has_vars(const Array* m) {
-  if (!m) return false;
+  if (!m || known_constant(m)) return false;
   for (int64_t i = 0; i < m->len; ++i)
     if (array_has_vars(to_ptr<const Array>(m->data[i]))) return true;
+  remember_constant(m);
   return false;
 }
 const Array* plain_array(const Array* a) {
@@ -242,18 +284,22 @@ Word log_density(const Dist& d, Word x) {
   thread_local std::vector<double> partials;
   operands.clear();
   double dp[4] = {0, 0, 0, 0};
-  // The value's reals (none for a discrete value): their partials are dx.
+  // The value's reals (none for a discrete value): their partials are dx,
+  // wanted only when the value holds variables (observed data does not).
   size_t xlen = 0;
   for_each_value_real(value_kind, x, [&](Word&) { ++xlen; });
-  const bool has_dx = value_kind == Kind::Real || (array_value && to_ptr<const Array>(x));
-  std::vector<double> dx(std::max<size_t>(xlen, 1), 0.0);
-  std::vector<double> da_store[2];
+  const bool has_dx = x_vars && (value_kind == Kind::Real || (array_value && to_ptr<const Array>(x)));
+  thread_local std::vector<double> dx;
+  dx.assign(has_dx ? xlen : 1, 0.0);
+  // Likewise an array parameter's partials only when it holds variables
+  // (a GLM's predictors are data: n k partials nobody reads).
+  thread_local std::vector<double> da_store[2];
   double* da[2] = {nullptr, nullptr};
   for_each_array_param(d, [&](int j, Kind kind) {
     const Array* a = array_at(d, j);
     int64_t n = 0;
-    if (kind == Kind::RealArray && a) n = a->len;
-    else if (kind == Kind::RealMatrix && a)
+    if (kind == Kind::RealArray && a && array_has_vars(a)) n = a->len;
+    else if (kind == Kind::RealMatrix && a && matrix_has_vars(a))
       for (int64_t i = 0; i < a->len; ++i) n += to_ptr<const Array>(a->data[i])->len;
     else if (kind == Kind::RealDist && dist_param(d, j)) n = dist_param(d, j)->ops->nparams;
     da_store[j].assign(static_cast<size_t>(n), 0.0);

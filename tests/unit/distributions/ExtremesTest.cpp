@@ -59,6 +59,8 @@ std::vector<Extreme, traceable_allocator<Extreme>> extremes() {
       {"dirichlet", {}, {reals({1e-3, 1e-3, 1e-3})}},
       {"dirichlet", {}, {reals({1e8, 1})}},
       {"mv_normal", {}, {reals({0, 0}), matrix({{1e-300, 0}, {0, 1e300}})}},
+      {"normal_glm", {1e300, 1e-300}, {matrix({{1e300}, {-1e300}}), reals({1e-300})}},
+      {"normal_glm", {0, 1e300}, {matrix({{1e-300, 1}}), reals({1e-300, -1e300})}},
       {"ordered", {3}, {borel::rt::from_ptr(borel::rt::dist_box(make("gamma", {1e-3, 1})))}},
       {"ordered", {5}, {borel::rt::from_ptr(borel::rt::dist_box(make("cauchy", {0, 1e300})))}},
       {"lkj_corr_cholesky", {6, 1e-3}, {}},

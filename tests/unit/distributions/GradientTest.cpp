@@ -510,6 +510,29 @@ std::vector<FamilyCases> families() {
                      real(scale * uniform(r, 0.05, 4)),
                      {real(-0.1), real(-1e-300), real(nan), real(kInf)}};
        }},
+      {"normal_glm", Support::RealVector,
+       [=](Rng& r) {
+         // n observations of k predictors; the partials of x (n k), beta,
+         // alpha, sigma and y are all checked.
+         const auto n = static_cast<size_t>(integer(r, 1, 5)), k = static_cast<size_t>(integer(r, 1, 3));
+         std::vector<std::vector<double>> x(n, std::vector<double>(k));
+         for (auto& row : x)
+           for (double& v : row) v = uniform(r, -2, 2);
+         std::vector<double> beta(k), y(n);
+         for (double& b : beta) b = uniform(r, -1.5, 1.5);
+         const double alpha = uniform(r, -1, 1), sigma = uniform(r, 0.3, 3);
+         for (size_t i = 0; i < n; ++i) {
+           double m = alpha;
+           for (size_t j = 0; j < k; ++j) m += x[i][j] * beta[j];
+           y[i] = m + sigma * uniform(r, -2, 2);
+         }
+         std::vector<double> with_nan = y, longer = y;
+         with_nan[0] = nan;
+         longer.push_back(0);
+         return Case{make("normal_glm", {alpha, sigma}, {matrix(x), reals(beta)}),
+                     reals(y),
+                     {reals(with_nan), reals(longer), 0}};
+       }},
   };
 }
 

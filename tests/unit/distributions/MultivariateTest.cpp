@@ -182,3 +182,45 @@ TEST_CASE("mv_normal: the Cholesky cache stays right across many covariances and
     GC_gcollect();
   }
 }
+
+// normal_glm(x, alpha, beta, sigma): the sum of n normal log-densities with
+// means alpha + x_i . beta, against Boost.Math.
+TEST_CASE("normal_glm: log-density") {
+  const std::vector<std::vector<double>> x{{1, 0.5}, {-2, 3}, {0.25, -1}, {4, 0}};
+  const std::vector<double> beta{0.7, -1.2};
+  const double alpha = 0.3, sigma = 1.7;
+  const auto d = make("normal_glm", {alpha, sigma}, {matrix(x), reals(beta)});
+  expect_valid(d);
+  for (const std::vector<double>& y :
+       std::vector<std::vector<double>>{{0, 0, 0, 0}, {1, -5, 2.5, 3}, {-10, 10, 7, 0.1}}) {
+    double ref = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+      ref += std::log(pdf(boost::math::normal(alpha + x[i][0] * beta[0] + x[i][1] * beta[1], sigma), y[i]));
+    CHECK(close(d.ops->log_density(d, reals(y)), ref, 1e-12));
+  }
+  // One predictor, as a simple regression.
+  const auto d1 = make("normal_glm", {-1, 0.5}, {matrix({{2}, {3}}), reals({0.4})});
+  CHECK(close(d1.ops->log_density(d1, reals({0.1, 0.3})),
+              std::log(pdf(boost::math::normal(-0.2, 0.5), 0.1)) + std::log(pdf(boost::math::normal(0.2, 0.5), 0.3)),
+              1e-12));
+  expect_log_density(d, {{reals({1, 2, 3}), -kInf}, {reals({1, kNaN, 2, 0}), -kInf}, {0, -kInf}});
+  CHECK(std::isnan(d.ops->mean(d)));
+}
+
+TEST_CASE("normal_glm: invalid parameters") {
+  expect_invalid("normal_glm",
+                 {{{0, 0}, {matrix({{1}}), reals({1})}, "normal_glm: sigma is 0, but must be positive"},
+                  {{kNaN, 1}, {matrix({{1}}), reals({1})}, "normal_glm: alpha is nan, but must be finite"},
+                  {{0, 1}, {matrix({{1}}), reals({kInf})}, "normal_glm: beta[0] is inf, but must be finite"},
+                  {{0, 1}, {matrix({{1}, {1, 2}}), reals({1})},
+                   "normal_glm: the length of x[1] is 2, but must be 1 (the length of beta)"},
+                  {{0, 1}, {matrix({{1}, {kNaN}}), reals({1})}, "normal_glm: x[1][0] is nan, but must be finite"}});
+}
+
+TEST_CASE("normal_glm: sampler moments") {
+  const std::vector<std::vector<double>> x{{1, 0.5}, {-2, 3}, {0.25, -1}};
+  const std::vector<double> beta{0.7, -1.2};
+  const auto xs = draw(make("normal_glm", {0.3, 1.7}, {matrix(x), reals(beta)}), 12);
+  const double z = z_for(kMomentAlpha, 6);
+  for (size_t i = 0; i < 3; ++i) expect_coordinate_moments(xs, i, 0.3 + x[i][0] * beta[0] + x[i][1] * beta[1], 1.7 * 1.7, z);
+}
