@@ -71,9 +71,10 @@ struct AdviSettings {
   // The answer is an average of iterates (Polyak–Ruppert) rather than
   // Stan's last iterate: as close to the optimum in expectation, with a
   // fraction of the noise. Once converged, one more window of iterations
-  // (max(0.1·max_iterations/eval_elbo, 2)·eval_elbo) is run and averaged, so
-  // that no iterate from before the stopping rule fired enters it; a run that
-  // stops at max_iterations averages its last window.
+  // (max(0.1·max_iterations/eval_elbo, 2)·eval_elbo) is run at a tenth of
+  // the step size (a fresh optimiser) and averaged, so that no iterate from
+  // before the stopping rule fired enters it; a run that stops at
+  // max_iterations averages its last window.
   bool average_iterates = true;
 };
 
