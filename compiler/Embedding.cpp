@@ -31,9 +31,14 @@ void Program::run_main(uint64_t seed, int threads) {
   o.threads = threads;
   o.progress = false;
   abi::run_entry(p_->entry, o);
+  p_->globals_set = true;
 }
 
 std::unique_ptr<rt::Model> Program::model(const std::string& name) const {
+  // A model reading a top-level let that was never set would read null.
+  if (p_->ir.global_count > 0 && !p_->globals_set)
+    throw rt::RuntimeError{"", "Program::model(\"" + name +
+                                   "\"): the program's top-level lets are not evaluated yet; call run_main() first"};
   return std::make_unique<abi::CompiledModel>(p_->closure(name));
 }
 

@@ -41,6 +41,7 @@ struct CompiledProgram {
   rt::Word entry = 0;        // closure of `__main`
   std::vector<StageTime> times;
   std::map<std::string, const rt::TypeDesc*> export_types;  // result type of each export
+  bool globals_set = false;  // the top-level lets were evaluated (Program::run_main)
   // The closure of an exported top-level function (see compile's `exports`).
   rt::Word closure(const std::string& name);
 };

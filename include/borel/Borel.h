@@ -36,7 +36,9 @@ class Program {
 
   // Evaluates the top-level lets, then calls main() when the program has one.
   void run_main(uint64_t seed = 0, int threads = 1);
-  // An exported function `fn NAME() -> T` as a model for inference.
+  // An exported function `fn NAME() -> T` as a model for inference. A
+  // program with top-level lets must have run run_main() first
+  // (rt::RuntimeError otherwise: its models would read unset lets).
   std::unique_ptr<rt::Model> model(const std::string& name) const;
   // T, the result type of exported function NAME; null when not decided.
   const rt::TypeDesc* result_type(const std::string& name) const;

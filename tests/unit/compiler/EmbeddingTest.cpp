@@ -49,3 +49,21 @@ TEST_CASE("compile errors reach the host with locations") {
     CHECK(std::string(e.what()).find("bad.brl:1:24: error: operator + needs numbers") != std::string::npos);
   }
 }
+
+TEST_CASE("a model of a program whose top-level lets were not evaluated is refused, not run on unset lets") {
+  borel::Program p = borel::Program::from_source("lets.brl", R"(
+let data = [1.0, 2.0];
+fn model() -> real { data[1] + sample(normal(0.0, 1.0)) }
+)", {"model"});
+  try {
+    (void)p.model("model");
+    FAIL("model() before run_main() was accepted");
+  } catch (const borel::rt::RuntimeError& e) {
+    CHECK(e.message.find("call run_main() first") != std::string::npos);
+  }
+  p.run_main(1);
+  CHECK(p.model("model") != nullptr);
+  // Without top-level lets there is nothing to evaluate first.
+  borel::Program q = borel::Program::from_source("plain.brl", "fn model() -> real { sample(normal(0.0, 1.0)) }\n", {"model"});
+  CHECK(q.model("model") != nullptr);
+}
