@@ -74,40 +74,38 @@ int64_t Parking::complete_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler
   Status* status = pop.status();
   rt::Word* slots = pop.slots();
   double* lw = pop.log_weights();
-  rt::SiteId* zero_site = pop.zero_sites();
-  rt::Word* aux = pop.aux();
   ctx.handler = &h;
   int64_t running = 0;
   for (int64_t i = begin; i < end; ++i) {
     const auto k = static_cast<size_t>(i);
-    if (const Effect e = effect_[k]; e != Effect::None) {
-      effect_[k] = Effect::None;
-      count_.fetch_sub(1, std::memory_order_relaxed);
-      const auto& d = *rt::to_ptr<const rt::Dist>(dists_[i]);
-      const rt::Word observed = values_[i];
-      dists_[i] = values_[i] = 0;
-      ctx.rng = &rngs[i];
-      h.particle = i;
-      h.aux = aux ? aux + i : nullptr;
-      ctx.log_weight = 0.0;
-      ctx.suspend_requested = false;
-      h.begin();
-      try {
-        if (e == Effect::Observe) {
-          h.observe(ctx, d, observed, site_[k]);
-          lw[i] += ctx.log_weight;
-        } else {
-          const rt::Word v = h.sample(ctx, d, site_[k]);
-          // Parked again: a cache forgot d since prepare (the driver's next
-          // round prepares it again).
-          if (effect_[k] == Effect::None) lw[i] += ctx.log_weight + advance(model, ctx, h, status[i], slots[i], v);
-        }
-      } catch (const rt::RuntimeError& err) {
-        throw located(model, site_[k], user_site_[k], err);
-      }
-      if (h.zero_site >= 0 && zero_site[i] < 0) [[unlikely]] zero_site[i] = h.zero_site;
+    const Effect e = effect_[k];
+    if (e == Effect::None) {
+      running += status[i] != Status::Done && lw[i] != -INFINITY;
+      continue;
     }
-    running += status[i] != Status::Done && lw[i] != -INFINITY;
+    effect_[k] = Effect::None;
+    count_.fetch_sub(1, std::memory_order_relaxed);
+    const auto& d = *rt::to_ptr<const rt::Dist>(dists_[i]);
+    const rt::Word observed = values_[i];
+    dists_[i] = values_[i] = 0;
+    enter_particle(ctx, h, pop, rngs, i);
+    ctx.log_weight = 0.0;
+    ctx.suspend_requested = false;
+    h.begin();
+    try {
+      if (e == Effect::Observe) {
+        h.observe(ctx, d, observed, site_[k]);
+        lw[i] += ctx.log_weight;
+      } else {
+        const rt::Word v = h.sample(ctx, d, site_[k]);
+        // Parked again: a cache forgot d since prepare (the driver's next
+        // round prepares it again).
+        if (effect_[k] == Effect::None) lw[i] += ctx.log_weight + advance(model, ctx, h, status[i], slots[i], v);
+      }
+    } catch (const rt::RuntimeError& err) {
+      throw located(model, site_[k], user_site_[k], err);
+    }
+    running += leave_particle(h, pop, i);
   }
   return running;
 }

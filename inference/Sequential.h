@@ -52,6 +52,22 @@ inline double advance(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Statu
   return ctx.log_weight;
 }
 
+// Points the handler and the context at particle i of `pop` (its stream,
+// its slot index, its auxiliary word): before any effect of i is carried out.
+inline void enter_particle(rt::Ctx& ctx, InferenceHandler& h, Population& pop, rt::Rng* rngs, int64_t i) {
+  ctx.rng = &rngs[i];
+  h.particle = i;
+  h.aux = pop.aux() ? pop.aux() + i : nullptr;
+}
+
+// After particle i's segment: keeps where its weight first became zero;
+// returns whether it is still running (not Done, weight not zero).
+inline bool leave_particle(const InferenceHandler& h, Population& pop, int64_t i) {
+  rt::SiteId& zero_site = pop.zero_sites()[i];
+  if (h.zero_site >= 0 && zero_site < 0) [[unlikely]] zero_site = h.zero_site;
+  return pop.status()[i] != Status::Done && pop.log_weights()[i] != -INFINITY;
+}
+
 // Advances every particle in [begin, end) that is not Done; returns how many
 // of them are still running afterwards.
 inline int64_t advance_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Population& pop,
@@ -59,18 +75,13 @@ inline int64_t advance_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h
   Status* status = pop.status();
   rt::Word* slots = pop.slots();
   double* lw = pop.log_weights();
-  rt::SiteId* zero_site = pop.zero_sites();
-  rt::Word* aux = pop.aux();
   ctx.handler = &h;
   int64_t running = 0;
   for (int64_t i = begin; i < end; ++i) {
     if (status[i] == Status::Done || lw[i] == -INFINITY) continue;
-    ctx.rng = &rngs[i];
-    h.particle = i;
-    h.aux = aux ? aux + i : nullptr;
+    enter_particle(ctx, h, pop, rngs, i);
     lw[i] += advance(model, ctx, h, status[i], slots[i]);
-    if (h.zero_site >= 0 && zero_site[i] < 0) [[unlikely]] zero_site[i] = h.zero_site;
-    running += status[i] != Status::Done && lw[i] != -INFINITY;
+    running += leave_particle(h, pop, i);
   }
   return running;
 }

@@ -1,12 +1,8 @@
 // AdDist.cpp — see AdDist.h.
 #include "runtime/AdDist.h"
 
-#include <gc/gc.h>
-
-#include <cstring>
-#include <new>
-
 #include "runtime/Estimator.h"
+#include "runtime/ThreadBlock.h"
 
 #include <algorithm>
 #include <cmath>
@@ -36,15 +32,7 @@ struct ConstantArrays {
   Word array[kConstantSlots];
   int next;
 };
-ConstantArrays& constant_arrays() {
-  thread_local ConstantArrays* t = nullptr;
-  if (!t) {
-    t = static_cast<ConstantArrays*>(GC_MALLOC_UNCOLLECTABLE(sizeof(ConstantArrays)));
-    if (!t) throw std::bad_alloc();
-    std::memset(static_cast<void*>(t), 0, sizeof(ConstantArrays));
-  }
-  return *t;
-}
+ConstantArrays& constant_arrays() { return thread_block<ConstantArrays>(); }
 bool known_constant(const Array* a) {
   if (a->len < kRememberFrom) return false;
   const ConstantArrays& t = constant_arrays();

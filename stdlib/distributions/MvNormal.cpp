@@ -9,7 +9,7 @@
 // (its address cannot be reused by another array) while its entry does.
 #include "stdlib/distributions/Family.h"
 
-#include <gc/gc.h>
+#include "runtime/ThreadBlock.h"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
@@ -44,17 +44,7 @@ struct Cache {
   int next;
 };
 
-Cache& thread_cache() {
-  // One small block per thread that uses mv_normal, never freed (the thread
-  // may exit after the collector has stopped tracking it).
-  thread_local Cache* cache = nullptr;
-  if (cache == nullptr) {
-    cache = static_cast<Cache*>(GC_MALLOC_UNCOLLECTABLE(sizeof(Cache)));
-    if (cache == nullptr) throw std::bad_alloc();
-    std::memset(static_cast<void*>(cache), 0, sizeof(Cache));
-  }
-  return *cache;
-}
+Cache& thread_cache() { return rt::thread_block<Cache>(); }
 
 // Factors `cov` (already checked to be n x n, finite and symmetric); nullptr
 // when it is not positive definite.

@@ -17,15 +17,12 @@
 
 #include <fmt/format.h>
 
-#include <gc/gc.h>
-
 #include <algorithm>
-#include <cstring>
-#include <new>
 #include <vector>
 
 #include "stdlib/distributions/Checks.h"
 #include "stdlib/distributions/Special.h"
+#include "runtime/ThreadBlock.h"
 
 namespace borel::dist {
 
@@ -47,15 +44,7 @@ struct ValidPredictors {
   int64_t k[kValidSlots];
   int next;
 };
-ValidPredictors& valid_predictors() {
-  thread_local ValidPredictors* t = nullptr;
-  if (!t) {
-    t = static_cast<ValidPredictors*>(GC_MALLOC_UNCOLLECTABLE(sizeof(ValidPredictors)));
-    if (!t) throw std::bad_alloc();
-    std::memset(static_cast<void*>(t), 0, sizeof(ValidPredictors));
-  }
-  return *t;
-}
+ValidPredictors& valid_predictors() { return rt::thread_block<ValidPredictors>(); }
 
 bool check(const Dist& d, std::string& why) {
   if (!check_finite(why, kName, "alpha", d.p[0]) || !check_positive(why, kName, "sigma", d.p[1])) return false;
