@@ -84,7 +84,7 @@ struct AdviResult {
   // factor L of q's covariance, n x n row-major, zeros above the diagonal.
   std::vector<double> scale;
   std::vector<double> elbo_trace;  // one ELBO estimate per eval_elbo iterations
-  int iterations = 0;              // optimisation iterations (adaptation excluded)
+  int iterations = 0;              // optimisation iterations (adaptation excluded; the averaged window after convergence included)
   bool converged = false;          // false: stopped at max_iterations
   std::vector<double> draws;       // output_draws x n, row-major
   std::vector<double> log_weights; // log p(draw) - log q(draw), per draw
