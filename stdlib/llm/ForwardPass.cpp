@@ -91,13 +91,21 @@ ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), 
   for (auto& s : row_scratch_) s.resize(std::max({c.n_embd, c.n_ff, c.kv_dim()}));
 }
 
-void ForwardPass::matmul(const WeightMatrix& w, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
+void ForwardPass::matmul(const WeightMatrix& w, const Input& in, float* y, size_t ldy) {
   // Each thread gets at least ~64K multiply-adds: below that, waking a thread
   // costs more than the work (single-token decoding of a small model stays on
   // one thread).
-  const size_t min_rows = std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(1, n * w.cols));
+  const size_t min_rows = std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(1, in.n * w.cols));
+  if (integer_dots_ && int_dot_applies(w)) {
+    if (quantised_serial_ != in.serial) {
+      quantised_.quantize(in.x, in.ldx, in.n, w.cols);
+      quantised_serial_ = in.serial;
+    }
+    pool_.parallel_for(w.rows, min_rows, [&](size_t r0, size_t r1, unsigned) { matmul_int(w, quantised_, y, ldy, r0, r1); });
+    return;
+  }
   pool_.parallel_for(w.rows, min_rows, [&](size_t r0, size_t r1, unsigned worker) {
-    w.matmul(x, ldx, n, y, ldy, r0, r1, row_scratch_[worker].data());
+    w.matmul(in.x, in.ldx, in.n, y, ldy, r0, r1, row_scratch_[worker].data());
   });
 }
 
@@ -251,9 +259,10 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
   for (size_t l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = model_.layers()[l];
     for (size_t i = 0; i < n; ++i) rms_norm(&x_[i * dim], L.attn_norm.data(), &xn_[i * dim], dim, c.rms_eps);
-    matmul(L.wq, xn_.data(), dim, n, q_.data(), dim);
-    matmul(L.wk, xn_.data(), dim, n, k_.data(), kvd);
-    matmul(L.wv, xn_.data(), dim, n, v_.data(), kvd);
+    const Input attn_in = input(xn_.data(), dim, n);
+    matmul(L.wq, attn_in, q_.data(), dim);
+    matmul(L.wk, attn_in, k_.data(), kvd);
+    matmul(L.wv, attn_in, v_.data(), kvd);
     for (size_t i = 0; i < n; ++i) {
       rope(&q_[i * dim], c.n_head, hd, c.n_rot, &rope_[i * c.n_rot]);
       rope(&k_[i * kvd], c.n_head_kv, hd, c.n_rot, &rope_[i * c.n_rot]);
@@ -265,18 +274,21 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
       attention(l, 0, n, 0, cache);
     else
       pool_.parallel_for(n, 4, [&](size_t t0, size_t t1, unsigned w) { attention(l, t0, t1, w, cache); });
-    matmul(L.wo, att_.data(), dim, n, xn_.data(), dim);
+    const Input att_in = input(att_.data(), dim, n);
+    matmul(L.wo, att_in, xn_.data(), dim);
     for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
 
     for (size_t i = 0; i < n; ++i) rms_norm(&x_[i * dim], L.ffn_norm.data(), &xn_[i * dim], dim, c.rms_eps);
-    matmul(L.w_gate, xn_.data(), dim, n, gate_.data(), ff);
-    matmul(L.w_up, xn_.data(), dim, n, up_.data(), ff);
+    const Input ffn_in = input(xn_.data(), dim, n);
+    matmul(L.w_gate, ffn_in, gate_.data(), ff);
+    matmul(L.w_up, ffn_in, up_.data(), ff);
     // SwiGLU: silu(g) * u = g / (1 + e^-g) * u.
     for (size_t i = 0; i < n * ff; ++i) up_[i] *= gate_[i];
     for (size_t i = 0; i < n * ff; ++i) gate_[i] = -gate_[i];
     exp_inplace(gate_.data(), n * ff);
     for (size_t i = 0; i < n * ff; ++i) gate_[i] = up_[i] / (1.0f + gate_[i]);
-    matmul(L.w_down, gate_.data(), ff, n, xn_.data(), dim);
+    const Input down_in = input(gate_.data(), ff, n);
+    matmul(L.w_down, down_in, xn_.data(), dim);
     for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
   }
 
@@ -292,7 +304,10 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
       }
     }
   }
-  if (n_out) matmul(model_.output(), xn_.data(), dim, n_out, logits.data(), V);
+  if (n_out) {
+    const Input out_in = input(xn_.data(), dim, n_out);
+    matmul(model_.output(), out_in, logits.data(), V);
+  }
 }
 
 }  // namespace borel::llm
