@@ -62,6 +62,11 @@ private:
   };
   Input input(const float* x, size_t ldx, size_t n) { return {x, ldx, n, ++serial_}; }
   void attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  template <class Load, class Kv>
+  void attention_body(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void attention_f32(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void attention_f16(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void attention_f16c(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
   void matmul(const WeightMatrix& w, const Input& in, float* y, size_t ldy);
 
   const Model& model_;
@@ -74,8 +79,9 @@ private:
   std::vector<std::vector<const detail::KvBlock*>> entry_blocks_;
   // Activations, n_tokens rows each.
   std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, rope_;
-  // Per-worker scratch: attention scores and one dequantised weight row.
-  std::vector<std::vector<float>> scores_, row_scratch_;
+  // Per-worker scratch: attention scores, 1 / (sum of exponentials) per
+  // head of a group, and one dequantised weight row.
+  std::vector<std::vector<float>> scores_, inv_, row_scratch_;
   bool integer_dots_ = true;
   Q8Rows quantised_;  // the quantised form of the Input numbered quantised_serial_
   uint64_t serial_ = 0, quantised_serial_ = 0;

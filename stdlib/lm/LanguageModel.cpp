@@ -19,7 +19,14 @@ std::shared_ptr<LanguageModel> LanguageModel::load(const std::string& path) {
 }
 
 LanguageModel::LanguageModel(std::shared_ptr<const llm::Model> model, size_t max_entries)
-    : model_(std::move(model)), max_entries_(max_entries), cache_(model_->config()), decoder_(model_, cache_, 1) {}
+    : model_(std::move(model)),
+      max_entries_(max_entries),
+      // An F32 KV cache: next_token is the model's own distribution, as an
+      // F32 engine computes it (tests/lang/llm check evidences against
+      // llama.cpp's to 1e-5); the F16 default would move log-probabilities by
+      // up to ~1e-2 (stdlib/llm/KvCache.h).
+      cache_(model_->config(), 16, 0, llm::KvType::F32),
+      decoder_(model_, cache_, 1) {}
 
 std::string LanguageModel::key(std::span<const llm::TokenId> tokens) {
   std::string k(tokens.size() * sizeof(llm::TokenId), '\0');
