@@ -216,8 +216,8 @@ void decode(benchmark::State& state, const DecodeCase& c) {
   // the better estimate of its own speed (with several, it is per core).
   state.counters["tokens/cpu_s"] = tokens / cpu;
   state.counters["GMAC/s"] = benchmark::Counter(tokens * kMacsPerToken / 1e9, benchmark::Counter::kIsRate);
-  state.counters["weight_GB/s"] =
-      benchmark::Counter(double(steps * state.iterations()) * double(m->weight_bytes()) / 1e9, benchmark::Counter::kIsRate);
+  state.counters["weight_GB/s"] = benchmark::Counter(
+      double(steps * state.iterations()) * double(m->weight_bytes()) / 1e9, benchmark::Counter::kIsRate);
 }
 
 // Batched decoding at a 16-token context: N, threads.
@@ -313,8 +313,8 @@ void BM_Int8DotThroughput(benchmark::State& state) {
     for (auto& t : ts) t.join();
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["GMAC/s"] = benchmark::Counter(20.0 * double(threads * rows * cols * n) * double(state.iterations()) / 1e9,
-                                                benchmark::Counter::kIsRate);
+  state.counters["GMAC/s"] = benchmark::Counter(
+      20.0 * double(threads * rows * cols * n) * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
   state.SetLabel(dot_isa_name(best_dot_isa()));
 }
 BENCHMARK(BM_Int8DotThroughput)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -108,7 +108,8 @@ void ForwardPass::matmul(const WeightMatrix& w, const Input& in, float* y, size_
       quantised_.quantize(in.x, in.ldx, in.n, w.cols);
       quantised_serial_ = in.serial;
     }
-    pool_.parallel_for(w.rows, min_rows, [&](size_t r0, size_t r1, unsigned) { matmul_int(w, quantised_, y, ldy, r0, r1); });
+    pool_.parallel_for(w.rows, min_rows,
+                       [&](size_t r0, size_t r1, unsigned) { matmul_int(w, quantised_, y, ldy, r0, r1); });
     return;
   }
   pool_.parallel_for(w.rows, min_rows, [&](size_t r0, size_t r1, unsigned worker) {
@@ -213,8 +214,8 @@ __attribute__((always_inline)) inline void head_values(const float* p, float inv
 // converted exactly on load), so an F16 cache gives exactly the results of an
 // F32 cache holding the rounded values.
 template <class Load, class Kv>
-__attribute__((always_inline)) inline void ForwardPass::attention_body(size_t layer, size_t t0, size_t t1, unsigned worker,
-                                                                       const KvCache& cache) {
+__attribute__((always_inline)) inline void ForwardPass::attention_body(size_t layer, size_t t0, size_t t1,
+                                                                       unsigned worker, const KvCache& cache) {
   const auto& c = model_.config();
   const size_t hd = c.head_dim(), kvd = c.kv_dim(), dim = c.n_embd;
   const size_t group = c.n_head / c.n_head_kv;
@@ -256,8 +257,8 @@ __attribute__((always_inline)) inline void ForwardPass::attention_body(size_t la
 }
 
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void ForwardPass::attention_f32(size_t layer, size_t t0,
-                                                                                             size_t t1, unsigned worker,
-                                                                                             const KvCache& cache) {
+                                                                                            size_t t1, unsigned worker,
+                                                                                            const KvCache& cache) {
   attention_body<LoadF32, float>(layer, t0, t1, worker, cache);
 }
 
@@ -266,8 +267,8 @@ void ForwardPass::attention_f16(size_t layer, size_t t0, size_t t1, unsigned wor
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,f16c"), flatten)) void ForwardPass::attention_f16c(size_t layer, size_t t0, size_t t1, unsigned worker,
-                                                                      const KvCache& cache) {
+__attribute__((target("avx2,f16c"), flatten)) void ForwardPass::attention_f16c(size_t layer, size_t t0, size_t t1,
+                                                                               unsigned worker, const KvCache& cache) {
   attention_body<LoadF16C, uint16_t>(layer, t0, t1, worker, cache);
 }
 #endif

@@ -20,12 +20,14 @@ inline void convert_row(const uint16_t* h, float* out, size_t n) {
 
 }  // namespace
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void halves_to_floats(const uint16_t* h, float* out, size_t n) {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void halves_to_floats(const uint16_t* h, float* out,
+                                                                                  size_t n) {
   convert_row(h, out, n);
 }
 
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void halves_to_floats(const uint16_t* h, size_t stride,
-                                                                                   size_t rows, size_t cols, float* out) {
+                                                                                  size_t rows, size_t cols,
+                                                                                  float* out) {
   for (size_t r = 0; r < rows; ++r) convert_row(h + r * stride, out + r * cols, cols);
 }
 

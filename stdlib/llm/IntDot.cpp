@@ -87,8 +87,8 @@ inline int32_t dot32(const int8_t* a, const int8_t* b) {
 
 // Four activation rows at a time, so that four independent chains of fmas
 // overlap. std::fma is exact whether it is an instruction or a library call.
-inline void generic_body(const WeightMatrix& w, const Q8Rows& x, float* y, size_t ldy,
-                                                         size_t r0, size_t r1, int8_t* wq, float* wd) {
+inline void generic_body(const WeightMatrix& w, const Q8Rows& x, float* y, size_t ldy, size_t r0, size_t r1, int8_t* wq,
+                         float* wd) {
   const size_t nb = w.cols / 32;
   for (size_t r = r0; r < r1; ++r) {
     unpack_row(w, r, wq, wd);
@@ -302,7 +302,8 @@ BOREL_VNNI void transpose_tile(const WeightMatrix& w, size_t r, int rows, uint8_
   const bool q8 = w.type == GgmlType::Q8_0;
   const size_t bsize = q8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const std::byte* base = w.data + r * w.row_bytes;
-  const __m512i lo_idx = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13), hi_idx = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+  const __m512i lo_idx = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13),
+                hi_idx = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
   for (size_t b = 0; b < nb; ++b) {
     pf.step(b, nb);
     // z[i] = row i's 8 dwords | row i + 8's 8 dwords; then an 8 x 8 dword
@@ -324,8 +325,8 @@ BOREL_VNNI void transpose_tile(const WeightMatrix& w, size_t r, int rows, uint8_
       t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
     }
     for (int i = 0; i < 8; i += 4) {
-      u[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);      // dwords 0 / 4 of rows i..i+3 (and +8)
-      u[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);  // 1 / 5
+      u[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);          // dwords 0 / 4 of rows i..i+3 (and +8)
+      u[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);      // 1 / 5
       u[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);  // 2 / 6
       u[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);  // 3 / 7
     }
@@ -383,7 +384,8 @@ void matmul_vnni(const WeightMatrix& w, const Q8Rows& x, float* y, size_t ldy, s
     // tile (the 16 rows after it: one contiguous range) to be brought into
     // L2. (Measured: 1.7x the bandwidth for one token; spreading the requests
     // over the multiplications instead, or two tiles ahead, was no better.)
-    const Prefetch next{w.data + (r + 16) * w.row_bytes, std::min<size_t>(16, r1 - std::min(r1, r + 16)) * w.row_bytes / 64};
+    const Prefetch next{w.data + (r + 16) * w.row_bytes,
+                        std::min<size_t>(16, r1 - std::min(r1, r + 16)) * w.row_bytes / 64};
     transpose_tile(w, r, rows, wt, wd, next);
     for (size_t t = 0; t < x.n();) {
       const size_t left = x.n() - t;
@@ -427,8 +429,9 @@ bool dot_isa_supported(DotIsa isa) {
     case DotIsa::Avx2:
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     case DotIsa::Avx512Vnni:
-      return dot_isa_supported(DotIsa::Avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+      return dot_isa_supported(DotIsa::Avx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512vnni");
 #else
     default: return false;
 #endif

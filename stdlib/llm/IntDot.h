@@ -47,8 +47,8 @@ public:
   size_t cols() const { return cols_; }
   size_t blocks() const { return blocks_; }
 
-  const int8_t* q(size_t i) const { return q_.data() + i * cols_; }    // row i's quantised values
-  const float* d(size_t i) const { return d_.data() + i * blocks_; }   // row i's block scales
+  const int8_t* q(size_t i) const { return q_.data() + i * cols_; }   // row i's quantised values
+  const float* d(size_t i) const { return d_.data() + i * blocks_; }  // row i's block scales
   // Row i's -128 * (sum of q over each block): the kernels multiply weights
   // + 128 (unsigned bytes) by q and add this to get sum of w q.
   const int32_t* corr(size_t i) const { return corr_.data() + i * blocks_; }

@@ -42,23 +42,23 @@ TEST_CASE("forward: token-by-token evaluation agrees with whole-sequence evaluat
   if (!m) return;
   const auto ids = (*golden())["next_token_logprobs"][0]["sequence_ids"].vec<TokenId>();
   for (KvType type : {KvType::F32, KvType::F16}) {
-  KvCache cache(m->config(), 4, 0, type);  // small blocks: the sequence spans several
-  BatchDecoder dec(m, cache);
-  Sequence whole = cache.new_sequence(), step = cache.new_sequence();
-  BatchEntry e{&whole, ids, LogitsMode::All};
-  std::vector<float> all;
-  {
-    LogitRows r = dec.eval({&e, 1});
-    for (size_t i = 0; i < r.rows(); ++i) all.insert(all.end(), r[i].begin(), r[i].end());
-  }
-  const size_t V = m->config().n_vocab;
-  double worst = 0;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    auto row = dec.prefill(step, std::span<const TokenId>(&ids[i], 1));
-    for (size_t k = 0; k < V; ++k) worst = std::max(worst, double(std::abs(row[k] - all[i * V + k])));
-  }
-  CHECK(worst <= 1e-4);
-  CHECK(step.tokens() == ids);
+    KvCache cache(m->config(), 4, 0, type);  // small blocks: the sequence spans several
+    BatchDecoder dec(m, cache);
+    Sequence whole = cache.new_sequence(), step = cache.new_sequence();
+    BatchEntry e{&whole, ids, LogitsMode::All};
+    std::vector<float> all;
+    {
+      LogitRows r = dec.eval({&e, 1});
+      for (size_t i = 0; i < r.rows(); ++i) all.insert(all.end(), r[i].begin(), r[i].end());
+    }
+    const size_t V = m->config().n_vocab;
+    double worst = 0;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      auto row = dec.prefill(step, std::span<const TokenId>(&ids[i], 1));
+      for (size_t k = 0; k < V; ++k) worst = std::max(worst, double(std::abs(row[k] - all[i * V + k])));
+    }
+    CHECK(worst <= 1e-4);
+    CHECK(step.tokens() == ids);
   }
 }
 
@@ -69,20 +69,20 @@ TEST_CASE("forward: greedy continuations match token for token") {
     const auto prompt = gr["prompt_ids"].vec<TokenId>();
     CHECK(m->tokenizer().encode(gr["prompt"].str) == prompt);
     for (KvType type : {KvType::F32, KvType::F16}) {
-    CAPTURE(int(type));
-    KvCache cache(m->config(), 16, 0, type);
-    BatchDecoder dec(m, cache);
-    Sequence s = cache.new_sequence();
-    auto logits = dec.prefill(s, prompt);
-    std::vector<TokenId> out;
-    for (size_t i = 0; i < size_t(gr["n_new"].num); ++i) {
-      TokenId t = argmax(logits);
-      out.push_back(t);
-      TokenId tt[1] = {t};
-      logits = dec.prefill(s, tt);
-    }
-    CHECK(out == gr["continuation_ids"].vec<TokenId>());
-    CHECK(m->tokenizer().decode(s.tokens()) == gr["full_text"].str);
+      CAPTURE(int(type));
+      KvCache cache(m->config(), 16, 0, type);
+      BatchDecoder dec(m, cache);
+      Sequence s = cache.new_sequence();
+      auto logits = dec.prefill(s, prompt);
+      std::vector<TokenId> out;
+      for (size_t i = 0; i < size_t(gr["n_new"].num); ++i) {
+        TokenId t = argmax(logits);
+        out.push_back(t);
+        TokenId tt[1] = {t};
+        logits = dec.prefill(s, tt);
+      }
+      CHECK(out == gr["continuation_ids"].vec<TokenId>());
+      CHECK(m->tokenizer().decode(s.tokens()) == gr["full_text"].str);
     }
   }
 }

@@ -97,7 +97,8 @@ TEST_CASE("intdot: every instruction set gives the portable result bit for bit, 
             matmul_int(w, q, y.data(), ldy, 0, rows / 2, isa);
             matmul_int(w, q, y.data(), ldy, rows / 2, rows, isa);
             CHECK_MESSAGE(std::memcmp(y.data(), ref.data(), y.size() * sizeof(float)) == 0,
-                          std::string(dot_isa_name(isa)) << " " << ggml_type_name(type) << " cols " << cols << " rows " << rows << " n " << n);
+                          std::string(dot_isa_name(isa))
+                              << " " << ggml_type_name(type) << " cols " << cols << " rows " << rows << " n " << n);
             ++compared;
           }
           const size_t nb = cols / 32;
@@ -119,7 +120,8 @@ TEST_CASE("intdot: every instruction set gives the portable result bit for bit, 
               CHECK(std::abs(got - exact) <= (double(nb) + 2) * 0x1p-24 * mag + 1e-30);
               // Against the unquantised activations: each moved by at most
               // d (1/2 + 127 * 2^-23) (see the test above).
-              CHECK(std::abs(got - float_sum) <= wabs * (0.5 + 127 * 0x1p-23) + (double(nb) + 2) * 0x1p-24 * mag + 1e-30);
+              CHECK(std::abs(got - float_sum) <=
+                    wabs * (0.5 + 127 * 0x1p-23) + (double(nb) + 2) * 0x1p-24 * mag + 1e-30);
             }
           }
           CHECK(ref[ldy - 1] == -1.0f);  // columns past the rows are untouched

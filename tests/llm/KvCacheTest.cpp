@@ -218,8 +218,8 @@ namespace {
 // and value is multiplied by 1 + u e, e uniform in [-1, 1] and u = 2^-11
 // (half precision's largest relative rounding error), right after the step
 // that wrote it: a random perturbation of the size F16 rounding makes.
-std::vector<std::vector<float>> stepwise_logits(std::shared_ptr<const Model> m, const std::vector<TokenId>& ids, KvType type,
-                                                uint64_t seed) {
+std::vector<std::vector<float>> stepwise_logits(std::shared_ptr<const Model> m, const std::vector<TokenId>& ids,
+                                                KvType type, uint64_t seed) {
   KvCache cache(m->config(), 4, 0, type);
   BatchDecoder dec(m, cache);
   Sequence s = cache.new_sequence();
@@ -278,7 +278,8 @@ TEST_CASE("kv cache: F16 keys and values change the logits no more than a random
   // worst. (The random one spares each step's own position, which that step
   // reads unperturbed; F16 rounds it too, one position out of up to 30.)
   double noise = 0;
-  for (uint64_t seed : {1, 2, 3}) noise = std::max(noise, relative_change(stepwise_logits(m, ids, KvType::F32, seed), ref));
+  for (uint64_t seed : {1, 2, 3})
+    noise = std::max(noise, relative_change(stepwise_logits(m, ids, KvType::F32, seed), ref));
   MESSAGE("relative change of the logits: F16 cache " << f16 << ", random perturbations of rounding size " << noise);
   CHECK(f16 > 0);  // the cache really rounds
   CHECK(f16 <= 3 * noise);

@@ -188,8 +188,8 @@ TEST_CASE("quantize: Q8_0 and Q4_0 models from our writer against F32") {
     const Diff act = compare(li, lq, ids);
     const Diff di = compare(li, ref, ids);
     MESSAGE(ggml_type_name(c.type) << " integer vs float dots: max over likely tokens " << act.max_likely
-                                   << ", mean on the sequence " << act.mean_next << "; integer dots vs F32: " << di.max_likely
-                                   << ", mean " << di.mean_next);
+                                   << ", mean on the sequence " << act.mean_next
+                                   << "; integer dots vs F32: " << di.max_likely << ", mean " << di.mean_next);
     CHECK(act.max_likely <= q8_tolerance);
     CHECK(act.mean_next <= q8_mean_tolerance);
     CHECK(di.max_likely <= 3 * noise.max_likely + q8_tolerance);
