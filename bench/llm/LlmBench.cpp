@@ -1,7 +1,8 @@
 // Benchmarks of the embedded LLM engine on stories260K (the model llama.cpp's
 // figures in ../shared/models/README.md were measured on):
 //   - prompt processing (64 tokens) and generation (128 tokens), one sequence,
-//     1 and 2 threads, as `llama-bench -p 64 -n 128` measures them;
+//     1 and 2 threads, as `llama-bench -p 64 -n 128` measures them, with the
+//     F16 (default) and the F32 KV cache;
 //   - batched decoding of N = 1, 8, 64, 256 sequences against N separate calls;
 //   - KV-cache memory of 256 forks of a 64-token prompt, each extended by 64
 //     tokens, against 256 unshared caches.
@@ -70,7 +71,7 @@ void BM_PromptProcessing(benchmark::State& state) {
   auto m = model(&err);
   if (!m) return state.SkipWithError(err.c_str());
   const auto ids = prompt_tokens(*m, 64);
-  KvCache cache(m->config());
+  KvCache cache(m->config(), 16, 0, state.range(1) ? KvType::F16 : KvType::F32);
   BatchDecoder dec(m, cache, unsigned(state.range(0)));
   for (auto _ : state) {
     Sequence s = cache.new_sequence();
@@ -78,14 +79,18 @@ void BM_PromptProcessing(benchmark::State& state) {
   }
   state.counters["tokens/s"] = benchmark::Counter(double(ids.size()) * double(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_PromptProcessing)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PromptProcessing)
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "f16"})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 void BM_Generation(benchmark::State& state) {
   std::string err;
   auto m = model(&err);
   if (!m) return state.SkipWithError(err.c_str());
   const size_t n_gen = 128;
-  KvCache cache(m->config());
+  KvCache cache(m->config(), 16, 0, state.range(1) ? KvType::F16 : KvType::F32);
   BatchDecoder dec(m, cache, unsigned(state.range(0)));
   for (auto _ : state) {
     Sequence s = cache.new_sequence();
@@ -95,7 +100,11 @@ void BM_Generation(benchmark::State& state) {
   }
   state.counters["tokens/s"] = benchmark::Counter(double(n_gen) * double(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_Generation)->Arg(1)->Arg(2)->ArgName("threads")->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_Generation)
+    ->ArgsProduct({{1, 2}, {1, 0}})
+    ->ArgNames({"threads", "f16"})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 // N sequences forked from a 16-token prompt advance 16 greedy steps each:
 // batched (one decode call per step for all N) or separately (N calls per step).

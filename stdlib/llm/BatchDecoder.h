@@ -53,6 +53,9 @@ public:
   const Model& model() const { return *model_; }
   KvCache& cache() { return cache_; }
   unsigned threads() const { return pool_.size(); }
+  // Integer dot products for Q8_0 / Q4_0 matrices (default on; see ForwardPass.h).
+  void set_integer_dots(bool on) { forward_.set_integer_dots(on); }
+  bool integer_dots() const { return forward_.integer_dots(); }
 
   // General form: extends every entry's sequence by its tokens; returns the
   // requested logit rows in entry order.

@@ -1,8 +1,13 @@
 #include "ForwardPass.h"
 
 #include "Error.h"
+#include "Half.h"
+#include "HalfArray.h"
 
 #include <algorithm>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <cmath>
 #include <cstring>
 
@@ -86,91 +91,195 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void exp_inplace(flo
 
 ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), pool_(pool) {
   scores_.resize(pool.size());
+  inv_.resize(pool.size());
   row_scratch_.resize(pool.size());
   const auto& c = model.config();
   for (auto& s : row_scratch_) s.resize(std::max({c.n_embd, c.n_ff, c.kv_dim()}));
+  for (auto& s : inv_) s.resize(c.n_head / c.n_head_kv);
 }
 
-void ForwardPass::matmul(const WeightMatrix& w, const float* x, size_t ldx, size_t n, float* y, size_t ldy) {
+void ForwardPass::matmul(const WeightMatrix& w, const Input& in, float* y, size_t ldy) {
   // Each thread gets at least ~64K multiply-adds: below that, waking a thread
   // costs more than the work (single-token decoding of a small model stays on
   // one thread).
-  const size_t min_rows = std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(1, n * w.cols));
+  const size_t min_rows = std::max<size_t>(1, (size_t(1) << 16) / std::max<size_t>(1, in.n * w.cols));
+  if (integer_dots_ && int_dot_applies(w)) {
+    if (quantised_serial_ != in.serial) {
+      quantised_.quantize(in.x, in.ldx, in.n, w.cols);
+      quantised_serial_ = in.serial;
+    }
+    pool_.parallel_for(w.rows, min_rows,
+                       [&](size_t r0, size_t r1, unsigned) { matmul_int(w, quantised_, y, ldy, r0, r1); });
+    return;
+  }
   pool_.parallel_for(w.rows, min_rows, [&](size_t r0, size_t r1, unsigned worker) {
-    w.matmul(x, ldx, n, y, ldy, r0, r1, row_scratch_[worker].data());
+    w.matmul(in.x, in.ldx, in.n, y, ldy, r0, r1, row_scratch_[worker].data());
   });
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache) {
+namespace {
+
+// How attention reads the cache: 8 stored values (or 1) as floats. F16 is
+// converted exactly, by F16C instructions where the CPU has them, else by
+// integer bit operations (HalfArray.h); either way the floats are the same,
+// and so is all arithmetic after the load.
+struct LoadF32 {
+  static void load8(v8f& r, const float* p) { std::memcpy(&r, p, sizeof r); }
+  static float load1(const float* p) { return *p; }
+};
+struct LoadF16 {
+  static void load8(v8f& r, const uint16_t* p) { halves8_to_floats(p, r); }
+  static float load1(const uint16_t* p) { return half_to_float(*p); }
+};
+#if defined(__x86_64__)
+struct LoadF16C {
+  // Inlined by attention_f16c's flatten (a target-specific function cannot be
+  // always_inline into generic code).
+  __attribute__((target("avx2,f16c"))) static inline void load8(v8f& r, const uint16_t* p) {
+    const __m256 f = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    std::memcpy(&r, &f, sizeof r);
+  }
+  static float load1(const uint16_t* p) { return half_to_float(*p); }
+};
+#endif
+
+// Scores of one head's query against m keys (rows `ks` elements apart).
+template <class Load, class Kv>
+__attribute__((always_inline)) inline void head_scores(const float* q, const Kv* k, size_t ks, size_t m, size_t hd,
+                                                       float scale, float* out) {
+  if (hd % 8 == 0) {
+    for (size_t j = 0; j < m; ++j) {
+      const Kv* kj = k + j * ks;
+      v8f a, b;
+      load8f(a, q);
+      Load::load8(b, kj);
+      v8f acc = a * b;
+      for (size_t i = 8; i < hd; i += 8) {
+        load8f(a, q + i);
+        Load::load8(b, kj + i);
+        acc += a * b;
+      }
+      out[j] = hsum8(acc) * scale;
+    }
+  } else {
+    for (size_t j = 0; j < m; ++j) {
+      const Kv* kj = k + j * ks;
+      float s = 0;
+      for (size_t i = 0; i < hd; ++i) s += q[i] * Load::load1(kj + i);
+      out[j] = s * scale;
+    }
+  }
+}
+
+// out += (p[j] * inv) * v_j over m values (rows `vs` elements apart), each
+// element updated in j order.
+template <class Load, class Kv>
+__attribute__((always_inline)) inline void head_values(const float* p, float inv, const Kv* v, size_t vs, size_t m,
+                                                       size_t hd, float* out) {
+  if (hd == 8) {  // the whole head in one vector register
+    v8f o, x;
+    load8f(o, out);
+    for (size_t j = 0; j < m; ++j) {
+      Load::load8(x, v + j * vs);
+      o += (p[j] * inv) * x;
+    }
+    std::memcpy(out, &o, sizeof o);
+  } else if (hd % 8 == 0) {
+    for (size_t j = 0; j < m; ++j) {
+      const Kv* vj = v + j * vs;
+      const float w = p[j] * inv;
+      for (size_t i = 0; i < hd; i += 8) {
+        v8f o, x;
+        load8f(o, out + i);
+        Load::load8(x, vj + i);
+        o += w * x;
+        std::memcpy(out + i, &o, sizeof o);
+      }
+    }
+  } else {
+    for (size_t j = 0; j < m; ++j) {
+      const Kv* vj = v + j * vs;
+      const float w = p[j] * inv;
+      for (size_t i = 0; i < hd; ++i) out[i] += w * Load::load1(vj + i);
+    }
+  }
+}
+
+}  // namespace
+
+// For each token and each KV head, the keys (then the values) of the
+// sequence are read once, a cache block at a time, for all the query heads
+// that share them. Each query head's scores and output are computed by the
+// same operations in the same order whatever the cache type (F16 values are
+// converted exactly on load), so an F16 cache gives exactly the results of an
+// F32 cache holding the rounded values.
+template <class Load, class Kv>
+__attribute__((always_inline)) inline void ForwardPass::attention_body(size_t layer, size_t t0, size_t t1,
+                                                                       unsigned worker, const KvCache& cache) {
   const auto& c = model_.config();
   const size_t hd = c.head_dim(), kvd = c.kv_dim(), dim = c.n_embd;
   const size_t group = c.n_head / c.n_head_kv;
   const size_t bt = cache.block_tokens();
   const float scale = 1.0f / std::sqrt(float(hd));
   std::vector<float>& scores = scores_[worker];
+  float* inv = inv_[worker].data();
   for (size_t t = t0; t < t1; ++t) {
     const auto& blocks = entry_blocks_[tok_entry_[t]];
     const size_t n_ctx = tok_pos_[t] + 1;
-    if (scores.size() < n_ctx) scores.resize(std::max(n_ctx, 2 * scores.size()));
-    for (size_t h = 0; h < c.n_head; ++h) {
-      const size_t g = h / group;
-      const float* q = &q_[t * dim + h * hd];
+    if (scores.size() < group * n_ctx) scores.resize(std::max(group * n_ctx, 2 * scores.size()));
+    for (size_t g = 0; g < c.n_head_kv; ++g) {
       for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
-        const float* kb = cache.keys(blocks[b0 / bt], layer) + g * hd;
+        const Kv* k = reinterpret_cast<const Kv*>(cache.keys(blocks[b0 / bt], layer)) + g * hd;
         const size_t m = std::min(bt, n_ctx - b0);
-        if (hd % 8 == 0) {
-          for (size_t j = 0; j < m; ++j) {
-            const float* k = kb + j * kvd;
-            v8f a, b;
-            load8f(a, q);
-            load8f(b, k);
-            v8f acc = a * b;
-            for (size_t i = 8; i < hd; i += 8) {
-              load8f(a, q + i);
-              load8f(b, k + i);
-              acc += a * b;
-            }
-            scores[b0 + j] = hsum8(acc) * scale;
-          }
-        } else {
-          for (size_t j = 0; j < m; ++j) {
-            const float* k = kb + j * kvd;
-            float s = 0;
-            for (size_t i = 0; i < hd; ++i) s += q[i] * k[i];
-            scores[b0 + j] = s * scale;
-          }
-        }
+        for (size_t a = 0; a < group; ++a)
+          head_scores<Load>(&q_[t * dim + (g * group + a) * hd], k, kvd, m, hd, scale, &scores[a * n_ctx + b0]);
       }
-      float mx = -INFINITY;
-      for (size_t p = 0; p < n_ctx; ++p) mx = std::max(mx, scores[p]);
-      for (size_t p = 0; p < n_ctx; ++p) scores[p] -= mx;
-      exp_inplace(scores.data(), n_ctx);
-      double sum = 0;
-      for (size_t p = 0; p < n_ctx; ++p) sum += scores[p];
-      const float inv = float(1.0 / sum);
-      float* out = &att_[t * dim + h * hd];
-      std::fill(out, out + hd, 0.0f);
+      for (size_t a = 0; a < group; ++a) {
+        float* sc = &scores[a * n_ctx];
+        float mx = -INFINITY;
+        for (size_t p = 0; p < n_ctx; ++p) mx = std::max(mx, sc[p]);
+        for (size_t p = 0; p < n_ctx; ++p) sc[p] -= mx;
+        exp_inplace(sc, n_ctx);
+        double sum = 0;
+        for (size_t p = 0; p < n_ctx; ++p) sum += sc[p];
+        inv[a] = float(1.0 / sum);
+        float* out = &att_[t * dim + (g * group + a) * hd];
+        std::fill(out, out + hd, 0.0f);
+      }
       for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
-        const float* vb = cache.values(blocks[b0 / bt], layer) + g * hd;
+        const Kv* v = reinterpret_cast<const Kv*>(cache.values(blocks[b0 / bt], layer)) + g * hd;
         const size_t m = std::min(bt, n_ctx - b0);
-        if (hd == 8) {  // the whole head in one vector register
-          v8f o, v;
-          load8f(o, out);
-          for (size_t j = 0; j < m; ++j) {
-            load8f(v, vb + j * kvd);
-            o += (scores[b0 + j] * inv) * v;
-          }
-          std::memcpy(out, &o, sizeof o);
-        } else {
-          for (size_t j = 0; j < m; ++j) {
-            const float* v = vb + j * kvd;
-            const float w = scores[b0 + j] * inv;
-            for (size_t i = 0; i < hd; ++i) out[i] += w * v[i];
-          }
-        }
+        for (size_t a = 0; a < group; ++a)
+          head_values<Load>(&scores[a * n_ctx + b0], inv[a], v, kvd, m, hd, &att_[t * dim + (g * group + a) * hd]);
       }
     }
   }
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void ForwardPass::attention_f32(size_t layer, size_t t0,
+                                                                                            size_t t1, unsigned worker,
+                                                                                            const KvCache& cache) {
+  attention_body<LoadF32, float>(layer, t0, t1, worker, cache);
+}
+
+void ForwardPass::attention_f16(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache) {
+  attention_body<LoadF16, uint16_t>(layer, t0, t1, worker, cache);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,f16c"), flatten)) void ForwardPass::attention_f16c(size_t layer, size_t t0, size_t t1,
+                                                                               unsigned worker, const KvCache& cache) {
+  attention_body<LoadF16C, uint16_t>(layer, t0, t1, worker, cache);
+}
+#endif
+
+void ForwardPass::attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache) {
+  if (cache.type() == KvType::F32) return attention_f32(layer, t0, t1, worker, cache);
+#if defined(__x86_64__)
+  static const bool f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  if (f16c) return attention_f16c(layer, t0, t1, worker, cache);
+#endif
+  attention_f16(layer, t0, t1, worker, cache);
 }
 
 void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::vector<float>& logits) {
@@ -251,32 +360,35 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
   for (size_t l = 0; l < c.n_layer; ++l) {
     const LayerWeights& L = model_.layers()[l];
     for (size_t i = 0; i < n; ++i) rms_norm(&x_[i * dim], L.attn_norm.data(), &xn_[i * dim], dim, c.rms_eps);
-    matmul(L.wq, xn_.data(), dim, n, q_.data(), dim);
-    matmul(L.wk, xn_.data(), dim, n, k_.data(), kvd);
-    matmul(L.wv, xn_.data(), dim, n, v_.data(), kvd);
+    const Input attn_in = input(xn_.data(), dim, n);
+    matmul(L.wq, attn_in, q_.data(), dim);
+    matmul(L.wk, attn_in, k_.data(), kvd);
+    matmul(L.wv, attn_in, v_.data(), kvd);
     for (size_t i = 0; i < n; ++i) {
       rope(&q_[i * dim], c.n_head, hd, c.n_rot, &rope_[i * c.n_rot]);
       rope(&k_[i * kvd], c.n_head_kv, hd, c.n_rot, &rope_[i * c.n_rot]);
       const auto& s = tok_slot_[i];
-      std::memcpy(cache.keys(s.block, l) + s.slot * kvd, &k_[i * kvd], kvd * sizeof(float));
-      std::memcpy(cache.values(s.block, l) + s.slot * kvd, &v_[i * kvd], kvd * sizeof(float));
+      cache.store(s, l, &k_[i * kvd], &v_[i * kvd]);
     }
     if (pool_.size() == 1)
       attention(l, 0, n, 0, cache);
     else
       pool_.parallel_for(n, 4, [&](size_t t0, size_t t1, unsigned w) { attention(l, t0, t1, w, cache); });
-    matmul(L.wo, att_.data(), dim, n, xn_.data(), dim);
+    const Input att_in = input(att_.data(), dim, n);
+    matmul(L.wo, att_in, xn_.data(), dim);
     for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
 
     for (size_t i = 0; i < n; ++i) rms_norm(&x_[i * dim], L.ffn_norm.data(), &xn_[i * dim], dim, c.rms_eps);
-    matmul(L.w_gate, xn_.data(), dim, n, gate_.data(), ff);
-    matmul(L.w_up, xn_.data(), dim, n, up_.data(), ff);
+    const Input ffn_in = input(xn_.data(), dim, n);
+    matmul(L.w_gate, ffn_in, gate_.data(), ff);
+    matmul(L.w_up, ffn_in, up_.data(), ff);
     // SwiGLU: silu(g) * u = g / (1 + e^-g) * u.
     for (size_t i = 0; i < n * ff; ++i) up_[i] *= gate_[i];
     for (size_t i = 0; i < n * ff; ++i) gate_[i] = -gate_[i];
     exp_inplace(gate_.data(), n * ff);
     for (size_t i = 0; i < n * ff; ++i) gate_[i] = up_[i] / (1.0f + gate_[i]);
-    matmul(L.w_down, gate_.data(), ff, n, xn_.data(), dim);
+    const Input down_in = input(gate_.data(), ff, n);
+    matmul(L.w_down, down_in, xn_.data(), dim);
     for (size_t i = 0; i < n * dim; ++i) x_[i] += xn_[i];
   }
 
@@ -292,7 +404,10 @@ void ForwardPass::run(std::span<const BatchEntry> batch, KvCache& cache, std::ve
       }
     }
   }
-  if (n_out) matmul(model_.output(), xn_.data(), dim, n_out, logits.data(), V);
+  if (n_out) {
+    const Input out_in = input(xn_.data(), dim, n_out);
+    matmul(model_.output(), out_in, logits.data(), V);
+  }
 }
 
 }  // namespace borel::llm

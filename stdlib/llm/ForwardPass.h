@@ -15,6 +15,7 @@
 // computed by the same arithmetic in the same order).
 #pragma once
 
+#include "IntDot.h"
 #include "KvCache.h"
 #include "Model.h"
 #include "ThreadPool.h"
@@ -45,9 +46,28 @@ public:
   // every token id and sequence before touching any cache.
   void run(std::span<const BatchEntry> batch, KvCache& cache, std::vector<float>& logits);
 
+  // Q8_0 / Q4_0 matrices: integer dot products on activations quantised to
+  // 8-bit blocks (IntDot.h; the default), or the weights expanded to F32 and
+  // multiplied in F32 (WeightMatrix::matmul; slower, no activation rounding).
+  void set_integer_dots(bool on) { integer_dots_ = on; }
+  bool integer_dots() const { return integer_dots_; }
+
 private:
+  // An activation matrix (n rows, ldx apart), quantised the first time an
+  // integer-dot product needs it: several matrices often share one input.
+  struct Input {
+    const float* x;
+    size_t ldx, n;
+    uint64_t serial;  // which input quantised_ holds
+  };
+  Input input(const float* x, size_t ldx, size_t n) { return {x, ldx, n, ++serial_}; }
   void attention(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
-  void matmul(const WeightMatrix& w, const float* x, size_t ldx, size_t n, float* y, size_t ldy);
+  template <class Load, class Kv>
+  void attention_body(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void attention_f32(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void attention_f16(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void attention_f16c(size_t layer, size_t t0, size_t t1, unsigned worker, const KvCache& cache);
+  void matmul(const WeightMatrix& w, const Input& in, float* y, size_t ldy);
 
   const Model& model_;
   ThreadPool& pool_;
@@ -59,8 +79,12 @@ private:
   std::vector<std::vector<const detail::KvBlock*>> entry_blocks_;
   // Activations, n_tokens rows each.
   std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, rope_;
-  // Per-worker scratch: attention scores and one dequantised weight row.
-  std::vector<std::vector<float>> scores_, row_scratch_;
+  // Per-worker scratch: attention scores, 1 / (sum of exponentials) per
+  // head of a group, and one dequantised weight row.
+  std::vector<std::vector<float>> scores_, inv_, row_scratch_;
+  bool integer_dots_ = true;
+  Q8Rows quantised_;  // the quantised form of the Input numbered quantised_serial_
+  uint64_t serial_ = 0, quantised_serial_ = 0;
 };
 
 }  // namespace borel::llm

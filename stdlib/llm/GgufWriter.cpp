@@ -2,6 +2,7 @@
 
 #include "Error.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
@@ -98,7 +99,7 @@ void GgufWriter::add_tensor(std::string name, GgmlType type, std::vector<uint64_
   tensors_.push_back({std::move(name), type, std::move(dims), std::move(data)});
 }
 
-std::vector<std::byte> GgufWriter::to_bytes() const {
+std::vector<std::byte> GgufWriter::header_bytes() const {
   std::vector<std::byte> b;
   Out o(b);
   o.put<uint32_t>(0x46554747);
@@ -120,6 +121,12 @@ std::vector<std::byte> GgufWriter::to_bytes() const {
     offset += (t.data.size() + alignment_ - 1) / alignment_ * alignment_;
   }
   o.pad_to(alignment_);
+  return b;
+}
+
+std::vector<std::byte> GgufWriter::to_bytes() const {
+  std::vector<std::byte> b = header_bytes();
+  Out o(b);
   for (const auto& t : tensors_) {
     b.insert(b.end(), t.data.begin(), t.data.end());
     o.pad_to(alignment_);
@@ -128,10 +135,22 @@ std::vector<std::byte> GgufWriter::to_bytes() const {
 }
 
 void GgufWriter::write(const std::string& path) const {
-  auto b = to_bytes();
+  // The same bytes as to_bytes(), tensor by tensor: a model of gigabytes is
+  // not copied once more in memory.
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) throw LlmError("gguf writer: cannot open " + path + " for writing");
-  f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  const auto header = header_bytes();
+  f.write(reinterpret_cast<const char*>(header.data()), static_cast<std::streamsize>(header.size()));
+  const char zeros[256] = {};
+  for (const auto& t : tensors_) {
+    f.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
+    const size_t pad = (alignment_ - t.data.size() % alignment_) % alignment_;
+    for (size_t left = pad; left > 0;) {
+      const size_t k = std::min(left, sizeof zeros);
+      f.write(zeros, static_cast<std::streamsize>(k));
+      left -= k;
+    }
+  }
   if (!f) throw LlmError("gguf writer: failed writing " + path);
 }
 

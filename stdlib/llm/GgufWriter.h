@@ -29,9 +29,11 @@ public:
   void add_tensor(std::string name, GgmlType type, std::vector<uint64_t> dims, std::vector<std::byte> data);
 
   std::vector<std::byte> to_bytes() const;
+  // Writes the bytes of to_bytes() to a file, without building them in memory first.
   void write(const std::string& path) const;
 
 private:
+  std::vector<std::byte> header_bytes() const;  // up to the first tensor's data
   struct Tensor {
     std::string name;
     GgmlType type;

@@ -1,6 +1,7 @@
 #include "KvCache.h"
 
 #include "Error.h"
+#include "HalfArray.h"
 #include "Model.h"
 
 #include <algorithm>
@@ -67,11 +68,11 @@ std::vector<TokenId> Sequence::tokens() const {
   return out;
 }
 
-KvCache::KvCache(const ModelConfig& config, size_t block_tokens, size_t max_bytes)
-    : block_tokens_(block_tokens), n_layer_(config.n_layer), kv_dim_(config.kv_dim()) {
+KvCache::KvCache(const ModelConfig& config, size_t block_tokens, size_t max_bytes, KvType type)
+    : block_tokens_(block_tokens), n_layer_(config.n_layer), kv_dim_(config.kv_dim()), type_(type) {
   if (block_tokens == 0 || block_tokens > 4096)
     throw LlmError("kv cache: block_tokens is " + std::to_string(block_tokens) + ", but must be in 1..4096");
-  block_floats_ = n_layer_ * 2 * block_tokens_ * kv_dim_;
+  block_elems_ = n_layer_ * 2 * block_tokens_ * kv_dim_;
   max_blocks_ = max_bytes ? std::max<size_t>(1, max_bytes / block_bytes()) : SIZE_MAX;
 }
 
@@ -104,7 +105,7 @@ KvBlock* KvCache::allocate(KvBlock* parent, uint32_t index) {
     b = all_.back().get();
   }
   if (!b->data) {
-    storage_.push_back(std::make_unique<float[]>(block_floats_));
+    storage_.push_back(std::make_unique<std::byte[]>(block_elems_ * elem_bytes()));
     token_storage_.push_back(std::make_unique<TokenId[]>(block_tokens_));
     b->data = storage_.back().get();
     b->tokens = token_storage_.back().get();
@@ -150,8 +151,8 @@ KvCache::Slot KvCache::append(Sequence& seq, TokenId token) {
         // Another sequence wrote past our end in this block: copy our part of it.
         KvBlock* nb = allocate(t->parent, t->index);
         for (size_t l = 0; l < n_layer_; ++l) {
-          std::memcpy(keys(nb, l), keys(t, l), used * kv_dim_ * sizeof(float));
-          std::memcpy(values(nb, l), values(t, l), used * kv_dim_ * sizeof(float));
+          std::memcpy(data_at(nb, l, 0, 0), data_at(t, l, 0, 0), used * kv_dim_ * elem_bytes());
+          std::memcpy(data_at(nb, l, 1, 0), data_at(t, l, 1, 0), used * kv_dim_ * elem_bytes());
         }
         std::copy(t->tokens, t->tokens + used, nb->tokens);
         nb->filled = static_cast<uint32_t>(used);
@@ -166,6 +167,18 @@ KvCache::Slot KvCache::append(Sequence& seq, TokenId token) {
   t->filled = static_cast<uint32_t>(slot + 1);
   ++seq.len_;
   return {t, slot};
+}
+
+void KvCache::store(const Slot& s, size_t l, const float* k, const float* v) {
+  std::byte* kd = data_at(s.block, l, 0, s.slot);
+  std::byte* vd = data_at(s.block, l, 1, s.slot);
+  if (type_ == KvType::F32) {
+    std::memcpy(kd, k, kv_dim_ * sizeof(float));
+    std::memcpy(vd, v, kv_dim_ * sizeof(float));
+  } else {
+    floats_to_halves(k, reinterpret_cast<uint16_t*>(kd), kv_dim_);
+    floats_to_halves(v, reinterpret_cast<uint16_t*>(vd), kv_dim_);
+  }
 }
 
 void KvCache::blocks_of(const Sequence& seq, std::vector<const KvBlock*>& out) const {

@@ -30,7 +30,11 @@ EmbeddedModel::EmbeddedModel(std::shared_ptr<const llm::Model> model, size_t max
     : model_(std::move(model)),
       max_entries_(max_entries > 0 ? max_entries
                                    : std::max<size_t>(64, kCacheBytes / (sizeof(double) * std::max<size_t>(1, model_->tokenizer().size())))),
-      cache_(model_->config()), decoder_(model_, cache_, 1) {}
+      // An F32 KV cache: next_token is the model's own distribution, as an
+      // F32 engine computes it (tests/lang/llm check evidences against
+      // llama.cpp's to 1e-5); the F16 default would move log-probabilities by
+      // up to ~1e-2 (stdlib/llm/KvCache.h).
+      cache_(model_->config(), 16, 0, llm::KvType::F32), decoder_(model_, cache_, 1) {}
 
 std::string EmbeddedModel::key(std::span<const llm::TokenId> tokens) {
   std::string k(tokens.size() * sizeof(llm::TokenId), '\0');

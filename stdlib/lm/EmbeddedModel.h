@@ -7,7 +7,9 @@
 // vocabulary (the raw softmax: temperature 1, every id, EOS an ordinary
 // token), computed by extending the longest cached prefix of `context`
 // (its KV sequence forked in O(1), then the missing tokens decoded) — the
-// prefix sharing of resampled particles (DESIGN.md, decision 6).
+// prefix sharing of resampled particles (DESIGN.md, decision 6). The KV
+// cache is F32, not the engine's F16 default, so that these are the model's
+// F32 log-probabilities.
 //
 // prefetch(contexts) computes the distributions of many contexts in one
 // batched forward call (the particles of SMC advancing together: each

@@ -10,9 +10,12 @@
 #include "GgufWriter.h"
 #include "TestModel.h"
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
+
+#include <unistd.h>
 
 using namespace borel::llm;
 using namespace borel::llm::test;
@@ -99,6 +102,16 @@ TEST_CASE("gguf: writing the model back reproduces the file byte for byte") {
   auto orig = read_file(model_path());
   CHECK(bytes.size() == orig.size());
   CHECK(bytes == orig);
+}
+
+TEST_CASE("gguf: writing to a file gives the bytes of to_bytes, padding included") {
+  const GgufWriter w = sample_writer();  // tensors of 10 and more bytes: padded to 32
+  const std::string path = "gguf_write_test_" + std::to_string(::getpid()) + ".gguf";
+  w.write(path);
+  const auto file = read_file(path);
+  std::remove(path.c_str());
+  CHECK(file.size() % 32 == 0);
+  CHECK(file == w.to_bytes());
 }
 
 TEST_CASE("gguf: every value type round-trips through the writer") {

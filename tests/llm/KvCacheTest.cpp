@@ -9,6 +9,7 @@
 #include "TestModel.h"
 
 #include <cmath>
+#include <random>
 
 using namespace borel::llm;
 using namespace borel::llm::test;
@@ -201,4 +202,85 @@ TEST_CASE("decoding: running out of cache memory leaves the batch's sequences un
   TokenId t[1] = {ids[8]};
   auto row = dec.prefill(s, t);
   CHECK(max_diff(row, fresh_logits(m, std::vector<TokenId>(ids.begin(), ids.begin() + 9))) == 0.0);
+}
+
+TEST_CASE("kv cache: F16 blocks hold keys and values in half the bytes") {
+  KvCache f16(tiny_config(), 16), f32(tiny_config(), 16, 0, KvType::F32);
+  CHECK(f16.type() == KvType::F16);  // the default
+  const size_t kv = 2 * 2 * 16 * 4;  // layers x (K, V) x positions x kv_dim
+  CHECK(f32.block_bytes() == kv * 4 + 16 * sizeof(TokenId));
+  CHECK(f16.block_bytes() == kv * 2 + 16 * sizeof(TokenId));
+}
+
+namespace {
+
+// Logits after each token of `ids`, fed one at a time. With `seed`, every key
+// and value is multiplied by 1 + u e, e uniform in [-1, 1] and u = 2^-11
+// (half precision's largest relative rounding error), right after the step
+// that wrote it: a random perturbation of the size F16 rounding makes.
+std::vector<std::vector<float>> stepwise_logits(std::shared_ptr<const Model> m, const std::vector<TokenId>& ids,
+                                                KvType type, uint64_t seed) {
+  KvCache cache(m->config(), 4, 0, type);
+  BatchDecoder dec(m, cache);
+  Sequence s = cache.new_sequence();
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> e(-1.0f, 1.0f);
+  const size_t kvd = m->config().kv_dim();
+  std::vector<const detail::KvBlock*> blocks;
+  std::vector<float> k(kvd), v(kvd);
+  std::vector<std::vector<float>> out;
+  for (TokenId id : ids) {
+    TokenId t[1] = {id};
+    out.push_back(copy_row(dec.prefill(s, t)));
+    if (!seed) continue;
+    cache.blocks_of(s, blocks);
+    const size_t p = s.size() - 1;
+    KvCache::Slot slot{const_cast<detail::KvBlock*>(blocks[p / 4]), p % 4};  // the test's own cache
+    for (size_t l = 0; l < m->config().n_layer; ++l) {
+      const float* kp = reinterpret_cast<const float*>(cache.keys(slot.block, l)) + slot.slot * kvd;
+      const float* vp = reinterpret_cast<const float*>(cache.values(slot.block, l)) + slot.slot * kvd;
+      for (size_t i = 0; i < kvd; ++i) {
+        k[i] = kp[i] * (1 + 0x1p-11f * e(rng));
+        v[i] = vp[i] * (1 + 0x1p-11f * e(rng));
+      }
+      cache.store(slot, l, k.data(), v.data());
+    }
+  }
+  return out;
+}
+
+// max over positions of max |a - b| / max |b| (the logits' relative change).
+double relative_change(const std::vector<std::vector<float>>& a, const std::vector<std::vector<float>>& b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    double d = 0, scale = 0;
+    for (size_t k = 0; k < a[i].size(); ++k) {
+      d = std::max(d, double(std::abs(a[i][k] - b[i][k])));
+      scale = std::max(scale, double(std::abs(b[i][k])));
+    }
+    worst = std::max(worst, d / scale);
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("kv cache: F16 keys and values change the logits no more than a random perturbation of rounding size") {
+  auto m = test_model();
+  if (!m) return;
+  // 30 tokens: the golden prompt and its greedy continuation.
+  const auto ids = (*golden())["next_token_logprobs"][0]["sequence_ids"].vec<TokenId>();
+  const auto ref = stepwise_logits(m, ids, KvType::F32, 0);
+  const double f16 = relative_change(stepwise_logits(m, ids, KvType::F16, 0), ref);
+  // Rounding to half is one perturbation of at most 2^-11 relative per
+  // value; three random ones of that size calibrate how much such a
+  // perturbation moves the logits, and rounding may move them at most 3x the
+  // worst. (The random one spares each step's own position, which that step
+  // reads unperturbed; F16 rounds it too, one position out of up to 30.)
+  double noise = 0;
+  for (uint64_t seed : {1, 2, 3})
+    noise = std::max(noise, relative_change(stepwise_logits(m, ids, KvType::F32, seed), ref));
+  MESSAGE("relative change of the logits: F16 cache " << f16 << ", random perturbations of rounding size " << noise);
+  CHECK(f16 > 0);  // the cache really rounds
+  CHECK(f16 <= 3 * noise);
 }

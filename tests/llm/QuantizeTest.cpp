@@ -1,7 +1,8 @@
 // Quantisation: Q8_0 / Q4_0 row quantisers obey their error bounds; models
-// quantised by our own writer load, their quantised kernels compute exactly
-// what F32 kernels compute on the dequantised weights, and their
-// log-probabilities stay within tolerances derived from the quantisation error.
+// quantised by our own writer load, their float kernels compute exactly what
+// F32 kernels compute on the dequantised weights, and their log-probabilities
+// stay within tolerances derived from the quantisation error, with float and
+// with integer dot products (which also round the activations, IntDot.h).
 #include <doctest/doctest.h>
 
 #include "BatchDecoder.h"
@@ -20,9 +21,11 @@ using namespace borel::llm::test;
 namespace {
 
 // Log-probabilities of every position of the golden sequence.
-std::vector<std::vector<double>> all_logprobs(std::shared_ptr<const Model> m, const std::vector<TokenId>& ids) {
+std::vector<std::vector<double>> all_logprobs(std::shared_ptr<const Model> m, const std::vector<TokenId>& ids,
+                                              bool integer_dots = true) {
   KvCache cache(m->config());
   BatchDecoder dec(m, cache);
+  dec.set_integer_dots(integer_dots);
   Sequence s = cache.new_sequence();
   BatchEntry e{&s, ids, LogitsMode::All};
   LogitRows rows = dec.eval({&e, 1});
@@ -136,7 +139,7 @@ TEST_CASE("quantize: Q8_0 and Q4_0 models from our writer against F32") {
   struct Case {
     GgmlType type;
   };
-  double q8_tolerance = 0;
+  double q8_tolerance = 0, q8_mean_tolerance = 0;
   for (Case c : {Case{GgmlType::Q8_0}, Case{GgmlType::Q4_0}, Case{GgmlType::F16}}) {
     GgufWriter w = quantize_model(m->gguf(), c.type);
     GgufReader r = GgufReader::from_bytes(w.to_bytes());
@@ -145,9 +148,9 @@ TEST_CASE("quantize: Q8_0 and Q4_0 models from our writer against F32") {
     CHECK(r.find_tensor("blk.0.attn_norm.weight")->type == GgmlType::F32);
     auto q = Model::from_gguf(r);
     MESSAGE(ggml_type_name(c.type) << ": " << q->describe());
-    const auto lq = all_logprobs(q, ids);
-    // 1. The quantised kernels compute what F32 kernels compute on the same
-    //    (dequantised) weights: only summation-order rounding may differ.
+    const auto lq = all_logprobs(q, ids, false);
+    // 1. The quantised float kernels compute what F32 kernels compute on the
+    //    same (dequantised) weights: only summation-order rounding may differ.
     const Diff exact = compare(lq, all_logprobs(dequantised_copy(r), ids), ids);
     CHECK(exact.max_all <= 1e-4);
     // 2. Distance from the F32 model.
@@ -171,23 +174,45 @@ TEST_CASE("quantize: Q8_0 and Q4_0 models from our writer against F32") {
     MESSAGE(ggml_type_name(c.type) << " calibration (uniform noise of the quantiser's step): max over likely tokens "
                                    << noise.max_likely << ", mean on the sequence " << noise.mean_next);
     CHECK(d.max_likely <= 3 * noise.max_likely);
-    if (c.type == GgmlType::Q8_0) q8_tolerance = 3 * noise.max_likely;
     CHECK(d.mean_next <= 3 * noise.mean_next);
     if (c.type == GgmlType::Q8_0) {
+      q8_tolerance = 3 * noise.max_likely;
+      q8_mean_tolerance = 3 * noise.mean_next;
+    }
+    // 4. Integer dot products round each activation block to 8 bits: the
+    //    same relative step (amax/254) as Q8_0's weight rounding, so the
+    //    Q8_0 tolerance bounds the change from float to integer dots (for
+    //    Q4_0 weights too: the activations are rounded the same way), and the
+    //    distance from F32 is at most the sum of both (triangle inequality).
+    const auto li = all_logprobs(q, ids, true);
+    const Diff act = compare(li, lq, ids);
+    const Diff di = compare(li, ref, ids);
+    MESSAGE(ggml_type_name(c.type) << " integer vs float dots: max over likely tokens " << act.max_likely
+                                   << ", mean on the sequence " << act.mean_next
+                                   << "; integer dots vs F32: " << di.max_likely << ", mean " << di.mean_next);
+    CHECK(act.max_likely <= q8_tolerance);
+    CHECK(act.mean_next <= q8_mean_tolerance);
+    CHECK(di.max_likely <= 3 * noise.max_likely + q8_tolerance);
+    CHECK(di.mean_next <= 3 * noise.mean_next + q8_mean_tolerance);
+    if (c.type == GgmlType::Q8_0) {
       // The golden greedy path's smallest top-1/top-2 margin is 0.133, far
-      // above Q8_0's error: the greedy continuation must not change.
+      // above Q8_0's error: the greedy continuation must not change, with
+      // float or integer dots.
       const auto& gr = (*golden())["greedy"][0];
-      KvCache cache(q->config());
-      BatchDecoder dec(q, cache);
-      Sequence s = cache.new_sequence();
-      auto logits = dec.prefill(s, gr["prompt_ids"].vec<TokenId>());
-      std::vector<TokenId> out;
-      for (int i = 0; i < 48; ++i) {
-        TokenId t[1] = {argmax(logits)};
-        out.push_back(t[0]);
-        logits = dec.prefill(s, t);
+      for (bool integer_dots : {false, true}) {
+        KvCache cache(q->config());
+        BatchDecoder dec(q, cache);
+        dec.set_integer_dots(integer_dots);
+        Sequence s = cache.new_sequence();
+        auto logits = dec.prefill(s, gr["prompt_ids"].vec<TokenId>());
+        std::vector<TokenId> out;
+        for (int i = 0; i < 48; ++i) {
+          TokenId t[1] = {argmax(logits)};
+          out.push_back(t[0]);
+          logits = dec.prefill(s, t);
+        }
+        CHECK_MESSAGE(out == gr["continuation_ids"].vec<TokenId>(), "integer dots " << integer_dots);
       }
-      CHECK(out == gr["continuation_ids"].vec<TokenId>());
     }
   }
 }
