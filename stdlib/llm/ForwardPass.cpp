@@ -10,6 +10,7 @@
 #endif
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 namespace borel::llm {
 
@@ -92,6 +93,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void exp_inplace(flo
 ForwardPass::ForwardPass(const Model& model, ThreadPool& pool) : model_(model), pool_(pool) {
   scores_.resize(pool.size());
   inv_.resize(pool.size());
+  kv_chunk_.resize(pool.size());
   row_scratch_.resize(pool.size());
   const auto& c = model.config();
   for (auto& s : row_scratch_) s.resize(std::max({c.n_embd, c.n_ff, c.kv_dim()}));
@@ -209,10 +211,11 @@ __attribute__((always_inline)) inline void head_values(const float* p, float inv
 
 // For each token and each KV head, the keys (then the values) of the
 // sequence are read once, a cache block at a time, for all the query heads
-// that share them. Each query head's scores and output are computed by the
-// same operations in the same order whatever the cache type (F16 values are
-// converted exactly on load), so an F16 cache gives exactly the results of an
-// F32 cache holding the rounded values.
+// that share them; F16 rows are first converted (exactly) into a small
+// buffer, once for the whole group. Each query head's scores and output are
+// computed by the same operations in the same order whatever the cache type,
+// so an F16 cache gives exactly the results of an F32 cache holding the
+// rounded values.
 template <class Load, class Kv>
 __attribute__((always_inline)) inline void ForwardPass::attention_body(size_t layer, size_t t0, size_t t1,
                                                                        unsigned worker, const KvCache& cache) {
@@ -223,16 +226,42 @@ __attribute__((always_inline)) inline void ForwardPass::attention_body(size_t la
   const float scale = 1.0f / std::sqrt(float(hd));
   std::vector<float>& scores = scores_[worker];
   float* inv = inv_[worker].data();
+  std::vector<float>& chunk = kv_chunk_[worker];
+  if (chunk.size() < bt * hd) chunk.resize(bt * hd);
+  // Rows [0, m) of KV head g in a block: the cache itself (F32, kvd apart) or
+  // the converted buffer (hd apart).
+  auto rows = [&](const std::byte* base, size_t g, size_t m, size_t& stride) -> const float* {
+    const Kv* p = reinterpret_cast<const Kv*>(base) + g * hd;
+    if constexpr (std::is_same_v<Kv, float>) {
+      stride = kvd;
+      return p;
+    } else {
+      for (size_t j = 0; j < m; ++j) {
+        const Kv* row = p + j * kvd;
+        float* out = chunk.data() + j * hd;
+        size_t i = 0;
+        for (; i + 8 <= hd; i += 8) {
+          v8f x;
+          Load::load8(x, row + i);
+          std::memcpy(out + i, &x, sizeof x);
+        }
+        for (; i < hd; ++i) out[i] = Load::load1(row + i);
+      }
+      stride = hd;
+      return chunk.data();
+    }
+  };
   for (size_t t = t0; t < t1; ++t) {
     const auto& blocks = entry_blocks_[tok_entry_[t]];
     const size_t n_ctx = tok_pos_[t] + 1;
     if (scores.size() < group * n_ctx) scores.resize(std::max(group * n_ctx, 2 * scores.size()));
     for (size_t g = 0; g < c.n_head_kv; ++g) {
       for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
-        const Kv* k = reinterpret_cast<const Kv*>(cache.keys(blocks[b0 / bt], layer)) + g * hd;
         const size_t m = std::min(bt, n_ctx - b0);
+        size_t ks;
+        const float* k = rows(cache.keys(blocks[b0 / bt], layer), g, m, ks);
         for (size_t a = 0; a < group; ++a)
-          head_scores<Load>(&q_[t * dim + (g * group + a) * hd], k, kvd, m, hd, scale, &scores[a * n_ctx + b0]);
+          head_scores<LoadF32>(&q_[t * dim + (g * group + a) * hd], k, ks, m, hd, scale, &scores[a * n_ctx + b0]);
       }
       for (size_t a = 0; a < group; ++a) {
         float* sc = &scores[a * n_ctx];
@@ -247,10 +276,11 @@ __attribute__((always_inline)) inline void ForwardPass::attention_body(size_t la
         std::fill(out, out + hd, 0.0f);
       }
       for (size_t b0 = 0; b0 < n_ctx; b0 += bt) {
-        const Kv* v = reinterpret_cast<const Kv*>(cache.values(blocks[b0 / bt], layer)) + g * hd;
         const size_t m = std::min(bt, n_ctx - b0);
+        size_t vs;
+        const float* v = rows(cache.values(blocks[b0 / bt], layer), g, m, vs);
         for (size_t a = 0; a < group; ++a)
-          head_values<Load>(&scores[a * n_ctx + b0], inv[a], v, kvd, m, hd, &att_[t * dim + (g * group + a) * hd]);
+          head_values<LoadF32>(&scores[a * n_ctx + b0], inv[a], v, vs, m, hd, &att_[t * dim + (g * group + a) * hd]);
       }
     }
   }

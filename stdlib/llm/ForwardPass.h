@@ -80,8 +80,9 @@ private:
   // Activations, n_tokens rows each.
   std::vector<float> x_, xn_, q_, k_, v_, att_, gate_, up_, rope_;
   // Per-worker scratch: attention scores, 1 / (sum of exponentials) per
-  // head of a group, and one dequantised weight row.
-  std::vector<std::vector<float>> scores_, inv_, row_scratch_;
+  // head of a group, one block's keys or values of one KV head converted
+  // from F16, and one dequantised weight row.
+  std::vector<std::vector<float>> scores_, inv_, kv_chunk_, row_scratch_;
   bool integer_dots_ = true;
   Q8Rows quantised_;  // the quantised form of the Input numbered quantised_serial_
   uint64_t serial_ = 0, quantised_serial_ = 0;

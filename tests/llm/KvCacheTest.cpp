@@ -5,6 +5,7 @@
 
 #include "BatchDecoder.h"
 #include "Error.h"
+#include "Quantize.h"
 #include "Sampling.h"
 #include "TestModel.h"
 
@@ -283,4 +284,40 @@ TEST_CASE("kv cache: F16 keys and values change the logits no more than a random
   MESSAGE("relative change of the logits: F16 cache " << f16 << ", random perturbations of rounding size " << noise);
   CHECK(f16 > 0);  // the cache really rounds
   CHECK(f16 <= 3 * noise);
+}
+
+TEST_CASE("decoding: with integer dots (a Q8_0 model), a batch equals separate calls, on 1 or 2 threads") {
+  auto f32 = test_model();
+  if (!f32) return;
+  auto m = Model::from_gguf(GgufReader::from_bytes(quantize_model(f32->gguf(), GgmlType::Q8_0).to_bytes()));
+  const char* prompts[] = {"Lily", "Once upon a time", "The cat sat on the mat. The dog", "Tom went to the park and",
+                           "One day, she saw a big"};
+  auto alone = [&](const std::vector<TokenId>& ids) {
+    KvCache cache(m->config());
+    BatchDecoder dec(m, cache);
+    Sequence s = cache.new_sequence();
+    return copy_row(dec.prefill(s, ids));
+  };
+  for (unsigned threads : {1u, 2u}) {
+    KvCache cache(m->config(), 8);
+    BatchDecoder dec(m, cache, threads);
+    REQUIRE(dec.integer_dots());
+    std::vector<Sequence> seqs;
+    std::vector<TokenId> last;
+    for (const char* p : prompts) {
+      seqs.push_back(cache.new_sequence());
+      auto ids = m->tokenizer().encode(p);
+      last.push_back(ids.back());
+      ids.pop_back();
+      dec.prefill(seqs.back(), ids);
+    }
+    std::vector<Sequence*> ptrs;
+    for (auto& s : seqs) ptrs.push_back(&s);
+    LogitRows rows = dec.decode(ptrs, last);
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      CAPTURE(threads);
+      CAPTURE(prompts[i]);
+      CHECK(max_diff(rows[i], alone(m->tokenizer().encode(prompts[i]))) == 0.0);
+    }
+  }
 }

@@ -182,7 +182,12 @@ std::vector<std::pair<TokenId, double>> top_n(std::span<const float> logits, siz
 // of the context.
 class Run {
 public:
-  Run(const std::shared_ptr<const Model>& m) : model_(*m), cache_(m->config()), dec_(m, cache_, 1) {}
+  // An F32 KV cache (not the engine's F16 default): the scores served are
+  // the model's F32 log-probabilities, the numbers the language's embedded
+  // LM computes (stdlib/lm/EmbeddedModel.h), so HTTP and embedded agree bit
+  // for bit (tests/lm/ServerModelTest.cpp).
+  Run(const std::shared_ptr<const Model>& m)
+      : model_(*m), cache_(m->config(), 16, 0, KvType::F32), dec_(m, cache_, 1) {}
 
   // Prompt tokens' log-probabilities (index 0 has none) and alternatives, when asked.
   std::vector<double> prompt_logprobs;
