@@ -136,6 +136,14 @@ std::vector<Builtin> build() {
       {"lm", "prompt", "yes", "no"},
       {std::nullopt, std::nullopt, DefaultArg{DefaultArg::Kind::String, 0, 0, " Yes"},
        DefaultArg{DefaultArg::Kind::String, 0, 0, " No"}}));
+  // Regular-expression token masks (stdlib/lm/RegexMask.h): a Regex is an
+  // opaque handle holding the compiled pattern and its memoised masks.
+  auto regex = [](TA& a) { return a.opaque("Regex"); };
+  v.push_back(make("regex", K::Runtime, [=](TA& a, int) { return a.func({a.string()}, regex(a)); }));
+  v.push_back(make("regex_allowed", K::Runtime, [=](TA& a, int) {
+    return a.func({lm(a), regex(a), a.string()}, a.array(a.integer()));
+  }));
+  v.push_back(make("regex_match", K::Runtime, [=](TA& a, int) { return a.func({regex(a), a.string()}, a.boolean()); }));
   // Programmable variational inference (inference/Vi.h).
   v.push_back(make("vi", K::Runtime, [](TA& a, int l) {
     Type* g = a.var(l);

@@ -1,7 +1,8 @@
 // LanguageModelAbi.cpp — the runtime functions behind the language-model
 // builtins (stdlib/lm): `llm`, `tokenize`, `detokenize`, `token_piece`,
 // `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`,
-// `logprob`, `llm_server`, `judge`, `generate_text`, `text_logprob`.
+// `logprob`, `llm_server`, `judge`, `generate_text`, `text_logprob`, and the
+// regular-expression masks `regex`, `regex_allowed`, `regex_match`.
 //
 // An LM value is a plain pointer to a LanguageModel made once per process
 // (EmbeddedModel::load, ServerModel::connect); distributions over tokens are Dist values like any
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "EmbeddedModel.h"
+#include "RegexMask.h"
 #include "ServerModel.h"
 #include "TokenDists.h"
 #include "compiler/RuntimeAbi.h"
@@ -110,6 +112,21 @@ Word rt_judge(Ctx*, int64_t site, Word m, Word prompt, Word yes, Word no) {
   return abi::located(site, [&] { return rt::from_ptr(lm::make_judge(&model(m), str(prompt), str(yes), str(no))); });
 }
 
+// A Regex value is a plain pointer to its interned RegexMask (RegexMask.h).
+Word rt_regex(Ctx*, int64_t site, Word pattern) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::RegexMask::get(str(pattern))); });
+}
+
+Word rt_regex_allowed(Ctx*, int64_t site, Word m, Word r, Word text) {
+  return abi::located(site, [&] {
+    return rt::from_ptr(rt::to_ptr<lm::RegexMask>(r)->allowed(model(m), rt::view(rt::to_ptr<rt::String>(text))));
+  });
+}
+
+Word rt_regex_match(Ctx*, int64_t site, Word r, Word text) {
+  return abi::located(site, [&] { return static_cast<Word>(rt::to_ptr<lm::RegexMask>(r)->matches(rt::view(rt::to_ptr<rt::String>(text)))); });
+}
+
 }  // extern "C"
 
 namespace borel::abi {
@@ -120,6 +137,7 @@ const std::map<std::string, void*>& language_model_symbols() {
       SYM(rt_llm),       SYM(rt_tokenize),    SYM(rt_detokenize), SYM(rt_token_piece), SYM(rt_vocab_size),
       SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered), SYM(rt_generate),
       SYM(rt_judge),     SYM(rt_llm_server),  SYM(rt_generate_text), SYM(rt_text_logprob),
+      SYM(rt_regex),     SYM(rt_regex_allowed), SYM(rt_regex_match),
   };
 #undef SYM
   return table;
