@@ -56,7 +56,7 @@ void BM_ScoreEmbedded(benchmark::State& state) {
   auto m = model();
   if (!m) return state.SkipWithError("model not found (set BOREL_TEST_MODELS)");
   const auto reqs = requests();
-  KvCache cache(m->config());
+  KvCache cache(m->config(), 16, 0, KvType::F32);  // as the server computes (EngineEndpoints.cpp)
   BatchDecoder dec(m, cache);
   for (auto _ : state)
     for (const auto& q : reqs) benchmark::DoNotOptimize(embedded_total(*m, q, cache, dec));
@@ -78,7 +78,7 @@ void BM_ScoreHttp(benchmark::State& state) {
   OpenAiClient client(co);
   const auto reqs = requests();
   {  // the answer first
-    KvCache cache(m->config());
+    KvCache cache(m->config(), 16, 0, KvType::F32);  // as the server computes
     BatchDecoder dec(m, cache);
     const auto out = client.score_many(reqs);
     for (size_t i = 0; i < reqs.size(); ++i)

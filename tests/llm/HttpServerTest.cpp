@@ -38,7 +38,7 @@ ScoreResult embedded_score(const std::shared_ptr<const Model>& m, const std::str
   size_t common = 0;
   while (common < p_ids.size() && common < all.size() && p_ids[common] == all[common]) ++common;
   std::vector<TokenId> ctx(all.begin(), all.begin() + long(common)), rest(all.begin() + long(common), all.end());
-  KvCache cache(m->config());
+  KvCache cache(m->config(), 16, 0, KvType::F32);  // as the server computes (EngineEndpoints.cpp)
   BatchDecoder dec(m, cache);
   Sequence s = cache.new_sequence();
   dec.prefill(s, ctx);
@@ -129,7 +129,7 @@ TEST_CASE("http server: greedy completion is the engine's greedy path, with its 
   CHECK(got.prompt_tokens == long(m->tokenizer().encode(r.prompt).size()));
   CHECK(got.completion_tokens == 12);
   // The engine's own greedy decode.
-  KvCache cache(m->config());
+  KvCache cache(m->config(), 16, 0, KvType::F32);  // as the server computes (EngineEndpoints.cpp)
   BatchDecoder dec(m, cache);
   Sequence s = cache.new_sequence();
   auto logits = dec.prefill(s, m->tokenizer().encode(r.prompt));
