@@ -131,27 +131,39 @@ TEST_CASE("decoding: forked sequences give the logits of their own token histori
   CHECK(max_diff(dec.prefill(forks[0], u), fresh_logits(m, head)) == 0.0);
 }
 
+// Each prompt but its last token prefilled on its own sequence, then all
+// last tokens decoded in one batch: the logit rows, copied.
+template <size_t N>
+std::vector<std::vector<float>> batched_last_logits(const std::shared_ptr<const Model>& m, const char* const (&prompts)[N],
+                                                    unsigned threads, bool integer_dots) {  // integer_dots: check they are on
+  KvCache cache(m->config(), 8);
+  BatchDecoder dec(m, cache, threads);
+  if (integer_dots) REQUIRE(dec.integer_dots());
+  std::vector<Sequence> seqs;
+  std::vector<TokenId> last;
+  for (const char* p : prompts) {
+    seqs.push_back(cache.new_sequence());
+    auto ids = m->tokenizer().encode(p);
+    last.push_back(ids.back());
+    ids.pop_back();
+    dec.prefill(seqs.back(), ids);
+  }
+  std::vector<Sequence*> ptrs;
+  for (auto& s : seqs) ptrs.push_back(&s);
+  const LogitRows rows = dec.decode(ptrs, last);
+  std::vector<std::vector<float>> out;
+  for (size_t i = 0; i < rows.rows(); ++i) out.emplace_back(rows[i].begin(), rows[i].end());
+  return out;
+}
+
 TEST_CASE("decoding: a batch of sequences of different lengths equals separate calls, on 1 or 2 threads") {
   auto m = test_model();
   if (!m) return;
   const char* prompts[] = {"Lily", "Once upon a time", "The cat sat on the mat. The dog", "Tom went to the park and",
                            "One day, she saw a big", "He", "A girl and a boy played", "They were happy"};
   for (unsigned threads : {1u, 2u}) {
-    KvCache cache(m->config(), 8);
-    BatchDecoder dec(m, cache, threads);
-    std::vector<Sequence> seqs;
-    std::vector<TokenId> last;
-    for (const char* p : prompts) {
-      seqs.push_back(cache.new_sequence());
-      auto ids = m->tokenizer().encode(p);
-      last.push_back(ids.back());
-      ids.pop_back();
-      dec.prefill(seqs.back(), ids);
-    }
-    std::vector<Sequence*> ptrs;
-    for (auto& s : seqs) ptrs.push_back(&s);
-    LogitRows rows = dec.decode(ptrs, last);
-    for (size_t i = 0; i < seqs.size(); ++i) {
+    const auto rows = batched_last_logits(m, prompts, threads, false);
+    for (size_t i = 0; i < rows.size(); ++i) {
       CAPTURE(threads);
       CAPTURE(prompts[i]);
       CHECK(max_diff(rows[i], fresh_logits(m, m->tokenizer().encode(prompts[i]))) == 0.0);
@@ -299,22 +311,8 @@ TEST_CASE("decoding: with integer dots (a Q8_0 model), a batch equals separate c
     return copy_row(dec.prefill(s, ids));
   };
   for (unsigned threads : {1u, 2u}) {
-    KvCache cache(m->config(), 8);
-    BatchDecoder dec(m, cache, threads);
-    REQUIRE(dec.integer_dots());
-    std::vector<Sequence> seqs;
-    std::vector<TokenId> last;
-    for (const char* p : prompts) {
-      seqs.push_back(cache.new_sequence());
-      auto ids = m->tokenizer().encode(p);
-      last.push_back(ids.back());
-      ids.pop_back();
-      dec.prefill(seqs.back(), ids);
-    }
-    std::vector<Sequence*> ptrs;
-    for (auto& s : seqs) ptrs.push_back(&s);
-    LogitRows rows = dec.decode(ptrs, last);
-    for (size_t i = 0; i < seqs.size(); ++i) {
+    const auto rows = batched_last_logits(m, prompts, threads, true);
+    for (size_t i = 0; i < rows.size(); ++i) {
       CAPTURE(threads);
       CAPTURE(prompts[i]);
       CHECK(max_diff(rows[i], alone(m->tokenizer().encode(prompts[i]))) == 0.0);
