@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #if defined(__x86_64__) || defined(__i386__)
 // GCC 12's AVX-512 intrinsics build their "undefined" pass-through operands
@@ -35,7 +36,20 @@ void Q8Rows::quantize(const float* x, size_t ldx, size_t n_rows, size_t n_cols) 
     for (size_t b = 0; b < blocks_; ++b) {
       const float* v = xr + 32 * b;
       float amax = 0;
-      for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(v[j]));
+      bool finite = true;
+      for (int j = 0; j < 32; ++j) {
+        amax = std::max(amax, std::fabs(v[j]));
+        finite = finite && std::isfinite(v[j]);
+      }
+      if (!finite) [[unlikely]] {
+        // A NaN or infinite activation (a broken model, a fuzzed file): the
+        // block's dots are NaN, as the float path's would be; the quants
+        // are 0 (converting NaN to an integer is undefined behaviour).
+        std::memset(qr + 32 * b, 0, 32);
+        d_[i * blocks_ + b] = std::numeric_limits<float>::quiet_NaN();
+        corr_[i * blocks_ + b] = 0;
+        continue;
+      }
       const float db = amax / 127.0f;
       const float id = db != 0 ? 1.0f / db : 0.0f;
       int32_t sum = 0;
