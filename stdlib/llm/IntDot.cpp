@@ -51,7 +51,10 @@ void Q8Rows::quantize(const float* x, size_t ldx, size_t n_rows, size_t n_cols) 
         continue;
       }
       const float db = amax / 127.0f;
-      const float id = db != 0 ? 1.0f / db : 0.0f;
+      // 1/db overflows for a block of subnormal activations: those quantise
+      // to 0 (their dots are below 1e-36 anyway), not to NaN (0 * inf).
+      const float inv = db != 0 ? 1.0f / db : 0.0f;
+      const float id = std::isfinite(inv) ? inv : 0.0f;
       int32_t sum = 0;
       // Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below
       // 2^22 to an integer, half to even (as nearbyint does in the default
