@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "Unicode.h"  // stdlib/llm: UTF-8 encoding of code points
+
 namespace borel {
 
 const char* token_kind_name(TokenKind k) {
@@ -119,24 +121,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 struct Keyword {
@@ -518,7 +502,7 @@ class Lexer {
       std::snprintf(buf, sizeof buf, "invalid unicode scalar value U+%X in escape", static_cast<unsigned>(cp));
       diags_.error(esc, buf);
     } else {
-      append_utf8(value, cp);
+      llm::append_utf8(cp, value);
     }
   }
 };
