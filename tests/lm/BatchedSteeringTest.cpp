@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include "EmbeddedModel.h"
@@ -36,13 +37,36 @@ std::string source(const std::string& prompt, int tokens) {
          "}\n";
 }
 
+// A model whose particles take different paths: some stop early, some draw
+// a token from the model and others from a categorical (so some rounds park
+// only part of the population), and the mask depends on the branch taken.
+std::string branching_source(const std::string& prompt) {
+  return "fn model() {\n"
+         "  let lm = llm(\"" + model_path() + "\");\n"
+         "  let short_words = filter(range(vocab_size(lm)), fn(t) { t > 2 && str_len(token_piece(lm, t)) <= 3 });\n"
+         "  fn go(c: [int], left: int) -> [int] {\n"
+         "    if left == 0 || sample(bernoulli(0.15)) { c } else {\n"
+         "      let t = if sample(bernoulli(0.5)) {\n"
+         "        guided(next_token(lm, c), masked(next_token(lm, c), short_words))\n"
+         "      } else {\n"
+         "        let u = sample(categorical([0.5, 0.5])) + 400;\n"
+         "        observe(next_token(lm, c), u);\n"
+         "        u\n"
+         "      };\n"
+         "      go(c ++ [t], left - 1)\n"
+         "    }\n"
+         "  }\n"
+         "  go(tokenize(lm, \"" + prompt + "\"), 6)\n"
+         "}\n";
+}
+
 struct Run {
   borel::inference::Population pop;
   size_t forward_calls;
 };
 
-Run run(const std::string& prompt, int tokens, int64_t particles, bool batched, int threads) {
-  borel::Program p = borel::Program::from_source("steer.brl", source(prompt, tokens), {"model"});
+Run run_source(const std::string& src, int64_t particles, bool batched, int threads) {
+  borel::Program p = borel::Program::from_source("steer.brl", src, {"model"});
   auto model = p.model("model");
   auto lm = borel::lm::EmbeddedModel::load(model_path());
   const size_t before = lm->forward_calls();
@@ -51,6 +75,10 @@ Run run(const std::string& prompt, int tokens, int64_t particles, bool batched, 
   s.batched = batched;
   auto pop = borel::inference::smc(*model, s, 7, threads);
   return {std::move(pop), lm->forward_calls() - before};
+}
+
+Run run(const std::string& prompt, int tokens, int64_t particles, bool batched, int threads) {
+  return run_source(source(prompt, tokens), particles, batched, threads);
 }
 
 bool same(const borel::inference::Population& a, const borel::inference::Population& b) {
@@ -93,4 +121,18 @@ TEST_CASE("batching changes no particle and no weight, whatever the thread count
   const Run d = run("A big cat", 5, 40, false, 1);
   const Run e = run("A big cat", 5, 40, true, 2);
   CHECK(same(d.pop, e.pop));
+}
+
+TEST_CASE("batching changes nothing when particles branch, park in only some rounds and finish at different times") {
+  if (!have_model()) return;
+  const std::string src = branching_source("Once there was a frog");
+  const Run a = run_source(src, 64, true, 1);
+  const Run b = run_source(src, 64, false, 1);
+  const Run c = run_source(src, 64, true, 2);
+  CHECK(same(a.pop, b.pop));
+  CHECK(same(a.pop, c.pop));
+  // The particles did take different paths: their lengths differ.
+  std::set<int64_t> lengths;
+  for (int64_t i = 0; i < a.pop.size(); ++i) lengths.insert(borel::rt::to_ptr<const borel::rt::Array>(a.pop.slots()[i])->len);
+  CHECK(lengths.size() >= 3);
 }
