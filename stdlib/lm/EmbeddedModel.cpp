@@ -1,10 +1,12 @@
 // EmbeddedModel.cpp — see EmbeddedModel.h.
 #include "EmbeddedModel.h"
 
+#include "TokenDists.h"
+#include "runtime/Rng.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <unordered_set>
 
 namespace borel::lm {
@@ -140,23 +142,11 @@ std::string EmbeddedModel::sample_text(const std::string& prompt, int64_t max_to
   std::vector<llm::TokenId> ids = tok.encode(prompt, true);
   const size_t prompt_len = ids.size();
   const llm::TokenId eos = tok.vocab().eos;
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  rt::Rng rng(seed);
   const std::string before = tok.decode(ids, true);
   std::string text;
   for (int64_t n = 0; n < max_tokens; ++n) {
-    const auto lp = next_token_logprobs(ids);
-    // Inverse-CDF draw (the last id with positive mass if rounding leaves
-    // the sum just below u).
-    const double u = unit(rng);
-    double c = 0;
-    llm::TokenId t = 0;
-    for (size_t i = 0; i < lp->size(); ++i) {
-      if (!((*lp)[i] > -INFINITY)) continue;
-      t = static_cast<llm::TokenId>(i);
-      c += std::exp((*lp)[i]);
-      if (u < c) break;
-    }
+    const auto t = static_cast<llm::TokenId>(draw_token(rng, *next_token_logprobs(ids)));
     if (t == eos) break;
     ids.push_back(t);
     const std::string all = tok.decode(ids, true);

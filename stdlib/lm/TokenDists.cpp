@@ -51,7 +51,7 @@ double nan(const rt::Dist&) { return std::numeric_limits<double>::quiet_NaN(); }
 
 rt::Word nt_sample(const rt::Dist& d, rt::Rng& rng) {
   const auto lp = logprobs(d);
-  return static_cast<rt::Word>(draw(rng, static_cast<int64_t>(lp->size()), 0.0, [&](int64_t i) { return (*lp)[static_cast<size_t>(i)]; }));
+  return static_cast<rt::Word>(draw_token(rng, *lp));
 }
 double nt_log_density(const rt::Dist& d, rt::Word t) {
   const auto lp = logprobs(d);
@@ -188,8 +188,7 @@ rt::Word g_sample(const rt::Dist& d, rt::Rng& rng) {
   std::vector<llm::TokenId> out;
   while (static_cast<int64_t>(out.size()) < max) {
     const auto lp = step_logprobs(lm_of(d), ctx);
-    const auto t = static_cast<llm::TokenId>(
-        draw(rng, static_cast<int64_t>(lp->size()), 0.0, [&](int64_t i) { return (*lp)[static_cast<size_t>(i)]; }));
+    const auto t = static_cast<llm::TokenId>(draw_token(rng, *lp));
     out.push_back(t);
     ctx.push_back(t);
     if (t == eos) break;
@@ -341,6 +340,10 @@ rt::BatchWork* t_pending(const rt::Dist& d) {
 }
 
 }  // namespace
+
+int64_t draw_token(rt::Rng& rng, const std::vector<double>& logprobs) {
+  return draw(rng, static_cast<int64_t>(logprobs.size()), 0.0, [&](int64_t i) { return logprobs[static_cast<size_t>(i)]; });
+}
 
 const rt::DistOps tempered_ops = {
     "tempered", 0, {}, {}, rt::Kind::Int, "the ids kept",

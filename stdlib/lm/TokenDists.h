@@ -82,6 +82,10 @@ double text_logprob(LanguageModel& lm, const std::string& prompt, const std::str
 // Throws unless temperature > 0 (finite), top_k >= 0 and 0 < top_p <= 1.
 rt::Dist* make_tempered(const rt::Dist& d, double temperature, int64_t top_k, double top_p);
 
+// A token id drawn from a vector of log-probabilities (inverse CDF on one
+// uniform of rng; ids of probability zero never).
+int64_t draw_token(rt::Rng& rng, const std::vector<double>& logprobs);
+
 // log p(tokens | context) by the chain rule over the cached next-token
 // distributions.
 double sequence_logprob(LanguageModel& lm, const rt::Array* context, const rt::Array* tokens);
