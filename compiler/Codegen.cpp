@@ -16,7 +16,7 @@
 
 #include "compiler/Diagnostics.h"
 #include "compiler/Methods.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 #include "runtime/Dist.h"
 #include "runtime/Sites.h"
 #include "runtime/Tape.h"

@@ -3,7 +3,7 @@
 
 #include "compiler/Lower.h"
 #include "compiler/Pipeline.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 
 namespace borel {
 

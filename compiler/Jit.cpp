@@ -11,7 +11,7 @@
 #include <mutex>
 
 #include "compiler/Diagnostics.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 
 namespace borel {
 

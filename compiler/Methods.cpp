@@ -4,7 +4,7 @@
 #include <atomic>
 #include <memory>
 
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 #include "inference/AdviDriver.h"
 #include "inference/Empirical.h"
 #include "inference/Errors.h"

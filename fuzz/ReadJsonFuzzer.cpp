@@ -1,5 +1,5 @@
 // ReadJsonFuzzer.cpp — libFuzzer target: `read_json`'s conversion of JSON
-// text into a Borel value of a given type (compiler/ReadJson.h).
+// text into a Borel value of a given type (runtime/abi/ReadJson.h).
 //
 // Input layout: the first byte picks the target type: 'a' the first of
 // kTypes, 'b' the second, ... (any byte works: its distance from 'a' modulo
@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/ReadJson.h"
+#include "runtime/abi/ReadJson.h"
 #include "runtime/Model.h"
 #include "runtime/TypeDesc.h"
 #include "runtime/Value.h"

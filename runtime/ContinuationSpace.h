@@ -2,7 +2,7 @@
 // suspended runs.
 //
 // A suspension writes its frames into the current thread's space, bump-
-// allocated inside large blocks (compiler/RuntimeAbi.cpp). By default that is
+// allocated inside large blocks (runtime/abi/RuntimeAbi.cpp). By default that is
 // the collected heap: blocks live while any continuation in them is
 // referenced, wherever it is held — the right rule when the holder is not
 // known (MCMC traces, saved states, nested runs).

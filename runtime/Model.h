@@ -79,7 +79,7 @@ struct Ctx {
   SiteId address = -1;
   // The site of the latest call from the user's code into the prelude (set
   // by compiled code; -1 at every start and resume): errors raised inside
-  // the prelude are reported there (compiler/RuntimeAbi.cpp).
+  // the prelude are reported there (runtime/abi/RuntimeAbi.cpp).
   SiteId user_call_site = -1;
   // Compiled code reports runaway recursion when its frame is below this
   // address (runtime/StackLimit.h); set at every start and resume, for the

@@ -154,7 +154,7 @@ Word log_sigmoid(Word a);  // log(sigmoid(a)), stable
 Word constant(double v);   // a plain word
 
 // The plain functions behind lgamma and digamma, shared with the program's
-// own (compiler/RuntimeAbi.cpp) so both give the same bits: thread-safe
+// own (runtime/abi/RuntimeAbi.cpp) so both give the same bits: thread-safe
 // (no signgam), and ±inf rather than an exception where ψ overflows.
 double lgamma_value(double x);
 double digamma_value(double x);

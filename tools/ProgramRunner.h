@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 
 namespace borel::tools {
 

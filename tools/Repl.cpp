@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "compiler/Pipeline.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 #include "runtime/Model.h"
 
 namespace borel::tools {

@@ -29,7 +29,7 @@
 
 #include "compiler/Diagnostics.h"
 #include "compiler/Pipeline.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 #include "inference/Output.h"
 #include "runtime/Model.h"
 #include "runtime/Value.h"

@@ -1,11 +1,11 @@
 // ReadJsonTest.cpp — read_json's conversion of JSON text into typed values
-// (compiler/ReadJson.h): numbers outside int's range are errors, never a
+// (runtime/abi/ReadJson.h): numbers outside int's range are errors, never a
 // wrapped or saturated int, and the fuzzer's findings stay fixed.
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "compiler/ReadJson.h"
+#include "runtime/abi/ReadJson.h"
 #include "runtime/Model.h"
 #include "runtime/TypeDesc.h"
 

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <string>
 
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 #include "runtime/AdDist.h"
 #include "runtime/Dist.h"
 #include "runtime/Tape.h"

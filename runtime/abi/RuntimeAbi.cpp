@@ -6,7 +6,7 @@
 // functions have unwind tables and own nothing, so unwinding through them is
 // safe, and the C++ frames in between (nested inference) run their
 // destructors. A normal resume pays nothing for this (zero-cost exceptions).
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 
 #include <gc/gc.h>
 
@@ -23,7 +23,7 @@
 #include <filesystem>
 
 #include "compiler/Methods.h"
-#include "compiler/ReadJson.h"
+#include "runtime/abi/ReadJson.h"
 #include "inference/Empirical.h"
 #include "inference/PriorHandler.h"
 #include "inference/Proposal.h"

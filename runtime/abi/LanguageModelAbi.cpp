@@ -14,7 +14,7 @@
 #include "RegexMask.h"
 #include "ServerModel.h"
 #include "TokenDists.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 
 using borel::rt::Ctx;
 using borel::rt::Word;

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "compiler/Methods.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 #include "inference/Diagnostics.h"
 #include "inference/Empirical.h"
 #include "inference/Errors.h"

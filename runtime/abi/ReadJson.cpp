@@ -1,5 +1,5 @@
 // ReadJson.cpp — see ReadJson.h.
-#include "compiler/ReadJson.h"
+#include "runtime/abi/ReadJson.h"
 
 #include <boost/json.hpp>
 #include <cmath>
