@@ -15,7 +15,7 @@
 #include <optional>
 
 #include "compiler/Codegen.h"
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 
 namespace borel {
 

@@ -14,7 +14,7 @@
 #include <map>
 #include <set>
 
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 #include "compiler/Methods.h"
 #include "runtime/abi/RuntimeAbi.h"
 #include "runtime/Dist.h"

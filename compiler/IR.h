@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/Source.h"
+#include "compiler/frontend/Source.h"
 #include "runtime/TypeDesc.h"
 
 namespace borel {

@@ -10,7 +10,7 @@
 
 #include <mutex>
 
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 #include "runtime/abi/RuntimeAbi.h"
 
 namespace borel {

@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "compiler/Builtins.h"
+#include "compiler/frontend/Builtins.h"
 #include "runtime/Dist.h"
 #include "runtime/Sites.h"
 #include "runtime/TypeDesc.h"

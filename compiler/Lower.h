@@ -9,9 +9,9 @@
 // evaluates the top-level lets and then calls the user's `main`.
 #pragma once
 
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 #include "compiler/IR.h"
-#include "compiler/TypeCheck.h"
+#include "compiler/frontend/TypeCheck.h"
 
 namespace borel {
 

@@ -15,7 +15,7 @@
 
 #include <gc/gc_allocator.h>
 
-#include "compiler/Builtins.h"
+#include "compiler/frontend/Builtins.h"
 #include "runtime/Dist.h"
 #include "runtime/Model.h"
 #include "runtime/TypeDesc.h"

@@ -14,7 +14,7 @@
 #include <set>
 #include <sstream>
 
-#include "compiler/Builtins.h"
+#include "compiler/frontend/Builtins.h"
 #include "compiler/Aot.h"
 #include "compiler/Codegen.h"
 #include "compiler/DeadFunctions.h"
@@ -23,10 +23,10 @@
 #include "compiler/FrameLiveness.h"
 #include "compiler/SpecializeClosures.h"
 #include "compiler/TailSites.h"
-#include "compiler/Lexer.h"
+#include "compiler/frontend/Lexer.h"
 #include "compiler/Lower.h"
-#include "compiler/Parser.h"
-#include "compiler/TypeCheck.h"
+#include "compiler/frontend/Parser.h"
+#include "compiler/frontend/TypeCheck.h"
 
 namespace borel {
 namespace {

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 #include "compiler/IR.h"
 #include "compiler/Jit.h"
 #include "runtime/Value.h"

@@ -17,11 +17,11 @@
 #include <cstdlib>
 #include <string>
 
-#include "compiler/Diagnostics.h"
-#include "compiler/Lexer.h"
-#include "compiler/Parser.h"
+#include "compiler/frontend/Diagnostics.h"
+#include "compiler/frontend/Lexer.h"
+#include "compiler/frontend/Parser.h"
 #include "compiler/Pipeline.h"
-#include "compiler/Source.h"
+#include "compiler/frontend/Source.h"
 #include "runtime/Value.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

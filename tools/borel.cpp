@@ -27,7 +27,7 @@
 #include <functional>
 #include <iostream>
 
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 #include "compiler/Pipeline.h"
 #include "runtime/abi/RuntimeAbi.h"
 #include "inference/Output.h"

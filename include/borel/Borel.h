@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 #include "runtime/Model.h"
 #include "runtime/TypeDesc.h"
 

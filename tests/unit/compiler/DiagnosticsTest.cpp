@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "compiler/Diagnostics.h"
-#include "compiler/Source.h"
+#include "compiler/frontend/Diagnostics.h"
+#include "compiler/frontend/Source.h"
 
 using namespace borel;
 

@@ -4,11 +4,11 @@
 
 #include <string>
 
-#include "compiler/AST.h"
-#include "compiler/Diagnostics.h"
-#include "compiler/Lexer.h"
-#include "compiler/Parser.h"
-#include "compiler/Source.h"
+#include "compiler/frontend/AST.h"
+#include "compiler/frontend/Diagnostics.h"
+#include "compiler/frontend/Lexer.h"
+#include "compiler/frontend/Parser.h"
+#include "compiler/frontend/Source.h"
 
 namespace borel::test {
 

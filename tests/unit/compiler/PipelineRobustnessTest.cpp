@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 #include "compiler/Pipeline.h"
 
 namespace {

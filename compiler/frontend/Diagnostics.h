@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/Source.h"
+#include "compiler/frontend/Source.h"
 
 namespace borel {
 

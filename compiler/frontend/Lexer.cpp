@@ -1,5 +1,5 @@
 // Lexer.cpp — a hand-written scanner over the bytes of one SourceFile.
-#include "compiler/Lexer.h"
+#include "compiler/frontend/Lexer.h"
 
 #include <charconv>
 #include <cmath>

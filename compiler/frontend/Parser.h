@@ -1,4 +1,4 @@
-// Parser.h — tokens to the AST (compiler/AST.h); grammar in docs/grammar.md.
+// Parser.h — tokens to the AST (compiler/frontend/AST.h); grammar in docs/grammar.md.
 //
 // `parse` lexes the file itself and always returns a Module, whatever the
 // input: it reports each syntax error to `diags` (file:line:col, e.g.
@@ -14,9 +14,9 @@
 
 #include <memory>
 
-#include "compiler/AST.h"
-#include "compiler/Diagnostics.h"
-#include "compiler/Source.h"
+#include "compiler/frontend/AST.h"
+#include "compiler/frontend/Diagnostics.h"
+#include "compiler/frontend/Source.h"
 
 namespace borel {
 

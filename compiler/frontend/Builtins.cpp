@@ -1,6 +1,6 @@
 // Builtins.cpp — the builtin table: effects, distributions, methods, runtime
 // functions, with their type schemes.
-#include "compiler/Builtins.h"
+#include "compiler/frontend/Builtins.h"
 
 #include <limits>
 #include <unordered_map>

@@ -1,13 +1,13 @@
 // TypeCheck.cpp — Hindley–Milner inference with deferred numeric and field
 // constraints (see TypeCheck.h for the rules).
-#include "compiler/TypeCheck.h"
+#include "compiler/frontend/TypeCheck.h"
 
 #include <algorithm>
 #include <functional>
 #include <set>
 #include <unordered_map>
 
-#include "compiler/Builtins.h"
+#include "compiler/frontend/Builtins.h"
 
 namespace borel {
 namespace {

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "compiler/Source.h"
+#include "compiler/frontend/Source.h"
 
 namespace borel {
 
-struct Type;  // compiler/Types.h
+struct Type;  // compiler/frontend/Types.h
 
 // A type written by the user: `real`, `[int]`, `(real, bool)`,
 // `{mu: real, k: int}`, `fn(real, real) -> real`, `Dist[real]`, or a type

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "compiler/AST.h"
-#include "compiler/Diagnostics.h"
-#include "compiler/Types.h"
+#include "compiler/frontend/AST.h"
+#include "compiler/frontend/Diagnostics.h"
+#include "compiler/frontend/Types.h"
 
 namespace borel {
 

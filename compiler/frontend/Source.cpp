@@ -1,5 +1,5 @@
 // Source.cpp — line tables and location formatting.
-#include "compiler/Source.h"
+#include "compiler/frontend/Source.h"
 
 namespace borel {
 

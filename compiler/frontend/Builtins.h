@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/Types.h"
+#include "compiler/frontend/Types.h"
 
 namespace borel {
 

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "compiler/Diagnostics.h"
-#include "compiler/Source.h"
-#include "compiler/Token.h"
+#include "compiler/frontend/Diagnostics.h"
+#include "compiler/frontend/Source.h"
+#include "compiler/frontend/Token.h"
 
 namespace borel {
 

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "compiler/Source.h"
+#include "compiler/frontend/Source.h"
 
 namespace borel {
 

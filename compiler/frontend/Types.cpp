@@ -1,5 +1,5 @@
 // Types.cpp — type construction and printing.
-#include "compiler/Types.h"
+#include "compiler/frontend/Types.h"
 
 #include <algorithm>
 #include <map>

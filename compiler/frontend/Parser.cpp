@@ -5,7 +5,7 @@
 // top level); that loop skips tokens to a synchronisation point and goes on.
 // Two errors are never reported at the same token, which stops cascades such
 // as one "expected '}'" per unclosed block at end of file.
-#include "compiler/Parser.h"
+#include "compiler/frontend/Parser.h"
 
 #include <cstdint>
 #include <optional>
@@ -13,8 +13,8 @@
 #include <string>
 #include <unordered_set>
 
-#include "compiler/Lexer.h"
-#include "compiler/Token.h"
+#include "compiler/frontend/Lexer.h"
+#include "compiler/frontend/Token.h"
 
 namespace borel {
 namespace {

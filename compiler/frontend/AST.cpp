@@ -5,7 +5,7 @@
 // a named role is prefixed with it (`else: Block`, `lo: Int 0`, `k = Int 3`
 // for a named argument). Literals print as written in Borel: reals always
 // with a '.' or an exponent, strings re-escaped.
-#include "compiler/AST.h"
+#include "compiler/frontend/AST.h"
 
 #include <charconv>
 #include <cmath>

@@ -1,5 +1,5 @@
 // Diagnostics.cpp — rendering with the source line and a caret.
-#include "compiler/Diagnostics.h"
+#include "compiler/frontend/Diagnostics.h"
 
 #include <algorithm>
 
