@@ -21,7 +21,7 @@
 #include <memory>
 #include <string>
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 
 namespace llvm {
 class LLVMContext;

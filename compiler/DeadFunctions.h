@@ -4,7 +4,7 @@
 // any one program, and compile latency is a feature.
 #pragma once
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 
 namespace borel {
 

@@ -12,7 +12,7 @@
 // entry point, exports, and functions used as values.
 #pragma once
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 
 namespace borel {
 

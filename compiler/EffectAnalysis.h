@@ -7,7 +7,7 @@
 // pure code runs at full native speed). Computed as a least fixed point.
 #pragma once
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 
 namespace borel {
 

@@ -1,7 +1,7 @@
 // Embedding.cpp — the Program class of include/borel/Borel.h over the pipeline.
 #include "borel/Borel.h"
 
-#include "compiler/Lower.h"
+#include "compiler/ir/Lower.h"
 #include "compiler/Pipeline.h"
 #include "runtime/abi/RuntimeAbi.h"
 

@@ -9,7 +9,7 @@
 // those are live.
 #pragma once
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 
 namespace borel {
 

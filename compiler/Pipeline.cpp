@@ -24,7 +24,7 @@
 #include "compiler/SpecializeClosures.h"
 #include "compiler/TailSites.h"
 #include "compiler/frontend/Lexer.h"
-#include "compiler/Lower.h"
+#include "compiler/ir/Lower.h"
 #include "compiler/frontend/Parser.h"
 #include "compiler/frontend/TypeCheck.h"
 

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "compiler/frontend/Diagnostics.h"
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 #include "compiler/Jit.h"
 #include "runtime/Value.h"
 

@@ -16,7 +16,7 @@
 // effects in the same order; sites keep their source locations.
 #pragma once
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 
 namespace borel {
 

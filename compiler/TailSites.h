@@ -7,7 +7,7 @@
 // tail-recursive models constant in size.
 #pragma once
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 
 namespace borel {
 

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "compiler/frontend/Diagnostics.h"
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 #include "compiler/frontend/TypeCheck.h"
 
 namespace borel {

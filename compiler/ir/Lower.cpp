@@ -1,5 +1,5 @@
 // Lower.cpp — typed AST to core IR (see Lower.h).
-#include "compiler/Lower.h"
+#include "compiler/ir/Lower.h"
 
 #include <algorithm>
 #include <filesystem>

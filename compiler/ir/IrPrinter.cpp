@@ -1,7 +1,7 @@
 // IrPrinter.cpp — the text form of the core IR (`borel --emit=ir`).
 #include <sstream>
 
-#include "compiler/IR.h"
+#include "compiler/ir/IR.h"
 #include "runtime/Dist.h"
 
 namespace borel {
