@@ -1,5 +1,5 @@
 // TailSites.cpp — tail position through blocks and `if` branches.
-#include "compiler/TailSites.h"
+#include "compiler/passes/TailSites.h"
 
 namespace borel {
 namespace {

@@ -1,5 +1,5 @@
 // EffectAnalysis.cpp — least fixed point of "may suspend" over the call graph.
-#include "compiler/EffectAnalysis.h"
+#include "compiler/passes/EffectAnalysis.h"
 
 #include <functional>
 

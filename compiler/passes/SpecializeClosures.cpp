@@ -1,5 +1,5 @@
 // SpecializeClosures.cpp — clone-and-inline of known closures (see the header).
-#include "compiler/SpecializeClosures.h"
+#include "compiler/passes/SpecializeClosures.h"
 
 #include <functional>
 #include <map>

@@ -1,5 +1,5 @@
 // DeadFunctions.cpp — reachability over direct calls, closures and function values.
-#include "compiler/DeadFunctions.h"
+#include "compiler/passes/DeadFunctions.h"
 
 #include <vector>
 

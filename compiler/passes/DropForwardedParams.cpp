@@ -1,5 +1,5 @@
 // DropForwardedParams.cpp — see DropForwardedParams.h.
-#include "compiler/DropForwardedParams.h"
+#include "compiler/passes/DropForwardedParams.h"
 
 #include <algorithm>
 #include <set>

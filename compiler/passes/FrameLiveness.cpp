@@ -1,5 +1,5 @@
 // FrameLiveness.cpp — backward liveness over IrBody trees.
-#include "compiler/FrameLiveness.h"
+#include "compiler/passes/FrameLiveness.h"
 
 #include <set>
 
