@@ -15,8 +15,8 @@
 #include <sstream>
 
 #include "compiler/frontend/Builtins.h"
-#include "compiler/Aot.h"
-#include "compiler/Codegen.h"
+#include "compiler/backend/Aot.h"
+#include "compiler/backend/Codegen.h"
 #include "compiler/passes/DeadFunctions.h"
 #include "compiler/passes/DropForwardedParams.h"
 #include "compiler/passes/EffectAnalysis.h"

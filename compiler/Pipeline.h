@@ -16,12 +16,12 @@
 
 #include "compiler/frontend/Diagnostics.h"
 #include "compiler/ir/IR.h"
-#include "compiler/Jit.h"
+#include "compiler/backend/Jit.h"
 #include "runtime/Value.h"
 
 namespace borel {
 
-// Object: write a native object file for `borel build` (compiler/Aot.h) to
+// Object: write a native object file for `borel build` (compiler/backend/Aot.h) to
 // CompileOptions' object path instead of JIT-compiling.
 enum class Emit { None, Tokens, Ast, Typed, Ir, Llvm, Check, Object };
 

@@ -1,7 +1,7 @@
 // StackLimit.h — how deep compiled code may recurse on the current thread.
 //
 // Compiled code compares its stack frame with Ctx::stack_limit before every
-// call (compiler/Codegen.cpp) and reports "stack overflow: recursion too
+// call (compiler/backend/Codegen.cpp) and reports "stack overflow: recursion too
 // deep" at the call below it: runaway recursion is a located runtime error
 // within a bounded time, never a fault on the guard page (which names no
 // line) or minutes of page faults through a gigabyte of stack.

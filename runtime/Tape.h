@@ -1,7 +1,7 @@
 // Tape.h — reverse-mode automatic differentiation of compiled models.
 //
 // Gradient-based inference runs a second, differentiating version of the
-// program's functions (compiler/Codegen.cpp, the ".ad" twins). In it a real
+// program's functions (compiler/backend/Codegen.cpp, the ".ad" twins). In it a real
 // is still one word (runtime/Value.h), in one of two forms:
 //   * a plain double — a constant as far as the gradient goes (data, literals,
 //     anything not computed from a differentiated choice);

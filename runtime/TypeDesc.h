@@ -33,7 +33,7 @@ std::string format_value(Word v, const TypeDesc& t);
 namespace borel::rt {
 
 // A type as text and back, for compiled programs written to object files
-// (compiler/Aot.h), which cannot point at the compiler's TypeDescs:
+// (compiler/backend/Aot.h), which cannot point at the compiler's TypeDescs:
 // decode_type(encode_type(t)) is a TypeDesc equal to t, allocated for the
 // life of the process.
 std::string encode_type(const TypeDesc& t);

@@ -88,7 +88,7 @@ int run_file(const std::string& file, borel::Emit emit, uint64_t seed, int threa
   return status;
 }
 
-// `borel build`: the program as an object file (compiler/Aot.h), linked by
+// `borel build`: the program as an object file (compiler/backend/Aot.h), linked by
 // the C++ compiler driver with the runtime libraries of this build
 // (AotLink.h) into an executable that runs like `borel run FILE`.
 int build_file(const std::string& file, std::string out) {

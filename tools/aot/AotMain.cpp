@@ -2,7 +2,7 @@
 //
 //   PROGRAM [--seed N] [--threads N] [--output FILE.csv|.json] [-- ARGS]
 //
-// The program's object file (compiler/Aot.h) provides `__main.closure` and
+// The program's object file (compiler/backend/Aot.h) provides `__main.closure` and
 // borel_aot_init(); this runs it like `borel run` does (tools/ProgramRunner.h),
 // with the same options, results and exit codes, but without LLVM or the
 // compiler in the process.

@@ -2,7 +2,7 @@
 // continuation memory change nothing but speed.
 //
 // Compiled code draws and weighs a normal itself under a handler that allows
-// it (rt::InlineEffect, compiler/Codegen.cpp), and a plain SMC run writes
+// it (rt::InlineEffect, compiler/backend/Codegen.cpp), and a plain SMC run writes
 // continuations into generation-recycled arenas (runtime/ContinuationSpace.h).
 // Each test runs the same program and seed three ways — both on; the
 // collected heap with inline effects; the collected heap with every effect a

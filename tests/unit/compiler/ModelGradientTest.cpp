@@ -1,5 +1,5 @@
 // ModelGradientTest.cpp — reverse-mode AD of whole compiled models
-// (inference/ModelGradient.h over the .ad twins of compiler/Codegen.cpp).
+// (inference/ModelGradient.h over the .ad twins of compiler/backend/Codegen.cpp).
 //
 // For each model: the log density at random unconstrained points equals the
 // analytic one where we can write it (Boost.Math densities plus Stan's

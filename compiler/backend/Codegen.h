@@ -31,7 +31,7 @@ class Module;
 namespace borel {
 
 // Generates the module. The entry point is the static closure `__main.closure`.
-// aot: for an object file (compiler/Aot.h) rather than the JIT: no address
+// aot: for an object file (compiler/backend/Aot.h) rather than the JIT: no address
 // of this process is embedded; the module defines borel_aot_init().
 std::unique_ptr<llvm::Module> generate_llvm(const IrModule& m, llvm::LLVMContext& ctx, bool aot = false);
 

@@ -1,5 +1,5 @@
 // Jit.cpp — LLJIT set-up with the runtime's symbols.
-#include "compiler/Jit.h"
+#include "compiler/backend/Jit.h"
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>

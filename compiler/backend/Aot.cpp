@@ -1,5 +1,5 @@
 // Aot.cpp — writing a module as a native object file (see Aot.h).
-#include "compiler/Aot.h"
+#include "compiler/backend/Aot.h"
 
 #include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/Module.h>
@@ -14,7 +14,7 @@
 #include <memory>
 #include <optional>
 
-#include "compiler/Codegen.h"
+#include "compiler/backend/Codegen.h"
 #include "compiler/frontend/Diagnostics.h"
 
 namespace borel {

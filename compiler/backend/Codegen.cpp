@@ -1,5 +1,5 @@
 // Codegen.cpp — LLVM IR generation with the suspend/resume protocol (see Codegen.h).
-#include "compiler/Codegen.h"
+#include "compiler/backend/Codegen.h"
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
@@ -91,7 +91,7 @@ class Gen {
   llvm::IRBuilder<> b_;
   llvm::Type *W, *I32, *P, *D;
 
-  // Ahead-of-time mode (an object file, compiler/Aot.h): the runtime objects
+  // Ahead-of-time mode (an object file, compiler/backend/Aot.h): the runtime objects
   // the JIT's code points at directly (distribution families, string
   // literals, type descriptions, the globals table) become module globals
   // that borel_aot_init fills in when the executable starts, from text.
