@@ -15,6 +15,7 @@
 // Before timing, the engine's answer is checked: a batch of sequences must
 // give the logits of the same sequences decoded one at a time, bit for bit.
 #include "BatchDecoder.h"
+#include "RealShapeModel.h"
 #include "GgufWriter.h"
 #include "Half.h"
 #include "IntDot.h"
@@ -35,104 +36,20 @@
 #include <unistd.h>
 
 using namespace borel::llm;
+using borel::bench::random_q8;
+using borel::bench::splitmix;
 
 namespace {
 
-constexpr size_t kEmbd = 2048, kLayers = 16, kHeads = 32, kKvHeads = 8, kFf = 8192, kVocab = 128256;
-
-// Multiply-adds of the weight matrices per token (attention itself excluded).
-constexpr double kMacsPerToken =
-    double(kLayers) * (2.0 * kEmbd * kEmbd + 2.0 * kEmbd * (kEmbd / kHeads * kKvHeads) + 3.0 * kEmbd * kFf) +
-    double(kEmbd) * kVocab;
-
-uint64_t splitmix(uint64_t& s) {
-  uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-// A cols x rows Q8_0 matrix of uniform random weights with standard deviation
-// `sd`: each block's 32 values uniform in [-127, 127] (sd 73.3) times d.
-std::vector<std::byte> random_q8(size_t cols, size_t rows, float sd, uint64_t& rng) {
-  const size_t nb = cols * rows / 32;
-  std::vector<std::byte> out(nb * sizeof(BlockQ8_0));
-  const uint16_t d = float_to_half(sd / 73.3f);
-  for (size_t b = 0; b < nb; ++b) {
-    std::byte* p = out.data() + b * sizeof(BlockQ8_0);
-    std::memcpy(p, &d, 2);
-    for (int k = 0; k < 4; ++k) {
-      uint64_t r = splitmix(rng);
-      for (int j = 0; j < 8; ++j, r >>= 8) {
-        int8_t q = int8_t(uint8_t(r));
-        p[2 + 8 * k + j] = std::byte(uint8_t(q == -128 ? int8_t(-127) : q));
-      }
-    }
-  }
-  return out;
-}
-
-std::vector<std::byte> ones_f32(size_t n) {
-  std::vector<float> v(n, 1.0f);
-  std::vector<std::byte> out(n * 4);
-  std::memcpy(out.data(), v.data(), out.size());
-  return out;
-}
-
-void write_model(const std::string& path) {
-  GgufWriter w;
-  w.set("general.architecture", GgufValue::make_string("llama"));
-  w.set("general.name", GgufValue::make_string("random weights at Llama-3.2-1B dimensions"));
-  w.set("llama.block_count", GgufValue::u32(kLayers));
-  w.set("llama.embedding_length", GgufValue::u32(kEmbd));
-  w.set("llama.feed_forward_length", GgufValue::u32(kFf));
-  w.set("llama.attention.head_count", GgufValue::u32(kHeads));
-  w.set("llama.attention.head_count_kv", GgufValue::u32(kKvHeads));
-  w.set("llama.context_length", GgufValue::u32(131072));
-  w.set("llama.rope.dimension_count", GgufValue::u32(kEmbd / kHeads));
-  w.set("llama.rope.freq_base", GgufValue::f32(500000.0f));
-  w.set("llama.attention.layer_norm_rms_epsilon", GgufValue::f32(1e-5f));
-  // A SentencePiece-style vocabulary of the right size (the benchmarks feed token ids).
-  std::vector<GgufValue> tokens, types;
-  tokens.reserve(kVocab);
-  for (size_t i = 0; i < kVocab; ++i) {
-    std::string t = i == 0 ? "<unk>" : i == 1 ? "<s>" : i == 2 ? "</s>" : "\xe2\x96\x81t" + std::to_string(i);
-    tokens.push_back(GgufValue::make_string(std::move(t)));
-    types.push_back(GgufValue::i32(i == 0 ? 2 : i < 3 ? 3 : 1));
-  }
-  w.set("tokenizer.ggml.model", GgufValue::make_string("llama"));
-  w.set("tokenizer.ggml.tokens", GgufValue::make_array(GgufValueType::STRING, std::move(tokens)));
-  w.set("tokenizer.ggml.token_type", GgufValue::make_array(GgufValueType::INT32, std::move(types)));
-  uint64_t rng = 2025;
-  const size_t kvd = kEmbd / kHeads * kKvHeads;
-  // Token embeddings of standard deviation 1 (a real model's are of order 1
-  // after the first norm); projections 1/sqrt(fan-in), so activations keep
-  // their scale through the layers.
-  w.add_tensor("token_embd.weight", GgmlType::Q8_0, {kEmbd, kVocab}, random_q8(kEmbd, kVocab, 1.0f, rng));
-  w.add_tensor("output_norm.weight", GgmlType::F32, {kEmbd}, ones_f32(kEmbd));
-  const float se = 1.0f / std::sqrt(float(kEmbd)), sf = 1.0f / std::sqrt(float(kFf));
-  for (size_t l = 0; l < kLayers; ++l) {
-    const std::string p = "blk." + std::to_string(l) + ".";
-    w.add_tensor(p + "attn_norm.weight", GgmlType::F32, {kEmbd}, ones_f32(kEmbd));
-    w.add_tensor(p + "attn_q.weight", GgmlType::Q8_0, {kEmbd, kEmbd}, random_q8(kEmbd, kEmbd, se, rng));
-    w.add_tensor(p + "attn_k.weight", GgmlType::Q8_0, {kEmbd, kvd}, random_q8(kEmbd, kvd, se, rng));
-    w.add_tensor(p + "attn_v.weight", GgmlType::Q8_0, {kEmbd, kvd}, random_q8(kEmbd, kvd, se, rng));
-    w.add_tensor(p + "attn_output.weight", GgmlType::Q8_0, {kEmbd, kEmbd}, random_q8(kEmbd, kEmbd, se, rng));
-    w.add_tensor(p + "ffn_norm.weight", GgmlType::F32, {kEmbd}, ones_f32(kEmbd));
-    w.add_tensor(p + "ffn_gate.weight", GgmlType::Q8_0, {kEmbd, kFf}, random_q8(kEmbd, kFf, se, rng));
-    w.add_tensor(p + "ffn_up.weight", GgmlType::Q8_0, {kEmbd, kFf}, random_q8(kEmbd, kFf, se, rng));
-    w.add_tensor(p + "ffn_down.weight", GgmlType::Q8_0, {kFf, kEmbd}, random_q8(kFf, kEmbd, sf, rng));
-  }
-  w.write(path);
-}
+constexpr size_t kVocab = borel::bench::kShapeVocab;
+constexpr double kMacsPerToken = borel::bench::kShapeMacsPerToken;
 
 // The model, made once, or null (with the reason in `error`) when its answer is wrong.
 std::shared_ptr<const Model> model(std::string* error) {
   static std::string why;
   static std::shared_ptr<const Model> m = []() -> std::shared_ptr<const Model> {
-    const std::string path =
-        (std::filesystem::temp_directory_path() / ("borel-llm-bench-" + std::to_string(::getpid()) + ".gguf")).string();
-    write_model(path);
+    const std::string path = borel::bench::real_shape_model_path();
+    borel::bench::write_real_shape_model(path);
     auto mm = Model::load(path);
     std::filesystem::remove(path);  // the mapping keeps the data until the model goes
     // Check the answer: 4 sequences decoded as one batch give their logits

@@ -7,14 +7,22 @@
 // distributions is emptied before every run, so no run is answered from a
 // previous one.
 //
+// The same on a model of a real shape (bench/llm/RealShapeModel.h: random
+// Q8_0 weights at Llama-3.2-1B's dimensions, written to a temporary file at
+// run time): particles draw 8 tokens from the model itself, each weighted by
+// a likelihood on the token, so SMC resamples between tokens. One run each
+// (a separate run of 64 particles makes hundreds of forward calls).
+//
 //   build/bench/llm/lm_steering_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "EmbeddedModel.h"
+#include "RealShapeModel.h"
 #include "borel/Borel.h"
 #include "inference/Smc.h"
 
@@ -66,9 +74,63 @@ void BM_Steering(benchmark::State& state, bool batched) {
   state.counters["decoded/run"] = static_cast<double>(decoded) / runs;
 }
 
+constexpr int kShapeTokens = 8;
+
+// The real-shape model's path, written once per process and removed at exit.
+const std::string& shape_model_path() {
+  static const std::string path = [] {
+    std::string p = borel::bench::real_shape_model_path();
+    borel::bench::write_real_shape_model(p);
+    std::atexit([] { std::filesystem::remove(shape_model_path()); });
+    return p;
+  }();
+  return path;
+}
+
+std::string shape_source() {
+  return "fn model() {\n"
+         "  let lm = llm(\"" + shape_model_path() + "\");\n"
+         "  fold(range(" + std::to_string(kShapeTokens) + "), [1, 500, 70000, 3000], fn(c, i) {\n"
+         "    let t = sample(next_token(lm, c));\n"
+         "    observe(bernoulli(if t % 2 == 0 { 0.9 } else { 0.1 }), true);\n"
+         "    c ++ [t]\n"
+         "  })\n"
+         "}\n";
+}
+
+void BM_SteeringRealShape(benchmark::State& state, bool batched) {
+  borel::Program p = borel::Program::from_source("steer_shape.brl", shape_source(), {"model"});
+  auto model = p.model("model");
+  auto lm = borel::lm::EmbeddedModel::load(shape_model_path());
+  borel::inference::SmcSettings s;
+  s.particles = state.range(0);
+  s.batched = batched;
+  uint64_t seed = 1;
+  size_t calls = 0, decoded = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    lm->forget();
+    const size_t before = lm->forward_calls(), decoded_before = lm->decoded_tokens();
+    state.ResumeTiming();
+    auto pop = borel::inference::smc(*model, s, seed++, 1);
+    benchmark::DoNotOptimize(pop.log_evidence());
+    calls += lm->forward_calls() - before;
+    decoded += lm->decoded_tokens() - decoded_before;
+  }
+  const double runs = static_cast<double>(state.iterations());
+  state.counters["tok/s"] =
+      benchmark::Counter(runs * static_cast<double>(s.particles * kShapeTokens), benchmark::Counter::kIsRate);
+  state.counters["calls/run"] = static_cast<double>(calls) / runs;
+  state.counters["decoded/run"] = static_cast<double>(decoded) / runs;
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_Steering, batched, true)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Steering, separate, false)->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_SteeringRealShape, batched, true)
+    ->Arg(1)->Arg(64)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SteeringRealShape, separate, false)
+    ->Arg(1)->Arg(64)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 BENCHMARK_MAIN();
