@@ -933,7 +933,8 @@ Word rt_histogram(Ctx*, int64_t site, Word d, Word type) {
 Word rt_log_evidence(Ctx*, int64_t site, Word d) {
   return guarded(site, [&] { return rt::from_real(inf::log_evidence(dist_of(d, site))); });
 }
-const inf::EmpiricalData& empirical(Word d, int64_t site, const char* who) {
+// A helper, not an entry point: C++ linkage (it returns a reference).
+extern "C++" const inf::EmpiricalData& empirical(Word d, int64_t site, const char* who) {
   const inf::EmpiricalData* e = inf::empirical_data(dist_of(d, site));
   if (!e) fail(site, std::string(who) + ": the distribution is not the result of infer");
   return *e;
