@@ -1,6 +1,7 @@
 // DocsAgreeTest.cpp — the documentation states what the code does.
 //
-// Checks, against the code itself: docs/language.md's table of inference
+// Checks, against the code itself: every builtin has a row in a table of
+// docs/language.md, docs/distributions.md or docs/llm.md; docs/language.md's table of inference
 // methods (every method of compiler/Methods.cpp, each parameter with its
 // default, no parameter the method lacks); docs/inference.md's copy of the
 // C++ `Method` struct (field by field, with inference/Infer.h) and the
@@ -178,4 +179,31 @@ fn model() -> real {
   m.ess_threshold = 0.5;
   d = borel::inference::infer(m, *p.model("model"), *p.result_type("model"), 3, 1);
   CHECK(borel::inference::empirical_data(*d)->resamplings == 0);
+}
+
+// The names a table row documents: the identifiers of its first cell
+// ("| `masked(d, allowed)` |" gives masked, d, allowed; "| `floor ceil
+// round` |" gives all three).
+std::set<std::string> documented_names(const std::string& text) {
+  std::set<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  const std::regex ident("[A-Za-z_][A-Za-z_0-9]*");
+  while (std::getline(in, line)) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const size_t end = line.find('|', 1);
+    const std::string cell = line.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+    for (std::sregex_iterator it(cell.begin(), cell.end(), ident), e; it != e; ++it) out.insert(it->str());
+  }
+  return out;
+}
+
+TEST_CASE("every builtin is a row of a table in docs/language.md, docs/distributions.md or docs/llm.md") {
+  std::set<std::string> names;
+  for (const char* doc : {"docs/language.md", "docs/distributions.md", "docs/llm.md"})
+    names.merge(documented_names(read_source(doc)));
+  std::string missing;
+  for (const borel::Builtin& b : borel::all_builtins())
+    if (!b.name.empty() && b.name[0] != '_' && !names.count(b.name)) missing += " " + b.name;
+  CHECK_MESSAGE(missing.empty(), "builtins without a documented row:" << missing);
 }
