@@ -433,3 +433,75 @@ TEST_CASE("nuts kernel: metric names, and the metric is frozen after warm-up") {
   CHECK(bigger[2] == 1.0);
   CHECK(bigger[3] == 1.0);
 }
+
+// In resample-move the metric is the population's, before the moves:
+// Stan's regularised (co)variance of the particles' unconstrained values,
+// pooled in particle order over the threads' instances (exact up to the
+// rounding of two summation orders: 1e-12 relative).
+TEST_CASE("nuts in resample-move: the metric is the surveyed population's regularised (co)variance") {
+  Compiled c = compile(kScaled);
+  for (Metric m : {Metric::Diag, Metric::Dense}) {
+    NutsKernel k1, k2;
+    k1.configure(m, 0);
+    k2.configure(m, 0);
+    CHECK(k1.surveys());
+    const int n = 40;
+    double sa = 0, sb = 0;
+    std::vector<double> as, bs;
+    Layout layout;
+    for (int i = 0; i < n; ++i) {
+      Chain ch(*c.model, 200 + static_cast<uint64_t>(i));
+      ch.st.init_from_prior();
+      ch.st.particle = i;
+      (i % 3 ? k1 : k2).survey(ch.st);
+      as.push_back(borel::rt::to_real(ch.st.cur.choices[0].value));
+      bs.push_back(borel::rt::to_real(ch.st.cur.choices[1].value));
+      sa += as.back();
+      sb += bs.back();
+      if (layout.empty())
+        for (const Choice& x : ch.st.cur.choices) layout.push_back(LayoutEntry{x.addr, 1});
+    }
+    k2.prepare({&k2, &k1});
+    const double ma = sa / n, mb = sb / n;
+    double vaa = 0, vbb = 0, vab = 0;
+    for (int i = 0; i < n; ++i) {
+      vaa += (as[i] - ma) * (as[i] - ma);
+      vbb += (bs[i] - mb) * (bs[i] - mb);
+      vab += (as[i] - ma) * (bs[i] - mb);
+    }
+    const double w = n / (n + 5.0), shrink = 1e-3 * 5.0 / (n + 5.0);
+    vaa = w * vaa / (n - 1) + shrink;
+    vbb = w * vbb / (n - 1) + shrink;
+    vab = w * vab / (n - 1);
+    const std::vector<double> got = k1.inv_metric(layout);
+    CHECK(got == k2.inv_metric(layout));
+    auto near = [](double x, double y) { return std::abs(x - y) <= 1e-12 * std::abs(y); };
+    if (m == Metric::Diag) {
+      REQUIRE(got.size() == 2);
+      CHECK(near(got[0], vaa));
+      CHECK(near(got[1], vbb));
+    } else {
+      REQUIRE(got.size() == 4);
+      CHECK(near(got[0], vaa));
+      CHECK(near(got[3], vbb));
+      CHECK(near(got[1], vab));
+      CHECK(got[1] == got[2]);
+    }
+  }
+  // A collapsed population (every particle a copy of one point) teaches
+  // nothing: the metric stays the unit one.
+  NutsKernel k;
+  k.configure(Metric::Diag, 0);
+  Chain ch(*c.model, 9);
+  ch.st.init_from_prior();
+  for (int i = 0; i < 40; ++i) {
+    ch.st.particle = i;
+    k.survey(ch.st);
+  }
+  k.prepare({&k});
+  Layout layout;
+  for (const Choice& x : ch.st.cur.choices) layout.push_back(LayoutEntry{x.addr, 1});
+  CHECK(k.inv_metric(layout) == std::vector<double>{1.0, 1.0});
+  NutsKernel unit;
+  CHECK(!unit.surveys());
+}
