@@ -96,12 +96,16 @@
 // differentiating program runs only from the program's start, and the
 // fixed-lag record no longer holds the choices before its window, so
 // Rejuvenator refuses the combination before running. (NUTS on the
-// window's choices with the prefix held would be exact, but needs the twin
-// resumed at the checkpoint: the saved continuation is the plain
-// program's — its frames are not the twin's, and its live values are
-// plain numbers, not tape values — and rerunning the twin from the start
-// needs the prefix's values, which the record drops to stay O(lag) per
-// particle. It would take checkpoints of the twin, or whole records.)
+// window's choices with the prefix held would be exact — NUTS on the
+// window given the prefix is a block-Gibbs move, and the prefix's values
+// may stay plain numbers, being constants of the window's density — but
+// needs the twin resumed at the checkpoint, and a twin never suspends: it
+// has no entry that resumes a continuation, and the saved continuation's
+// frames are the plain functions', whose code does not tape. Rerunning
+// the twin from the start with the prefix held instead needs the prefix's
+// values, which the fixed-lag record drops to stay O(lag) per particle. It
+// would take resumable twins (a compiler change: resume entries for the
+// .ad functions), or whole records at O(t) per move, which is lag = 0.)
 //
 // Stats: one entry "nuts"; proposed = transitions, accepted = transitions
 // whose point moved, and the acceptance reported is the mean accept_stat.
