@@ -22,8 +22,9 @@
 // unconstrained coordinates), so that it is a function of the cell only. On
 // the first visit of a dimension during warm-up, Stan's step size search
 // from the current point, then dual averaging towards accept_stat 0.8 on
-// every warm-up transition of that dimension; at the end of warm-up each is
-// frozen at its dual average. A dimension first met after warm-up takes the
+// every warm-up transition of that dimension (searched again, and dual
+// averaging restarted, at its first visit after each metric window: below);
+// at the end of warm-up each is frozen at its dual average. A dimension first met after warm-up takes the
 // frozen step size of the nearest dimension adapted in warm-up (the smaller
 // one on a tie), or when there is none, one step size search at that first
 // visit, then frozen.

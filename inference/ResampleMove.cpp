@@ -193,7 +193,7 @@ void Rejuvenator::operator()(Population& pop, int64_t step) {
   // the particle's move stream is restored after it, so that the moves
   // draw what they would have drawn without the survey).
   for (size_t j = 0; j < im.kernels[0].size(); ++j) {
-    if (!im.kernels[0][j]->surveys()) continue;
+    if (im.moves == 0 || !im.kernels[0][j]->surveys()) continue;
     im.pool.for_chunks(pop.size(), [&](int k, int64_t b, int64_t e) {
       Window w;
       ValueMap values;
