@@ -10,9 +10,10 @@
 // Each iteration: bind the target to the current trace T (and to T's stop,
 // suspend_at: the differentiating run is cut at the same observe/factor),
 // map T's continuous values to unconstrained q, run one NutsTransition
-// (with the cell's metric, below) from q, and when the point moved, write the new values into
-// the trace by replaying the program with them proposed up to the same
-// stop (ChainState::replay, as every MH kernel does), accepting that trace
+// (with the cell's metric, below) from q, and when the point moved, write
+// the new values into the trace by replaying the program with them
+// proposed up to the same stop (ChainState::replay, as every MH kernel
+// does), accepting that trace
 // unconditionally (NUTS made its own accept/reject; the replay only
 // rebuilds the trace and its continuation, whose log joint it checks
 // against NUTS's density). Why this leaves the posterior over traces
