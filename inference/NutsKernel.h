@@ -13,11 +13,10 @@
 // (with the cell's metric, below) from q, and when the point moved, write
 // the new values into the trace by replaying the program with them
 // proposed up to the same stop (ChainState::replay, as every MH kernel
-// does), accepting that trace
-// unconditionally (NUTS made its own accept/reject; the replay only
-// rebuilds the trace and its continuation, whose log joint it checks
-// against NUTS's density). Why this leaves the posterior over traces
-// invariant: TraceGradient.h.
+// does), accepting that trace unconditionally (NUTS made its own
+// accept/reject; the replay only rebuilds the trace and its continuation,
+// whose log joint it checks against NUTS's density). Why this leaves the
+// posterior over traces invariant: TraceGradient.h.
 //
 // Step size in MH chains: one per dimension of the cell (the number of
 // unconstrained coordinates), so that it is a function of the cell only. On
