@@ -45,6 +45,7 @@ MethodSpec basic(std::string name, std::string summary, std::vector<MethodParam>
     if (o.ints.count("max_executions")) method.max_executions = o.get_int("max_executions");
     if (o.ints.count("max_depth")) method.max_depth = o.get_int("max_depth");
     if (o.strings.count("kernel")) method.kernel = o.get_string("kernel");
+    if (o.strings.count("metric")) method.metric = o.get_string("metric");
     method.progress = progress;
     return inference::infer(method, model, type, seed, threads);
   };
@@ -180,14 +181,17 @@ std::vector<MethodSpec> build() {
                     "Metropolis-Hastings(-Green) chains over traces: kernel \"rw\" (random walk on reals, prior "
                     "redraws otherwise), \"single\" (single-site from the prior), \"independent\", \"nuts\" "
                     "(NUTS on the continuous choices, the others held), or registered kernels joined by '+' "
-                    "(\"nuts+single\")",
-                    {{"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("rw")}}));
+                    "(\"nuts+single\"); `metric` (\"unit\", \"diag\", \"dense\") is the nuts kernel's, adapted in "
+                    "warm-up",
+                    {{"samples", i(1000)}, {"warmup", i(1000)}, {"chains", i(4)}, {"thin", i(1)}, {"kernel", s("rw")},
+                     {"metric", s("diag")}}));
   v.push_back(basic("rmsmc",
                     "resample-move SMC: SMC with `moves` MH transitions of `kernel` on every particle after each "
                     "resampling; `lag` > 0 moves only the choices of the last `lag` steps or so, restarting from a "
-                    "saved continuation (O(T) instead of O(T^2))",
+                    "saved continuation (O(T) instead of O(T^2)); `metric` is the nuts kernel's, estimated from the "
+                    "population before each step's moves",
                     {{"particles", i(1000)}, {"moves", i(1)}, {"kernel", s("rw")}, {"resampling", s("systematic")},
-                     {"ess_threshold", r(0.5)}, {"lag", i(0)}}));
+                     {"ess_threshold", r(0.5)}, {"lag", i(0)}, {"metric", s("diag")}}));
   v.push_back(basic("pgibbs", "particle Gibbs: conditional SMC sweeps with a reference path",
                     {{"particles", i(100)}, {"samples", i(1000)}, {"warmup", i(100)}, {"chains", i(4)}}));
   v.push_back(basic("pmmh",

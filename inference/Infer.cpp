@@ -45,6 +45,7 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     s.chains = m.chains;
     s.thin = m.thin;
     s.kernel = m.kernel;
+    s.metric = m.metric;
     s.progress = m.progress;
     Population pop = mcmc(model, s, seed, threads, &diag);
     return make_empirical(pop, &value_type, diag, std::numeric_limits<double>::quiet_NaN());
@@ -66,6 +67,7 @@ rt::Dist* infer(const Method& m, rt::Model& model, const rt::TypeDesc& value_typ
     s.moves = m.moves;
     s.kernel = m.kernel;
     s.lag = m.lag;
+    s.metric = m.metric;
     Population pop = resample_move(model, s, seed, threads, &diag);
     return make_empirical(pop, &value_type, diag, pop.log_evidence());
   }

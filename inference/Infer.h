@@ -53,6 +53,8 @@ struct Method {
   int64_t thin = 1;
   // mh, rmsmc: the kernels, e.g. "rw", "single", "independent", "rw+gmm_rj" (Kernels.h).
   std::string kernel = "rw";
+  // mh, rmsmc: the "nuts" kernel's metric, "unit", "diag" or "dense" (NutsKernel.h).
+  std::string metric = "diag";
   // rmsmc, smc2: MCMC iterations after each resampling.
   int64_t moves = 1;
   int64_t lag = 0;  // rmsmc: fixed-lag moves (ResampleMove.h)

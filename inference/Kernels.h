@@ -25,8 +25,10 @@
 //   independent  a whole new trace from the prior: log α = L(T') − L(T)
 // Each applies |T| moves per iteration (a sweep in expectation).
 //   nuts         one NUTS transition on the continuous choices, the others
-//                held (NutsKernel.h), once per iteration; in resample-move
-//                its step size adapts across the population (pool). Other
+//                held (NutsKernel.h), once per iteration, with a metric
+//                learnt in warm-up; in resample-move its step size adapts
+//                across the population (pool) and its metric is estimated
+//                from the population before each step's moves (survey). Other
 // kernels (model-specific reversible-jump moves) are registered by name
 // with register_kernel and applied once per iteration.
 #pragma once
@@ -147,6 +149,16 @@ class Kernel {
   // number of threads), and fixes in every instance what the next step's
   // moves use. Default: nothing.
   virtual void pool(const std::vector<Kernel*>& /*instances*/) {}
+  // Resample-move, for a kernel that tunes itself on the population it is
+  // about to move (nuts: its metric, NutsKernel.h): when surveys() is true,
+  // before a step's moves survey(c) is called once per particle (c.cur its
+  // trace at the step's extent, c.particle its slot) on the instance of the
+  // thread that holds it, then prepare(instances) once on one thread, which
+  // fixes in every instance what the step's moves use (in particle order:
+  // the result does not depend on the number of threads).
+  virtual bool surveys() const { return false; }
+  virtual void survey(ChainState& /*c*/) {}
+  virtual void prepare(const std::vector<Kernel*>& /*instances*/) {}
 };
 
 // "single", "rw", "independent", "nuts" or a registered name; throws

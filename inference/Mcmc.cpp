@@ -10,6 +10,7 @@
 #include "inference/Contexts.h"
 #include "inference/Errors.h"
 #include "inference/Kernels.h"
+#include "inference/NutsKernel.h"
 #include "inference/Parallel.h"
 #include "inference/Streams.h"
 
@@ -27,6 +28,7 @@ void check(const McmcSettings& s) {
 Population mcmc(rt::Model& model, const McmcSettings& s, uint64_t seed, int threads, Diagnostics* diagnostics) {
   check(s);
   make_kernels(s.kernel, s.method);  // validate the kernel names before starting threads
+  const Metric metric = kernel_metric(s.metric, s.method);
   rt::gc_init();
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t n = s.samples * s.chains;
@@ -48,6 +50,7 @@ Population mcmc(rt::Model& model, const McmcSettings& s, uint64_t seed, int thre
       st.handler = &h;
       st.rng = &rng;
       auto kernels = make_kernels(s.kernel, s.method);
+      configure_nuts(kernels, metric, s.warmup);
       st.init_from_prior();
       st.warmup = true;
       for (int64_t i = 0; i < s.warmup; ++i)

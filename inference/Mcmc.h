@@ -28,6 +28,9 @@ struct McmcSettings {
   int64_t chains = 4;       // independent chains (>= 1)
   int64_t thin = 1;         // keep every thin-th iteration (>= 1)
   std::string kernel = "rw";
+  // The "nuts" kernel's metric, adapted during warm-up: "unit", "diag" or
+  // "dense" (NutsKernel.h); unused by the other kernels.
+  std::string metric = "diag";
   const char* method = "mh";
   bool progress = false;
 };

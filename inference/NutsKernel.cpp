@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 #include <string>
 
@@ -56,11 +57,79 @@ void NutsKernel::freeze() {
   }
 }
 
+long NutsKernel::gradient_evaluations() const {
+  long g = start_gradients_;
+  for (const auto& [n, pd] : dims_) g += pd.nuts.gradient_evaluations();
+  for (const auto& [n, t] : population_) g += t.gradient_evaluations();
+  return g;
+}
+
+void NutsKernel::configure(Metric metric, int64_t warmup) {
+  metric_ = TraceMetric(metric);
+  windows_.clear();
+  if (metric != Metric::Unit && warmup > 0)
+    windows_ = warmup_windows(static_cast<int>(std::min<int64_t>(warmup, std::numeric_limits<int>::max())));
+  window_ = 0;
+  warm_iterations_ = 0;
+}
+
+void NutsKernel::apply_metric(NutsTransition& t, Applied& a) {
+  if (metric_.kind() == Metric::Unit) return;
+  const Layout& layout = target_->layout();
+  if (a.version == metric_.version() && a.layout == layout) return;
+  t.set_inv_metric(metric_.inv_metric(layout));
+  a.layout = layout;
+  a.version = metric_.version();
+}
+
+void NutsKernel::survey(ChainState& c) {
+  if (!target_) target_ = std::make_unique<TraceGradient>(*c.model, c.handler->method);
+  if (!target_->bind(c.cur, q_, c.suspend_at) || target_->dimension() == 0) return;
+  draws_.push_back(Draw{c.particle, target_->layout(), q_});
+}
+
+void NutsKernel::prepare(const std::vector<Kernel*>& instances) {
+  std::vector<Draw> all;
+  for (Kernel* k : instances) {
+    auto& d = static_cast<NutsKernel*>(k)->draws_;
+    all.insert(all.end(), std::make_move_iterator(d.begin()), std::make_move_iterator(d.end()));
+    d.clear();
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Draw& a, const Draw& b) { return a.particle < b.particle; });
+  // Copies made by resampling are one draw: a population of fewer than
+  // kMinDraws distinct points (weights that collapsed) teaches nothing —
+  // its variances would be near 0 and freeze the coordinates — so the
+  // metric stays as it was.
+  std::vector<const std::vector<double>*> points;
+  for (const Draw& d : all) points.push_back(&d.q);
+  std::sort(points.begin(), points.end(), [](auto* a, auto* b) { return *a < *b; });
+  const auto distinct =
+      std::unique(points.begin(), points.end(), [](auto* a, auto* b) { return *a == *b; }) - points.begin();
+  if (distinct < TraceMetric::kMinDraws) return;
+  TraceMetric next = metric_;
+  for (const Draw& d : all) next.add(d.layout, d.q);
+  next.update();
+  for (Kernel* k : instances) static_cast<NutsKernel*>(k)->metric_ = next;
+}
+
 NutsKernel::PerDimension& NutsKernel::dimension(ChainState& c, size_t n, double lp) {
   auto it = dims_.find(n);
-  if (it != dims_.end()) return it->second;
+  if (it != dims_.end()) {
+    PerDimension& pd = it->second;
+    apply_metric(pd.nuts, applied_[n]);
+    if (pd.search && c.warmup && !pd.frozen) {
+      // A new metric (end of a window): as Stan, a new search from the
+      // current point and dual averaging restarted around 10 ε.
+      pd.nuts.find_step_size(q_, lp, grad_, *c.rng);
+      pd.adapt.set_mu(std::log(10 * pd.nuts.step_size()));
+      pd.adapt.restart();
+    }
+    pd.search = false;
+    return pd;
+  }
   PerDimension& pd =
-      dims_.emplace(n, PerDimension(NutsTransition(*target_, Metric::Unit))).first->second;
+      dims_.emplace(n, PerDimension(NutsTransition(*target_, metric_.kind()))).first->second;
+  apply_metric(pd.nuts, applied_[n]);
   if (c.warmup) {
     // As Stan: a search from the current point, then dual averaging around 10 ε.
     pd.nuts.find_step_size(q_, lp, grad_, *c.rng);
@@ -105,7 +174,8 @@ double NutsKernel::population_step_size(size_t n) const {
 
 NutsTransition& NutsKernel::population_dimension(size_t n) {
   auto it = population_.find(n);
-  if (it == population_.end()) it = population_.emplace(n, NutsTransition(*target_, Metric::Unit)).first;
+  if (it == population_.end()) it = population_.emplace(n, NutsTransition(*target_, metric_.kind())).first;
+  apply_metric(it->second, applied_[n]);
   it->second.set_step_size(population_step_size(n));
   return it->second;
 }
@@ -146,6 +216,21 @@ void NutsKernel::refuse_held(const ChainState& c) const {
 }
 
 void NutsKernel::iterate(ChainState& c) {
+  // An MH chain's warm-up iteration: the draw after it may feed the
+  // metric's current window, whose end replaces the metric.
+  const bool counting = c.particle < 0 && c.warmup;
+  const int64_t iteration = counting ? warm_iterations_++ : -1;
+  transition(c, counting && window_ < windows_.size() && iteration >= windows_[window_].first);
+  if (counting && window_ < windows_.size() && iteration == windows_[window_].last) {
+    const uint64_t before = metric_.version();
+    metric_.update();
+    if (metric_.version() != before)
+      for (auto& [n, pd] : dims_) pd.search = true;
+    ++window_;
+  }
+}
+
+bool NutsKernel::transition(ChainState& c, bool record) {
   const char* method = c.handler->method;
   if (c.from)
     throw method_error(method,
@@ -159,17 +244,18 @@ void NutsKernel::iterate(ChainState& c) {
   // point the program and its twin disagree about: no move (both happen on
   // sets of measure zero at most).
   ++stats_.proposed;
-  if (!target_->bind(c.cur, q_, c.suspend_at)) return;
+  if (!target_->bind(c.cur, q_, c.suspend_at)) return false;
   const size_t n = target_->dimension();
   if (n == 0) {
     --stats_.proposed;  // nothing to move
-    return;
+    return false;
   }
   grad_.resize(n);
+  ++start_gradients_;
   double lp = target_->log_density_gradient(q_.data(), grad_.data());
-  if (!std::isfinite(lp)) return;
+  if (!std::isfinite(lp)) return false;
   for (double g : grad_)
-    if (!std::isfinite(g)) return;
+    if (!std::isfinite(g)) return false;
   q0_ = q_;
   if (population) {
     const NutsDrawStats s = population_dimension(n).transition(q_, lp, grad_, *c.rng);
@@ -184,7 +270,10 @@ void NutsKernel::iterate(ChainState& c) {
       pd.learned = true;
     }
   }
-  if (q_ == q0_) return;
+  // The metric learns from the chain's state after the transition (the
+  // cell is unchanged: the layout is the bound one).
+  if (record) metric_.add(target_->layout(), q_);
+  if (q_ == q0_) return true;
   // The new trace: the program replayed with the new continuous values
   // proposed, every other choice reused. It must be the point NUTS chose.
   double log_jacobian = 0.0;
@@ -204,8 +293,21 @@ void NutsKernel::iterate(ChainState& c) {
   max_replay_error_ = std::max(max_replay_error_, err);
   std::swap(c.cur, c.prop);
   ++stats_.accepted;
+  return true;
 }
 
 std::unique_ptr<Kernel> make_nuts_kernel() { return std::make_unique<NutsKernel>(); }
+
+Metric kernel_metric(const std::string& name, const char* method) {
+  if (name == "unit") return Metric::Unit;
+  if (name == "diag") return Metric::Diag;
+  if (name == "dense") return Metric::Dense;
+  throw method_error(method, "metric is \"" + name + "\", but must be one of \"unit\", \"diag\", \"dense\"");
+}
+
+void configure_nuts(const std::vector<std::unique_ptr<Kernel>>& kernels, Metric metric, int64_t warmup) {
+  for (const auto& k : kernels)
+    if (auto* nuts = dynamic_cast<NutsKernel*>(k.get())) nuts->configure(metric, warmup);
+}
 
 }  // namespace borel::inference

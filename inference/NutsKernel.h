@@ -10,20 +10,21 @@
 // Each iteration: bind the target to the current trace T (and to T's stop,
 // suspend_at: the differentiating run is cut at the same observe/factor),
 // map T's continuous values to unconstrained q, run one NutsTransition
-// (unit metric) from q, and when the point moved, write the new values into
-// the trace by replaying the program with them proposed up to the same
-// stop (ChainState::replay, as every MH kernel does), accepting that trace
-// unconditionally (NUTS made its own accept/reject; the replay only
-// rebuilds the trace and its continuation, whose log joint it checks
-// against NUTS's density). Why this leaves the posterior over traces
-// invariant: TraceGradient.h.
+// (with the cell's metric, below) from q, and when the point moved, write
+// the new values into the trace by replaying the program with them
+// proposed up to the same stop (ChainState::replay, as every MH kernel
+// does), accepting that trace unconditionally (NUTS made its own
+// accept/reject; the replay only rebuilds the trace and its continuation,
+// whose log joint it checks against NUTS's density). Why this leaves the
+// posterior over traces invariant: TraceGradient.h.
 //
 // Step size in MH chains: one per dimension of the cell (the number of
 // unconstrained coordinates), so that it is a function of the cell only. On
 // the first visit of a dimension during warm-up, Stan's step size search
 // from the current point, then dual averaging towards accept_stat 0.8 on
-// every warm-up transition of that dimension; at the end of warm-up each is
-// frozen at its dual average. A dimension first met after warm-up takes the
+// every warm-up transition of that dimension (searched again, and dual
+// averaging restarted, at its first visit after each metric window: below);
+// at the end of warm-up each is frozen at its dual average. A dimension first met after warm-up takes the
 // frozen step size of the nearest dimension adapted in warm-up (the smaller
 // one on a tie), or when there is none, one step size search at that first
 // visit, then frozen.
@@ -52,8 +53,40 @@
 // keeps the estimates consistent, and the evidence estimate is unbiased
 // up to an O(1/N) effect of the adaptation.
 //
-// The metric is the identity: a diagonal metric learnt per coordinate
-// would not mean the same thing in two cells of one dimension.
+// Metric (configure; "metric" of mh and rmsmc): "unit" (the identity),
+// "diag" (the default) or "dense", the inverse metric of a cell assembled by
+// TraceMetric from what its draws taught: per continuous address its
+// coordinates' variances (pooled over the cells it appears in, unit for an
+// address never estimated), and for dense per layout (the cell's ordered
+// continuous addresses) its covariance, else that diagonal. Why per address
+// and per layout rather than per coordinate index: a coordinate index means
+// different choices in two cells of one dimension, while an address keeps
+// its meaning across the cells of a trans-dimensional program (TraceMetric.h).
+//   * MH chains: learnt during warm-up as Stan does, from the chain's own
+//     unconstrained draws (the state after each warm-up transition), on
+//     Stan's windows over the chain's warm-up iterations (warmup_windows:
+//     75 iterations of step size only, windows of 25, 50, ..., 50 at the
+//     end for the step size alone); at the end of each window the estimates
+//     are replaced (Stan's regularisation) and every dimension's step size
+//     is searched again at its next visit, dual averaging restarted around
+//     10 ε. Frozen when warm-up ends, so that after warm-up each cell has one
+//     fixed metric: adapting on would make the kernel depend on the chain's
+//     past and break invariance.
+//   * Resample-move: before each step's moves, estimated from the current
+//     population (Kernel::survey/prepare): each particle's unconstrained
+//     continuous values at the step's extent, in particle order, equally
+//     weighted (moves follow a resampling, after which the weights are
+//     equal). The metric then depends on the population being moved, the
+//     particle itself among N — the adaptive SMC of Beskos, Jasra, Kantas &
+//     Thiery (2016), whose kernels are tuned on the current particle system
+//     and whose estimates stay consistent; the population is the natural
+//     sample of the step's target, where a chain's own past is not. Copies
+//     made by resampling count with their multiplicity, but a population
+//     of fewer than TraceMetric::kMinDraws distinct points keeps the
+//     previous metric (collapsed weights would give variances near 0,
+//     freezing those coordinates).
+//   Either way the step size stays per dimension (above), and is searched
+//   or adapted with the metric in place.
 //
 // Refused, with rt::RuntimeError: a list whose only kernel is "nuts" on a
 // trace with a choice it holds (discrete, or a mixture over different
@@ -63,7 +96,17 @@
 // whose runs restart from a saved continuation (rmsmc with lag > 0): the
 // differentiating program runs only from the program's start, and the
 // fixed-lag record no longer holds the choices before its window, so
-// Rejuvenator refuses the combination before running.
+// Rejuvenator refuses the combination before running. (NUTS on the
+// window's choices with the prefix held would be exact — NUTS on the
+// window given the prefix is a block-Gibbs move, and the prefix's values
+// may stay plain numbers, being constants of the window's density — but
+// needs the twin resumed at the checkpoint, and a twin never suspends: it
+// has no entry that resumes a continuation, and the saved continuation's
+// frames are the plain functions', whose code does not tape. Rerunning
+// the twin from the start with the prefix held instead needs the prefix's
+// values, which the fixed-lag record drops to stay O(lag) per particle. It
+// would take resumable twins (a compiler change: resume entries for the
+// .ad functions), or whole records at O(t) per move, which is lag = 0.)
 //
 // Stats: one entry "nuts"; proposed = transitions, accepted = transitions
 // whose point moved, and the acceptance reported is the mean accept_stat.
@@ -77,6 +120,7 @@
 #include "inference/Kernels.h"
 #include "inference/Nuts.h"
 #include "inference/TraceGradient.h"
+#include "inference/TraceMetric.h"
 
 namespace borel::inference {
 
@@ -90,10 +134,22 @@ class NutsKernel final : public Kernel {
   void pool(const std::vector<Kernel*>& instances) override;
   // Set by make_kernels when "nuts" is the whole list (see the top).
   void set_only_kernel(bool only) { only_ = only; }
+  // The metric, and in an MH chain its number of warm-up iterations (which
+  // place the adaptation windows; 0: no metric adaptation). Before the first
+  // iteration; default unit metric, no windows.
+  void configure(Metric metric, int64_t warmup);
+  bool surveys() const override { return metric_.kind() != Metric::Unit; }
+  void survey(ChainState& c) override;
+  void prepare(const std::vector<Kernel*>& instances) override;
+  // The inverse metric the kernel would use now on the cell `layout`.
+  std::vector<double> inv_metric(const Layout& layout) const { return metric_.inv_metric(layout); }
   // The largest |log joint of the replayed trace − (NUTS's log density −
   // log-Jacobians)| seen so far: rounding only (the kernel throws beyond
   // 1e-6·(1 + |log density|)).
   double max_replay_error() const { return max_replay_error_; }
+  // Gradient evaluations so far: every leapfrog step and step size search
+  // step, and the one at each transition's starting point.
+  long gradient_evaluations() const;
   // Resample-move: the step size the moves of dimension n use now.
   double population_step_size(size_t n) const;
 
@@ -104,7 +160,23 @@ class NutsKernel final : public Kernel {
     StepSizeAdaptation adapt{0.8};  // Stan's default target_accept
     bool learned = false;           // adapted in warm-up
     bool frozen = false;            // step size fixed for good
+    bool search = false;            // a new metric: search the step size again
   };
+  // The metric last given to a transition: which cell and which estimates.
+  struct Applied {
+    Layout layout;
+    uint64_t version = ~uint64_t{0};
+  };
+  // One particle's unconstrained point before a step's moves.
+  struct Draw {
+    int64_t particle;
+    Layout layout;
+    std::vector<double> q;
+  };
+  void apply_metric(NutsTransition& t, Applied& a);
+  // One transition; `record`: add the state after it to the metric's
+  // draws. False when nothing was tried (no coordinates, a boundary point).
+  bool transition(ChainState& c, bool record);
   // One transition of a resample-move step, for pool.
   struct Record {
     int64_t particle;
@@ -121,16 +193,28 @@ class NutsKernel final : public Kernel {
   // Resample-move: the transitions per dimension, the step sizes pool fixed
   // for the current step, and this step's records.
   std::map<size_t, NutsTransition> population_;
+  std::map<size_t, Applied> applied_;  // per dimension, MH and resample-move
+  TraceMetric metric_{Metric::Unit};
+  std::vector<WarmupWindow> windows_;  // MH
+  size_t window_ = 0;
+  int64_t warm_iterations_ = 0;
+  std::vector<Draw> draws_;  // resample-move: this step's survey
   std::map<size_t, double> step_sizes_;
   std::vector<Record> records_;
   std::vector<double> q_, q0_, grad_;
   ValueMap values_;
   KernelStats stats_;
   double max_replay_error_ = 0.0;
+  long start_gradients_ = 0;
   bool only_ = false;
 };
 
 std::unique_ptr<Kernel> make_nuts_kernel();
+
+// "unit", "diag" or "dense"; throws rt::RuntimeError for another name.
+Metric kernel_metric(const std::string& name, const char* method);
+// Configures every "nuts" kernel of `kernels` (NutsKernel::configure).
+void configure_nuts(const std::vector<std::unique_ptr<Kernel>>& kernels, Metric metric, int64_t warmup);
 
 // The factor log ε changes by after a resample-move step whose m
 // transitions of one dimension had mean accept_stat `mean_accept` (the

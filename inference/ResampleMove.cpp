@@ -12,6 +12,7 @@
 #include "inference/Contexts.h"
 #include "inference/Errors.h"
 #include "inference/Kernels.h"
+#include "inference/NutsKernel.h"
 #include "inference/Parallel.h"
 #include "inference/Traced.h"
 
@@ -47,7 +48,8 @@ struct Rejuvenator::Impl {
 };
 
 Rejuvenator::Rejuvenator(rt::Model& model, int64_t particles, int64_t moves, std::string kernel, uint64_t seed,
-                         int threads, const char* method, int64_t lag) {
+                         int threads, const char* method, int64_t lag, const std::string& metric) {
+  const Metric m = kernel_metric(metric, method);
   if (lag > 0)
     for (const auto& k : make_kernels(kernel, method))
       if (!k->can_resume())
@@ -57,6 +59,7 @@ Rejuvenator::Rejuvenator(rt::Model& model, int64_t particles, int64_t moves, std
                                        "without the choices before it (use lag = 0)");
   impl_ = new Impl(model, particles, moves, std::move(kernel), seed, threads, method);
   impl_->lag = lag;
+  for (auto& ks : impl_->kernels) configure_nuts(ks, m, 0);
 }
 Rejuvenator::~Rejuvenator() { delete impl_; }
 
@@ -159,33 +162,61 @@ const TraceNode* lagged_record(ChainState& st, const Window& w, int64_t step, Tr
 
 void Rejuvenator::operator()(Population& pop, int64_t step) {
   Impl& im = *impl_;
+  // The particle's trace from where moves restart: replay its recorded
+  // values up to the same point.
+  auto load = [&](ChainState& st, TraceHandler& h, Window& w, ValueMap& values, int64_t i) {
+    find_window(rt::to_ptr<const TraceNode>(pop.aux()[i]), step, im.lag > 0 ? im.lag : step + 1, w);
+    values.clear();
+    for (const auto& [a, v] : w.choices) values[a] = v;
+    st.from = w.checkpoint ? rt::to_ptr<rt::Cont>(w.checkpoint->cont) : nullptr;
+    st.from_counts = &w.counts;
+    st.suspend_at = step - (w.checkpoint ? w.checkpoint->step : 0);
+    st.rng = &im.rngs[static_cast<size_t>(i)];
+    st.particle = i;
+    h.old = nullptr;
+    h.redraw = Address{};
+    h.proposed = &values;
+    h.suspend_at = st.suspend_at;
+    st.ctx->rng = st.rng;
+    st.run(st.cur);
+  };
+  auto chain = [&](int k) {
+    ChainState st;
+    st.model = im.model;
+    st.ctx = &im.ctx[k];
+    st.handler = &im.handlers[static_cast<size_t>(k)];
+    st.sweep = false;
+    return st;
+  };
+  // Kernels that tune on the population about to be moved survey it first
+  // (one more replay per particle; every value is the recorded one, and
+  // the particle's move stream is restored after it, so that the moves
+  // draw what they would have drawn without the survey).
+  for (size_t j = 0; j < im.kernels[0].size(); ++j) {
+    if (im.moves == 0 || !im.kernels[0][j]->surveys()) continue;
+    im.pool.for_chunks(pop.size(), [&](int k, int64_t b, int64_t e) {
+      Window w;
+      ValueMap values;
+      ChainState st = chain(k);
+      for (int64_t i = b; i < e; ++i) {
+        const rt::Rng saved = im.rngs[static_cast<size_t>(i)];
+        load(st, im.handlers[static_cast<size_t>(k)], w, values, i);
+        im.kernels[static_cast<size_t>(k)][j]->survey(st);
+        im.rngs[static_cast<size_t>(i)] = saved;
+      }
+    });
+    std::vector<Kernel*> instances;
+    for (auto& ks : im.kernels) instances.push_back(ks[j].get());
+    instances[0]->prepare(instances);
+  }
   im.pool.for_chunks(pop.size(), [&](int k, int64_t b, int64_t e) {
     TraceHandler& h = im.handlers[static_cast<size_t>(k)];
     auto& kernels = im.kernels[static_cast<size_t>(k)];
     Window w;
     ValueMap values;
-    ChainState st;
-    st.model = im.model;
-    st.ctx = &im.ctx[k];
-    st.handler = &h;
-    st.sweep = false;
+    ChainState st = chain(k);
     for (int64_t i = b; i < e; ++i) {
-      // The particle's trace from where moves restart: replay its recorded
-      // values up to the same point.
-      find_window(rt::to_ptr<const TraceNode>(pop.aux()[i]), step, im.lag > 0 ? im.lag : step + 1, w);
-      values.clear();
-      for (const auto& [a, v] : w.choices) values[a] = v;
-      st.from = w.checkpoint ? rt::to_ptr<rt::Cont>(w.checkpoint->cont) : nullptr;
-      st.from_counts = &w.counts;
-      st.suspend_at = step - (w.checkpoint ? w.checkpoint->step : 0);
-      st.rng = &im.rngs[static_cast<size_t>(i)];
-      st.particle = i;
-      h.old = nullptr;
-      h.redraw = Address{};
-      h.proposed = &values;
-      h.suspend_at = st.suspend_at;
-      st.ctx->rng = st.rng;
-      st.run(st.cur);
+      load(st, h, w, values, i);
       for (int64_t m = 0; m < im.moves; ++m)
         for (auto& kern : kernels) kern->iterate(st);
       if (im.lag > 0) {
@@ -220,7 +251,8 @@ Population resample_move(rt::Model& model, const ResampleMoveSettings& rs, uint6
   require_at_least(rs.smc.method, "moves", rs.moves, 0);
   require_at_least(rs.smc.method, "lag", rs.lag, 0);
   make_kernels(rs.kernel, rs.smc.method);
-  Rejuvenator rejuvenate(model, rs.smc.particles, rs.moves, rs.kernel, seed, threads, rs.smc.method, rs.lag);
+  Rejuvenator rejuvenate(model, rs.smc.particles, rs.moves, rs.kernel, seed, threads, rs.smc.method, rs.lag,
+                         rs.metric);
   SmcSettings s = rs.smc;
   s.aux = true;
   const char* method = s.method;

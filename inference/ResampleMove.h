@@ -10,8 +10,10 @@
 // from the run's seed and i): reproducible for any number of threads. After
 // each step's moves, kernels that adapt across the population (nuts: its
 // step size, NutsKernel.h) pool what the moves saw, in particle order
-// (Kernel::pool). A kernel that needs whole runs (nuts) is refused with
-// lag > 0.
+// (Kernel::pool); before them, kernels that tune on the population about to
+// be moved (nuts: its metric) survey it, one replay per particle
+// (Kernel::survey, prepare). A kernel that needs whole runs (nuts) is
+// refused with lag > 0.
 //
 // Scope and cost. With lag = 0 the moves may change every choice: each
 // replays the particle's program from the start (length O(t)), so a run
@@ -43,6 +45,7 @@ struct ResampleMoveSettings {
   int64_t moves = 1;         // MH transitions per particle after each resampling
   std::string kernel = "rw"; // Kernels.h
   int64_t lag = 0;           // 0: moves over every choice; L > 0: fixed-lag (see above)
+  std::string metric = "diag";  // the "nuts" kernel's metric, from the population (NutsKernel.h)
 };
 
 Population resample_move(rt::Model& model, const ResampleMoveSettings& settings, uint64_t seed, int threads = 1,
@@ -56,7 +59,7 @@ Population resample_move(rt::Model& model, const ResampleMoveSettings& settings,
 class Rejuvenator {
  public:
   Rejuvenator(rt::Model& model, int64_t particles, int64_t moves, std::string kernel, uint64_t seed, int threads,
-              const char* method, int64_t lag = 0);
+              const char* method, int64_t lag = 0, const std::string& metric = "diag");
   ~Rejuvenator();
   void operator()(Population& pop, int64_t step);
   // Acceptance rate of the moves so far (NaN when none).

@@ -23,12 +23,14 @@ bool TraceGradient::bind(const Trace& t, std::vector<double>& q, int64_t stop_af
   trace_ = &t;
   stop_after_ = stop_after;
   slots_.clear();
+  layout_.clear();
   q.clear();
   for (const Choice& c : t.choices) {
     const rt::Support s = ad::support_of(c.dist);
     if (!continuous(s)) continue;
     const size_t offset = q.size(), k = unconstrained_size(c.dist, s);
     slots_.set(c.addr, Slot{s, offset, k});
+    layout_.push_back(LayoutEntry{c.addr, k});
     q.resize(offset + k);
     unconstrain(c.dist, s, c.value, q.data() + offset);
   }

@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "inference/Trace.h"
+#include "inference/TraceMetric.h"
 #include "inference/TwinGradient.h"
 
 namespace borel::inference {
@@ -73,6 +74,9 @@ class TraceGradient final : public TwinGradient {
   // when some value has no finite unconstrained coordinates (it lies on the
   // boundary of its support).
   bool bind(const Trace& t, std::vector<double>& q, int64_t stop_after = -1);
+  // The bound trace's continuous addresses in q's order, each with its
+  // number of coordinates: a function of the cell (TraceMetric.h).
+  const Layout& layout() const { return layout_; }
 
   // Runs at q (untaped) and records each continuous choice's constrained
   // (plain) value under its address in `values`; returns the log density
@@ -91,6 +95,7 @@ class TraceGradient final : public TwinGradient {
 
   const Trace* trace_ = nullptr;
   FlatMap<Address, Slot, AddressHash> slots_;
+  Layout layout_;
   // While values_at runs: where the values go, and the values themselves
   // kept where the collector sees them.
   ValueMap* record_ = nullptr;
