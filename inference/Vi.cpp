@@ -578,7 +578,7 @@ Word ViProblem::Impl::call_user(const std::vector<Word>& log_p, const std::vecto
       p.push_back(ad::value(log_p[i]));
       q.push_back(ad::value(log_q[i]));
     }
-    throw error("the objective function returned " + fmt("%g", v) + " at logp = " + real_list(p) +
+    throw error(std::string("the objective function returned ") + (std::isnan(v) ? "NaN" : v > 0 ? "+infinity" : "-infinity") + " at logp = " + real_list(p) +
                 ", logq = " + real_list(q) + ": it must return a finite real");
   }
   return o;

@@ -262,7 +262,7 @@ TEST_CASE("vi: a user's objective that returns NaN is an error that says so") {
     problem.estimate(1, grad);
     FAIL("no error");
   } catch (const rt::RuntimeError& e) {
-    CHECK(e.message.find("vi: the objective function returned nan at logp = [") == 0);
+    CHECK(e.message.find("vi: the objective function returned NaN at logp = [") == 0);
     CHECK(e.message.find("it must return a finite real") != std::string::npos);
   }
 }
