@@ -53,7 +53,7 @@ inf::ViSettings settings(const borel::MethodOptions& objective, const borel::Met
   s.objective = o == "elbo" ? inf::ViObjective::Elbo
                 : o == "iwelbo" ? inf::ViObjective::Iwelbo
                 : o == "diwhvi" ? inf::ViObjective::Diwhvi
-                : o == "objective" ? inf::ViObjective::User
+                : o == "objective" || o == "hierarchical_objective" ? inf::ViObjective::User
                                 : inf::ViObjective::Hvi;
   if (s.objective == inf::ViObjective::User) {
     // The closure stays alive with the objective value (collector-scanned), which vi holds.

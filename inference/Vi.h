@@ -34,6 +34,8 @@
 //                                 O = F(log p_1..K, log q_1..K), F a Borel
 //                                 function run on the tape (its twin), so
 //                                 O's pathwise gradient is F's own
+//   hierarchical_objective(f, reverse, particles = K, inner = N)
+//                                 the same with log q_k iwhvi's log q̂(z_k)
 // (elbo is average(logp - logq); iwelbo logsumexp(logp - logq) - log K; the
 // Renyi bound, a beta-weighted ELBO, ... are one line each). E[O] is what
 // the user says it is: the estimator below is unbiased for grad E[O]

@@ -55,8 +55,9 @@ struct Compiled {
 };
 
 Compiled compile(const std::string& source) {
-  Program p = Program::from_source("vi_objective.brl", source + kObjectives,
-                                   {"guide", "model", "user_elbo", "user_iwelbo", "renyi"});
+  std::vector<std::string> exports{"guide", "model", "user_elbo", "user_iwelbo", "renyi"};
+  if (source.find("fn back()") != std::string::npos) exports.push_back("back");
+  Program p = Program::from_source("vi_objective.brl", source + kObjectives, exports);
   auto g = p.model("guide");
   auto m = p.model("model");
   return {std::move(p), std::move(g), std::move(m)};
@@ -91,12 +92,21 @@ fn model() {
 )";
 }
 
-void check_same(const std::string& source, inf::ViObjective builtin, const std::string& user, int particles) {
+// Estimates and gradients of the built-in objective and of the user's, for the same seeds.
+void check_same(const std::string& source, inf::ViObjective builtin, const std::string& user, int particles,
+                int inner = -1) {
   Compiled c = compile(source);
-  inf::ViSettings sb;
+  inf::ViSettings sb, su = user_settings(c.program, user, particles);
   sb.objective = builtin;
   sb.particles = particles;
-  inf::ViProblem a(*c.guide, *c.model, sb), b(*c.guide, *c.model, user_settings(c.program, user, particles));
+  std::unique_ptr<rt::Model> reverse;
+  if (inner >= 0) {  // hierarchical: both with the reverse program `back`
+    reverse = c.program.model("back");
+    sb.reverse = su.reverse = reverse.get();
+    sb.inner = su.inner = inner;
+  }
+  const size_t n_params = inner >= 0 ? 6 : 3;
+  inf::ViProblem a(*c.guide, *c.model, sb), b(*c.guide, *c.model, su);
   auto close = [](double x, double y) { return std::abs(x - y) <= 1e-12 * std::max(1.0, std::abs(x)); };
   std::vector<double> ga, gb;
   for (uint64_t seed = 100; seed < 140; ++seed) {
@@ -104,7 +114,7 @@ void check_same(const std::string& source, inf::ViObjective builtin, const std::
     INFO("seed " << seed << ": built-in " << oa << ", user " << ob);
     CHECK(close(oa, ob));
     REQUIRE(ga.size() == gb.size());
-    REQUIRE(ga.size() == 3);
+    REQUIRE(ga.size() == n_params);
     for (size_t k = 0; k < ga.size(); ++k) {
       INFO("coordinate " << k << ": built-in " << ga[k] << ", user " << gb[k]);
       CHECK(close(ga[k], gb[k]));
@@ -132,6 +142,25 @@ TEST_CASE("vi: a user-written IWELBO is the built-in iwelbo, estimate and gradie
     check_same(mixed(e, "reparam"), inf::ViObjective::Iwelbo, "user_iwelbo", 4);
   }
   check_same(mixed("enumerate", "reinforce"), inf::ViObjective::Iwelbo, "user_iwelbo", 4);
+}
+
+TEST_CASE("vi: user-written objectives over a hierarchical guide are iwhvi and diwhvi") {
+  // ViTest.cpp's hierarchical guide: u ~ normal(0, 1), mu ~ normal(m + a u, s),
+  // the reverse program normal(c (mu - k), t); logq is log q-hat.
+  const char* hierarchical = R"(
+fn guide() {
+  let u = sample(normal(0.0, 1.0), "u");
+  sample(normal(param("m", 1.2) + param("a", 0.3) * u, param_positive("s", 0.33)), "mu")
+}
+fn back() { sample(normal(param("c", 0.3) * (trace_real("mu") - param("k", 0.2)), param_positive("t", 1.0)), "u"); }
+fn model() {
+  let mu = sample(normal(0.0, 2.0), "mu");
+  for y in [1.2, 0.4, 2.2, 1.9, 0.7] { observe(normal(mu, 1.0), y); }
+  mu
+}
+)";
+  check_same(hierarchical, inf::ViObjective::Hvi, "user_elbo", 2, 4);
+  check_same(hierarchical, inf::ViObjective::Diwhvi, "user_iwelbo", 4, 3);
 }
 
 namespace {
