@@ -507,7 +507,7 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value, Word* log_p, Word* log
         (void)i;
         throw error("the guide's choice " + choice_label(name) +
                     " is not a choice of the model: every choice of the guide must be one of the model's (or use "
-                    "hvi, iwhvi, diwhvi with a reverse program for auxiliary choices)");
+                    "hvi, iwhvi, diwhvi or hierarchical_objective with a reverse program for auxiliary choices)");
       }
   if (log_p) {
     *log_p = r.log_p.word();

@@ -100,7 +100,7 @@ using UserObjective = std::function<rt::Word(rt::Ctx& ctx, rt::Word logp, rt::Wo
 
 struct ViSettings {
   ViObjective objective = ViObjective::Elbo;
-  int particles = 1;  // K: elbo's and hvi's samples per step, iwelbo's and diwhvi's particles (>= 1)
+  int particles = 1;  // K: elbo's and hvi's samples per step, iwelbo's, diwhvi's and a user objective's particles (>= 1)
   // Hierarchical objectives: the reverse program r(u | z) and its draws per particle (N >= 0).
   rt::Model* reverse = nullptr;
   int inner = 0;
