@@ -39,7 +39,14 @@ std::unique_ptr<rt::Model> Program::model(const std::string& name) const {
   if (p_->ir.global_count > 0 && !p_->globals_set)
     throw rt::RuntimeError{"", "Program::model(\"" + name +
                                    "\"): the program's top-level lets are not evaluated yet; call run_main() first"};
-  return std::make_unique<abi::CompiledModel>(p_->closure(name));
+  return std::make_unique<abi::CompiledModel>(closure(name));
+}
+
+rt::Word Program::closure(const std::string& name) const {
+  if (p_->ir.global_count > 0 && !p_->globals_set)
+    throw rt::RuntimeError{"", "Program::closure(\"" + name +
+                                   "\"): the program's top-level lets are not evaluated yet; call run_main() first"};
+  return p_->closure(name);
 }
 
 const rt::TypeDesc* Program::result_type(const std::string& name) const {

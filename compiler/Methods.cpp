@@ -231,6 +231,18 @@ std::vector<MethodSpec> build() {
                       "doubly importance-weighted hvi: iwelbo over `particles` outer draws, each with iwhvi's "
                       "inner estimate of log q(z)",
                       {{"reverse", fn}, {"particles", i(8)}, {"inner", i(4)}}));
+  v.push_back(vi_part("objective", C::Objective,
+                      "a user-written objective: O = f(logp, logq), f a Borel function of the `particles` "
+                      "particles' log p(x, z_k) and log q(z_k), differentiated on the tape; the gradient is unbiased "
+                      "for E[O] whatever f is",
+                      {{"f", DefaultArg{DefaultArg::Kind::ObjectiveFunction, 0, 0, {}}}, {"particles", i(8)}}));
+  v.push_back(vi_part("hierarchical_objective", C::Objective,
+                      "a user-written objective for a hierarchical guide: as `objective`, with logq[k] iwhvi's "
+                      "estimate of log q(z_k) from the reverse program with `inner` draws besides the guide's own u",
+                      {{"f", DefaultArg{DefaultArg::Kind::ObjectiveFunction, 0, 0, {}}},
+                       {"reverse", fn},
+                       {"particles", i(8)},
+                       {"inner", i(4)}}));
   v.push_back(vi_part("adam", C::Optimiser,
                       "Adam (Kingma & Ba) for `iterations` steps of size step_size / (1 + decay (k - 1))",
                       {{"step_size", r(0.01)}, {"iterations", i(2000)}, {"decay", r(0.0)}}));

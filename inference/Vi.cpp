@@ -156,14 +156,38 @@ struct ViProblem::Impl {
   // over u_0 (drawn with z) and N draws from the reverse program.
   Word log_marginal_q(Run& r, const std::set<rt::SiteId>& model_names);
 
-  // One particle: guide then model, on the current tape if any. Returns f.
-  Word particle(Run& r, Word* guide_value);
+  // One particle: guide then model, on the current tape if any. Returns f;
+  // log_p and log_q (both or neither), when given, get its two terms.
+  Word particle(Run& r, Word* guide_value, Word* log_p = nullptr, Word* log_q = nullptr);
   double forced(uint64_t seed, rt::SiteId name, Word value, const std::vector<double>& fs, size_t k);
   double objective_value(const std::vector<double>& fs) const;
   bool importance_weighted() const {
     return settings.objective == ViObjective::Iwelbo || settings.objective == ViObjective::Diwhvi;
   }
   Word objective_word(const std::vector<Word>& fs) const;
+
+  // A user's objective (ViObjective::User).
+  bool user() const { return settings.objective == ViObjective::User; }
+  class ObjectiveHandler;
+  // F(logp, logq) on the current tape if any.
+  Word call_user(const std::vector<Word>& log_p, const std::vector<Word>& log_q);
+  // The last estimate's log p_k and log q_k values, for O[x_j := v]'s reruns.
+  std::vector<double> log_ps, log_qs;
+};
+
+// A user's objective is a function of the particles' log densities: it has
+// no effects of its own.
+class ViProblem::Impl::ObjectiveHandler final : public rt::Handler {
+ public:
+  Word sample(rt::Ctx&, const rt::Dist&, rt::SiteId) override { throw refuse("sample"); }
+  void observe(rt::Ctx&, const rt::Dist&, Word, rt::SiteId) override { throw refuse("observe"); }
+  void factor(rt::Ctx&, double, rt::SiteId) override { throw refuse("factor"); }
+
+ private:
+  static rt::RuntimeError refuse(const char* what) {
+    return error(std::string("the objective function cannot ") + what +
+                 ": it is a function of the particles' log densities logp and logq only");
+  }
 };
 
 class ViProblem::Impl::GuideHandler final : public rt::Handler {
@@ -450,7 +474,7 @@ Word ViProblem::Impl::log_marginal_q(Run& r, const std::set<rt::SiteId>& model_n
   return log_mean_exp_word(w);
 }
 
-Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
+Word ViProblem::Impl::particle(Run& r, Word* guide_value, Word* log_p, Word* log_q) {
   run = &r;
   struct Clear {
     Run*& run;
@@ -467,10 +491,14 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
   r.log_p.total += ctx[0].log_weight;
   if (ad::Tape* t = ad::current_tape()) t->take_terms(r.log_p.words, r.log_p.signs);
   if (settings.reverse) {
-    const Word log_q = log_marginal_q(r, mh.seen());
+    const Word lq = log_marginal_q(r, mh.seen());
     run = &r;
+    if (log_p) {
+      *log_p = r.log_p.word();
+      *log_q = lq;
+    }
     TermSum f = r.log_p;
-    f.add(log_q, -1.0);
+    f.add(lq, -1.0);
     return f.word();
   }
   if (mh.seen().size() != r.values.size())
@@ -479,8 +507,12 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
         (void)i;
         throw error("the guide's choice " + choice_label(name) +
                     " is not a choice of the model: every choice of the guide must be one of the model's (or use "
-                    "hvi, iwhvi, diwhvi with a reverse program for auxiliary choices)");
+                    "hvi, iwhvi, diwhvi or hierarchical_objective with a reverse program for auxiliary choices)");
       }
+  if (log_p) {
+    *log_p = r.log_p.word();
+    *log_q = r.log_q.word();
+  }
   TermSum f = r.log_p;
   for (size_t i = 0; i < r.log_q.words.size(); ++i) f.add(r.log_q.words[i], -r.log_q.signs[i]);
   f.total = r.log_p.total - r.log_q.total;
@@ -506,6 +538,52 @@ Word ViProblem::Impl::objective_word(const std::vector<Word>& fs) const {
   return t->record(objective_value(values), fs.data(), partials.data(), fs.size());
 }
 
+namespace {
+
+std::string real_list(const std::vector<double>& xs) {
+  std::string out = "[";
+  for (size_t i = 0; i < xs.size() && i < 8; ++i) out += (i ? ", " : "") + fmt("%.6g", xs[i]);
+  return out + (xs.size() > 8 ? ", ...]" : "]");
+}
+
+}  // namespace
+
+Word ViProblem::Impl::call_user(const std::vector<Word>& log_p, const std::vector<Word>& log_q) {
+  const auto n = static_cast<int64_t>(log_p.size());
+  rt::Array* lp = rt::array_new_atomic(n);
+  rt::Array* lq = rt::array_new_atomic(n);
+  for (int64_t i = 0; i < n; ++i) {
+    lp->data[i] = log_p[static_cast<size_t>(i)];
+    lq->data[i] = log_q[static_cast<size_t>(i)];
+  }
+  ObjectiveHandler h;
+  rt::Rng unused;
+  rt::Ctx& c = ctx[0];
+  c.handler = &h;
+  c.rng = &unused;
+  c.log_weight = 0;
+  c.suspend_requested = false;
+  Word o = 0;
+  try {
+    o = settings.user(c, rt::from_ptr(lp), rt::from_ptr(lq));
+  } catch (...) {
+    c.handler = nullptr;
+    throw;
+  }
+  c.handler = nullptr;
+  const double v = ad::value(o);
+  if (!std::isfinite(v)) {
+    std::vector<double> p, q;
+    for (size_t i = 0; i < log_p.size(); ++i) {
+      p.push_back(ad::value(log_p[i]));
+      q.push_back(ad::value(log_q[i]));
+    }
+    throw error(std::string("the objective function returned ") + (std::isnan(v) ? "NaN" : v > 0 ? "+infinity" : "-infinity") + " at logp = " + real_list(p) +
+                ", logq = " + real_list(q) + ": it must return a finite real");
+  }
+  return o;
+}
+
 // O with particle k's log weight replaced by that of a rerun with `name` forced to `value`.
 double ViProblem::Impl::forced(uint64_t seed, rt::SiteId name, Word value, const std::vector<double>& fs, size_t k) {
   Run r;
@@ -514,8 +592,17 @@ double ViProblem::Impl::forced(uint64_t seed, rt::SiteId name, Word value, const
   r.forced_value = value;
   ad::TapeScope untaped(nullptr);
   store.set_plain(true);
-  const double f = ad::value(particle(r, nullptr));
+  Word lp = 0, lq = 0;
+  const double f = ad::value(user() ? particle(r, nullptr, &lp, &lq) : particle(r, nullptr));
   store.set_plain(false);
+  if (user()) {
+    std::vector<Word> ps, qs;
+    for (size_t i = 0; i < log_ps.size(); ++i) {
+      ps.push_back(i == k ? lp : rt::from_real(log_ps[i]));
+      qs.push_back(i == k ? lq : rt::from_real(log_qs[i]));
+    }
+    return ad::value(call_user(ps, qs));
+  }
   std::vector<double> g = fs;
   g[k] = f;
   return objective_value(g);
@@ -534,15 +621,22 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
   rt::ParamScope params(&store_);
   store_.begin_evaluation(&p.tape);
   std::vector<Impl::Run> runs(K);
-  std::vector<Word> f_words(K);
+  std::vector<Word> f_words(K), lp_words(K), lq_words(K);
   std::vector<double> fs(K);
+  const bool user = p.user();
+  p.log_ps.assign(user ? K : 0, 0.0);
+  p.log_qs.assign(user ? K : 0, 0.0);
   for (size_t k = 0; k < K; ++k) {
     runs[k].seed = rt::Rng(seed, k).next_u64();
     runs[k].record_choices = true;
-    f_words[k] = p.particle(runs[k], nullptr);
+    f_words[k] = user ? p.particle(runs[k], nullptr, &lp_words[k], &lq_words[k]) : p.particle(runs[k], nullptr);
     fs[k] = ad::value(f_words[k]);
+    if (user) {
+      p.log_ps[k] = ad::value(lp_words[k]);
+      p.log_qs[k] = ad::value(lq_words[k]);
+    }
   }
-  const Word o = p.objective_word(f_words);
+  const Word o = user ? p.call_user(lp_words, lq_words) : p.objective_word(f_words);
   const double ov = ad::value(o);
 
   // The surrogate: O plus one term per choice that is not reparameterised.
@@ -563,7 +657,8 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
         case GradientEstimator::Default:
         case GradientEstimator::Reparam: break;
         case GradientEstimator::Reinforce: {
-          const double s = p.importance_weighted() ? ov : fs[k] / static_cast<double>(K);
+          // Only particle k's term of a mean depends on its choices; any other O, through all of them.
+          const double s = p.importance_weighted() || user ? ov : fs[k] / static_cast<double>(K);
           auto b = p.baselines.find(c.name);
           add(c.log_q, s - (b == p.baselines.end() ? 0.0 : b->second));
           p.signals.emplace_back(c.name, s);

@@ -29,6 +29,17 @@
 // each a lower bound on log p(x), tighter as N (and K) grow. The reverse
 // program's draws must be reparameterised; its `param`s are fitted with
 // the guide's.
+// A user-written objective (the paper's point: objectives are programs):
+//   objective(fn(logp: [real], logq: [real]) -> real, particles = K)
+//                                 O = F(log p_1..K, log q_1..K), F a Borel
+//                                 function run on the tape (its twin), so
+//                                 O's pathwise gradient is F's own
+//   hierarchical_objective(f, reverse, particles = K, inner = N)
+//                                 the same with log q_k iwhvi's log q̂(z_k)
+// (elbo is average(logp - logq); iwelbo logsumexp(logp - logq) - log K; the
+// Renyi bound, a beta-weighted ELBO, ... are one line each). E[O] is what
+// the user says it is: the estimator below is unbiased for grad E[O]
+// whatever F is.
 //
 // Gradient: one reverse sweep of a surrogate whose gradient is an unbiased
 // estimate of grad E[O] (the DiCE/ADEV construction: O itself, which
@@ -36,7 +47,8 @@
 // direct dependence of log q on the parameters, plus one term per choice
 // that is not reparameterised, from runtime/Estimator.h's marks):
 //   reinforce  log q_j(x_j) * stop(s - b_j): s = f_k / K (elbo) or O
-//              (iwelbo), b_j a running mean of s at that choice over past
+//              (iwelbo, diwhvi, a user's objective: O depends on the
+//              choice through every particle's term), b_j a running mean of s at that choice over past
 //              iterations (so independent of this draw: no bias);
 //   enumerate  sum_v q_j(v) * stop(O[x_j := v]) over the finite support;
 //   mvd        normal(mu, sigma): mu * stop((O[x := mu + sigma R] -
@@ -57,7 +69,8 @@
 // not have, value types that differ, a guide value outside the model's
 // support or an observation of zero density at the guide's draw (the
 // objective would be -infinity), an estimator the family does not allow,
-// observe/factor in a guide, a guide without parameters.
+// observe/factor in a guide, a guide without parameters, a user's objective
+// that returns NaN or an infinity, or samples, observes or factors.
 //
 // Guarantees: a pure function of the seed (same seed, same parameters, bit
 // for bit); parameters first read in a later iteration join with the
@@ -65,6 +78,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -75,14 +89,22 @@
 
 namespace borel::inference {
 
-enum class ViObjective { Elbo, Iwelbo, Hvi, Diwhvi };
+enum class ViObjective { Elbo, Iwelbo, Hvi, Diwhvi, User };
+
+// A user's objective F(logp, logq) (ViObjective::User): calls the
+// function's differentiating twin on `ctx` (whose handler and rng vi sets)
+// with two [real] arrays of K words each, tape variables when a tape is
+// current; returns F's value, a tape word then. Runtime errors in F throw
+// rt::RuntimeError located in F.
+using UserObjective = std::function<rt::Word(rt::Ctx& ctx, rt::Word logp, rt::Word logq)>;
 
 struct ViSettings {
   ViObjective objective = ViObjective::Elbo;
-  int particles = 1;  // K: elbo's and hvi's samples per step, iwelbo's and diwhvi's particles (>= 1)
+  int particles = 1;  // K: elbo's and hvi's samples per step, iwelbo's, diwhvi's and a user objective's particles (>= 1)
   // Hierarchical objectives: the reverse program r(u | z) and its draws per particle (N >= 0).
   rt::Model* reverse = nullptr;
   int inner = 0;
+  UserObjective user;  // ViObjective::User's function
   OptimiserKind optimiser = OptimiserKind::Adam;
   double step_size = 0.01;  // (> 0)
   double decay = 0.0;       // step size eta / (1 + decay (k - 1)) (>= 0)

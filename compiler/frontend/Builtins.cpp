@@ -65,7 +65,8 @@ std::vector<Builtin> build() {
     std::vector<std::optional<DefaultArg>> defaults;
     for (const MethodParam& p : m.params) {
       names.push_back(p.name);
-      if (p.value.kind == DefaultArg::Kind::Function) defaults.push_back(std::nullopt);
+      if (p.value.kind == DefaultArg::Kind::Function || p.value.kind == DefaultArg::Kind::ObjectiveFunction)
+        defaults.push_back(std::nullopt);
       else defaults.push_back(p.value);
     }
     std::vector<DefaultArg::Kind> kinds;
@@ -85,6 +86,8 @@ std::vector<Builtin> build() {
                          : k == DefaultArg::Kind::Real     ? a.real()
                          : k == DefaultArg::Kind::Bool     ? a.boolean()
                          : k == DefaultArg::Kind::Function ? a.func({}, a.unit())
+                         : k == DefaultArg::Kind::ObjectiveFunction
+                             ? a.func({a.array(a.real()), a.array(a.real())}, a.real())
                                                            : a.string());
           return a.func(ps, a.opaque(result_type));
         },

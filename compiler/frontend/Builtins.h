@@ -24,7 +24,10 @@ struct DistOps;
 // A parameter's kind and default value. A Function parameter (a Borel
 // `fn() -> ()`, e.g. a proposal program) has no default: it is required.
 struct DefaultArg {
-  enum class Kind { Int, Real, String, Bool, Function } kind;
+  // Function: a `fn() -> ()` (a program); ObjectiveFunction: a
+  // `fn([real], [real]) -> real` (a user's variational objective, Vi.h).
+  // Neither has a default: the argument is required.
+  enum class Kind { Int, Real, String, Bool, Function, ObjectiveFunction } kind;
   int64_t i = 0;
   double r = 0;
   std::string s;

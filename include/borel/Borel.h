@@ -40,6 +40,10 @@ class Program {
   // program with top-level lets must have run run_main() first
   // (rt::RuntimeError otherwise: its models would read unset lets).
   std::unique_ptr<rt::Model> model(const std::string& name) const;
+  // The closure of exported function NAME, of any arity, for a host that
+  // calls it itself (a user's variational objective, inference/Vi.h);
+  // valid while the Program lives. Same precondition as model().
+  rt::Word closure(const std::string& name) const;
   // T, the result type of exported function NAME; null when not decided.
   const rt::TypeDesc* result_type(const std::string& name) const;
   // Seconds spent in each compiler stage.

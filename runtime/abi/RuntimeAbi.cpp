@@ -391,6 +391,37 @@ rt::Step CompiledModel::start_twin(Ctx& ctx) {
   return rt::Step{rt::Step::Kind::Done, v, nullptr};
 }
 
+Word call_twin(Ctx& ctx, Word closure, std::span<const Word> args) {
+  const auto* c = rt::to_ptr<const rt::Closure>(closure);
+  if (!c->twin)
+    throw rt::RuntimeError{"", "the function was compiled without its differentiating version"};
+  ctx.suspending = 0;
+  ctx.resuming = 0;
+  ctx.user_call_site = -1;
+  Word v = 0;
+  bool ok = false;
+  auto call = [&]() -> Word {
+    switch (args.size()) {
+      case 0: return reinterpret_cast<Word (*)(Ctx*, Word)>(c->twin)(&ctx, closure);
+      case 1: return reinterpret_cast<Word (*)(Ctx*, Word, Word)>(c->twin)(&ctx, closure, args[0]);
+      case 2: return reinterpret_cast<Word (*)(Ctx*, Word, Word, Word)>(c->twin)(&ctx, closure, args[0], args[1]);
+      case 3:
+        return reinterpret_cast<Word (*)(Ctx*, Word, Word, Word, Word)>(c->twin)(&ctx, closure, args[0], args[1],
+                                                                                 args[2]);
+      default: throw rt::RuntimeError{"", "internal error: call_twin takes at most 3 arguments"};
+    }
+  };
+  try {
+    ok = call_generated(&ctx, call, &v);
+  } catch (const StopRun&) {
+    // Only an effect stops a twin; a function called this way has a handler that refuses them.
+    ctx.suspend_requested = false;
+    throw rt::RuntimeError{"", "the function stopped at an effect (sample, observe or factor)"};
+  }
+  if (!ok) rethrow_error(ctx);
+  return v;
+}
+
 int64_t handler_inline_effects_offset() {
   static const int64_t offset = [] {
     TopLevelHandler h;
@@ -889,7 +920,8 @@ Word rt_method(Ctx*, int64_t site, Word name, Word args) {
         case borel::DefaultArg::Kind::Bool: o->ints[p.name] = a[k]; break;
         case borel::DefaultArg::Kind::Real: o->reals[p.name] = rt::to_real(a[k]); break;
         case borel::DefaultArg::Kind::String: o->strings[p.name] = std::string(rt::view(rt::to_ptr<rt::String>(a[k]))); break;
-        case borel::DefaultArg::Kind::Function: o->closures[p.name] = a[k]; break;
+        case borel::DefaultArg::Kind::Function:
+        case borel::DefaultArg::Kind::ObjectiveFunction: o->closures[p.name] = a[k]; break;
       }
     }
     if (spec->category == borel::MethodSpec::Category::Method) o->threads = a[k];

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,14 @@ class CompiledModel final : public rt::Model {
  private:
   rt::Word closure_;
 };
+
+// Calls the differentiating twin of `closure`, a compiled function of
+// args.size() (at most 3) parameters, on ctx (its handler and rng set by
+// the caller), as start_twin runs a model's: reals among the arguments may
+// be tape variables, and the result is one when it depends on them (with a
+// tape current). A runtime error in the function throws rt::RuntimeError
+// located in it; a function compiled without a twin is an error too.
+rt::Word call_twin(rt::Ctx& ctx, rt::Word closure, std::span<const rt::Word> args);
 
 // The last `infer` result computed at top level (not inside a model), for
 // `borel run --output`; dist is null when there was none.

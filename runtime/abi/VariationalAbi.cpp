@@ -1,6 +1,9 @@
 // VariationalAbi.cpp — the runtime functions of programmable variational
 // inference (inference/Vi.h): `param`, `estimator`, `vi`, `param_value`.
 //
+// A user's objective `objective(f, particles = K)` is f's twin, called by
+// vi with the particles' log densities (abi::call_twin).
+//
 // `param` is the same function in a program and in its differentiating
 // twin: the installed ParamSource (runtime/Params.h) decides whether the
 // value is a tape variable. `vi` fits the guide and returns the fitted guide
@@ -50,7 +53,16 @@ inf::ViSettings settings(const borel::MethodOptions& objective, const borel::Met
   s.objective = o == "elbo" ? inf::ViObjective::Elbo
                 : o == "iwelbo" ? inf::ViObjective::Iwelbo
                 : o == "diwhvi" ? inf::ViObjective::Diwhvi
+                : o == "objective" || o == "hierarchical_objective" ? inf::ViObjective::User
                                 : inf::ViObjective::Hvi;
+  if (s.objective == inf::ViObjective::User) {
+    // The closure stays alive with the objective value (collector-scanned), which vi holds.
+    const Word f = objective.closures.at("f");
+    s.user = [f](Ctx& ctx, Word logp, Word logq) {
+      const Word args[] = {logp, logq};
+      return abi::call_twin(ctx, f, args);
+    };
+  }
   s.particles = narrow(objective.ints.count("particles") ? objective.get_int("particles")
                        : objective.ints.count("samples") ? objective.get_int("samples")
                                                           : 1);

@@ -93,7 +93,7 @@ TEST_CASE("mutated programs end in diagnostics or success, never an internal err
 }
 
 TEST_CASE("the examples compile and emit every stage") {
-  for (const char* ex : {"coin", "lgssm", "regression", "sprinkler", "eight_schools", "changepoint", "outliers", "lipogram"}) {
+  for (const char* ex : {"coin", "lgssm", "regression", "sprinkler", "eight_schools", "changepoint", "outliers", "lipogram", "vi_objectives"}) {
     std::string path = std::string(BOREL_SOURCE_DIR) + "/examples/" + ex + ".brl";
     for (borel::Emit e : {borel::Emit::Tokens, borel::Emit::Ast, borel::Emit::Typed, borel::Emit::Ir, borel::Emit::Llvm}) {
       borel::CompileResult r = borel::compile(path, "", e);
