@@ -178,7 +178,8 @@ Population smc2(rt::Model& model, const Smc2Settings& s, uint64_t seed, int thre
     // in one batch per round for all of them (Batched.h); each filter's
     // result is the same as stepping it alone.
     std::vector<char> active(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) active[static_cast<size_t>(i)] = !parts[static_cast<size_t>(i)].run->done() && lw[i] > kNegInf;
+    for (int64_t i = 0; i < n; ++i)
+      active[static_cast<size_t>(i)] = !parts[static_cast<size_t>(i)].run->done() && lw[i] > kNegInf;
     std::vector<double> before(static_cast<size_t>(n));
     pool.for_chunks(n, [&](int, int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
