@@ -28,12 +28,16 @@ rt::RuntimeError located(const rt::Model& model, rt::SiteId site, rt::SiteId use
 
 Parking::Parking(int64_t n)
     : n_(n), effect_(static_cast<size_t>(n), Effect::None), site_(static_cast<size_t>(n), -1),
-      user_site_(static_cast<size_t>(n), -1) {}
+      user_site_(static_cast<size_t>(n), -1), segment_(static_cast<size_t>(n)) {}
 
 bool Parking::should_park(const rt::Dist& d) { return rt::pending_work(d) != nullptr; }
+bool Parking::should_park(const rt::Dist& d, rt::Word observed) { return rt::pending_work(d, observed) != nullptr; }
 
-void Parking::park(rt::Ctx& ctx, int64_t i, Effect e, const rt::Dist& d, rt::Word observed, rt::SiteId site) {
+void Parking::park(rt::Ctx& ctx, const InferenceHandler& h, Effect e, const rt::Dist& d, rt::Word observed,
+                   rt::SiteId site) {
+  const int64_t i = h.particle;
   const auto k = static_cast<size_t>(i);
+  segment_[k] = h.save_segment();
   std::call_once(roots_made_, [this] {
     dists_ = RootArray(n_);
     values_ = RootArray(n_);
@@ -48,17 +52,27 @@ void Parking::park(rt::Ctx& ctx, int64_t i, Effect e, const rt::Dist& d, rt::Wor
 }
 
 void Parking::prepare(const rt::Model& model, const char* method) {
-  std::vector<std::pair<rt::BatchWork*, std::vector<const rt::Dist*>>> by_work;
+  Parking* self = this;
+  prepare(std::span<Parking* const>(&self, 1), model, method);
+}
+
+void Parking::prepare(std::span<Parking* const> all, const rt::Model& model, const char* method) {
+  std::vector<std::pair<rt::BatchWork*, std::vector<rt::Pending>>> by_work;
   rt::SiteId first_site = -1, first_user_site = -1;
-  for (size_t i = 0; i < effect_.size(); ++i) {
-    if (effect_[i] == Effect::None) continue;
-    const auto* d = rt::to_ptr<const rt::Dist>(dists_[static_cast<int64_t>(i)]);
-    rt::BatchWork* w = rt::pending_work(*d);
-    if (!w) continue;  // made ready meanwhile (another particle's identical context)
-    if (first_site < 0) first_site = site_[i], first_user_site = user_site_[i];
-    auto it = std::find_if(by_work.begin(), by_work.end(), [&](const auto& e) { return e.first == w; });
-    if (it == by_work.end()) it = by_work.insert(by_work.end(), {w, {}});
-    it->second.push_back(d);
+  for (Parking* p : all) {
+    if (!p->any()) continue;
+    for (size_t i = 0; i < p->effect_.size(); ++i) {
+      if (p->effect_[i] == Effect::None) continue;
+      const auto* d = rt::to_ptr<const rt::Dist>(p->dists_[static_cast<int64_t>(i)]);
+      const bool observe = p->effect_[i] == Effect::Observe;
+      const rt::Word at = p->values_[static_cast<int64_t>(i)];
+      rt::BatchWork* w = observe ? rt::pending_work(*d, at) : rt::pending_work(*d);
+      if (!w) continue;  // made ready meanwhile (another particle's identical context)
+      if (first_site < 0) first_site = p->site_[i], first_user_site = p->user_site_[i];
+      auto it = std::find_if(by_work.begin(), by_work.end(), [&](const auto& e) { return e.first == w; });
+      if (it == by_work.end()) it = by_work.insert(by_work.end(), {w, {}});
+      it->second.push_back(rt::Pending{d, observe, at});
+    }
   }
   try {
     for (auto& [work, ds] : by_work) work->prepare(ds);
@@ -89,6 +103,7 @@ int64_t Parking::complete_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler
     const rt::Word observed = values_[i];
     dists_[i] = values_[i] = 0;
     enter_particle(ctx, h, pop, rngs, i);
+    h.restore_segment(segment_[k]);
     ctx.log_weight = 0.0;
     ctx.suspend_requested = false;
     h.begin();
@@ -100,7 +115,7 @@ int64_t Parking::complete_range(rt::Model& model, rt::Ctx& ctx, InferenceHandler
         const rt::Word v = h.sample(ctx, d, site_[k]);
         // Parked again: a cache forgot d since prepare (the driver's next
         // round prepares it again).
-        if (effect_[k] == Effect::None) lw[i] += ctx.log_weight + advance(model, ctx, h, status[i], slots[i], v);
+        if (effect_[k] == Effect::None) lw[i] += ctx.log_weight + advance(model, ctx, h, status[i], slots[i], v, true);
       }
     } catch (const rt::RuntimeError& err) {
       throw located(model, site_[k], user_site_[k], err);

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <span>
 #include <vector>
 
 #include "inference/GcRoots.h"
@@ -38,14 +39,23 @@ class Parking {
   enum class Effect : uint8_t { None, Sample, Observe };
   explicit Parking(int64_t n);
 
-  // Called by a handler: whether d's effect should wait (d is pending).
+  // Called by a handler: whether a sample of d should wait (d is pending),
+  // or an observe of `observed` (d is pending at it).
   static bool should_park(const rt::Dist& d);
-  // Records particle i's effect (d is copied to GC memory) and suspends it.
-  void park(rt::Ctx& ctx, int64_t i, Effect e, const rt::Dist& d, rt::Word observed, rt::SiteId site);
+  static bool should_park(const rt::Dist& d, rt::Word observed);
+  // Records the effect of h's current particle (d is copied to GC memory)
+  // and the handler's segment state, and suspends the particle. The handler
+  // calls it before it changes any state of its own: completing the effect
+  // calls the handler's sample/observe again, with the state restored.
+  void park(rt::Ctx& ctx, const InferenceHandler& h, Effect e, const rt::Dist& d, rt::Word observed,
+            rt::SiteId site);
 
   bool any() const { return count_ > 0; }
   // Prepares every parked distribution, one BatchWork::prepare per work.
   void prepare(const rt::Model& model, const char* method);
+  // The same for the parked distributions of several Parkings (SMC²'s inner
+  // filters, which step together), one BatchWork::prepare per work for all.
+  static void prepare(std::span<Parking* const> all, const rt::Model& model, const char* method);
   // Completes the parked effects of particles [begin, end) and resumes the
   // parked samples (Sequential.h's advance); returns how many of the range
   // are still running. Thread-safe for disjoint ranges.
@@ -59,6 +69,7 @@ class Parking {
   RootArray dists_, values_;
   std::vector<Effect> effect_;
   std::vector<rt::SiteId> site_, user_site_;
+  std::vector<InferenceHandler::SegmentState> segment_;
   std::atomic<int64_t> count_{0};
 };
 

@@ -41,6 +41,7 @@ Population particle_gibbs(rt::Model& model, const ParticleGibbsSettings& ps, uin
         s.method = ps.method;
         s.aux = true;
         s.conditional = have_reference;
+        s.batched = ps.batched;
         const ValueMap* ref = have_reference ? &reference : nullptr;
         const char* method = ps.method;
         s.make_handler = [ref, method] {

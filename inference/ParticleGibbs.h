@@ -27,6 +27,8 @@ struct ParticleGibbsSettings {
   int64_t warmup = 100;     // sweeps discarded per chain
   int64_t chains = 4;
   const char* method = "pgibbs";
+  // Each conditional sweep's language-model calls batched (SmcSettings::batched).
+  bool batched = true;
 };
 
 Population particle_gibbs(rt::Model& model, const ParticleGibbsSettings& settings, uint64_t seed, int threads = 1,

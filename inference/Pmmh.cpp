@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "inference/Batched.h"
 #include "inference/Contexts.h"
 #include "inference/Errors.h"
 #include "inference/Kernels.h"
@@ -23,7 +24,13 @@ constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 using Words = ParamValues;
 }  // namespace
 
-rt::Word ParamHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) {
+rt::Word ParamHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
+  // Parked before anything changes (Batched.h); save_segment keeps where the
+  // particle stands among θ's values.
+  if (parking && Parking::should_park(d)) [[unlikely]] {
+    parking->park(ctx, *this, Parking::Effect::Sample, d, 0, site);
+    return 0;
+  }
   if (starting) {
     starting = false;
     first_segment_ = segment;
@@ -50,6 +57,10 @@ void ParamHandler::add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* wha
 }
 
 void ParamHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {
+  if (parking && Parking::should_park(d, v)) [[unlikely]] {
+    parking->park(ctx, *this, Parking::Effect::Observe, d, v, site);
+    return;
+  }
   add(ctx, d.ops->log_density(d, v), site, "the log-density of the observed value");
 }
 void ParamHandler::factor(rt::Ctx& ctx, double lw, rt::SiteId site) { add(ctx, lw, site, "the factor's log-weight"); }

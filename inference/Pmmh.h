@@ -60,6 +60,14 @@ class ParamHandler final : public InferenceHandler {
   rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override;
   void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;
   void factor(rt::Ctx& ctx, double log_w, rt::SiteId site) override;
+  SegmentState save_segment() const override {
+    return {starting, segment, {first_segment_, static_cast<uint64_t>(count_)}};
+  }
+  void restore_segment(const SegmentState& s) override {
+    InferenceHandler::restore_segment(s);
+    first_segment_ = s.extra[0];
+    count_ = static_cast<int64_t>(s.extra[1]);
+  }
 
  private:
   void add(rt::Ctx& ctx, double lw, rt::SiteId site, const char* what);

@@ -11,7 +11,7 @@ namespace borel::inference {
 
 rt::Word PriorHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
   if (parking && Parking::should_park(d)) [[unlikely]] {
-    parking->park(ctx, particle, Parking::Effect::Sample, d, 0, site);
+    parking->park(ctx, *this, Parking::Effect::Sample, d, 0, site);
     return 0;
   }
   return d.ops->sample(d, *ctx.rng);
@@ -30,8 +30,8 @@ void PriorHandler::not_finite(rt::Ctx& ctx, double log_w, rt::SiteId site, const
 
 void PriorHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {
   if (!condition) return;
-  if (parking && Parking::should_park(d)) [[unlikely]] {
-    parking->park(ctx, particle, Parking::Effect::Observe, d, v, site);
+  if (parking && Parking::should_park(d, v)) [[unlikely]] {
+    parking->park(ctx, *this, Parking::Effect::Observe, d, v, site);
     return;
   }
   add(ctx, d.ops->log_density(d, v), site, "the log-density of the observed value");

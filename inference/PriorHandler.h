@@ -23,6 +23,8 @@ namespace borel::inference {
 
 // What every inference handler tells its driver about the particle it just
 // advanced. The driver resets it (begin) before each start/resume.
+class Parking;
+
 class InferenceHandler : public rt::Handler {
  public:
   const char* method = "inference";   // the method's name, used in messages
@@ -36,9 +38,28 @@ class InferenceHandler : public rt::Handler {
   bool starting = false;
   uint64_t segment = 0;               // incremented by the driver at every start/resume
   void begin() { zero_site = -1; }
-};
+  // Set by SMC (SmcSettings::batched): a handler that knows how parks a
+  // particle at a sample or observe of a pending distribution (a language
+  // model's next token) — before it changes any state — to be carried out
+  // together with every other particle's (Batched.h). Null, or a handler
+  // that does not check it: effects are carried out at once.
+  Parking* parking = nullptr;
 
-class Parking;
+  // What a handler remembers about the segment it is running (the particle
+  // is mid-segment when it parks, and the handler runs other particles
+  // before the effect is carried out): saved at the park, restored before
+  // the parked effect is carried out. `extra` is the handler's own state.
+  struct SegmentState {
+    bool starting;
+    uint64_t segment;
+    uint64_t extra[2];
+  };
+  virtual SegmentState save_segment() const { return {starting, segment, {0, 0}}; }
+  virtual void restore_segment(const SegmentState& s) {
+    starting = s.starting;
+    segment = s.segment;
+  }
+};
 
 class PriorHandler final : public InferenceHandler {
  public:
@@ -52,11 +73,6 @@ class PriorHandler final : public InferenceHandler {
   }
   const bool condition;
   const bool suspend;
-  // Set by SMC: a sample or observe of a pending distribution (a language
-  // model's next token) parks the particle there, to be carried out together
-  // with every other particle's (Batched.h). Null: effects are carried out
-  // at once.
-  Parking* parking = nullptr;
 
   rt::Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) override;
   void observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) override;

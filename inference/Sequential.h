@@ -32,13 +32,18 @@ namespace borel::inference {
 // Advances particle (status, slot) by one segment; returns the weight the
 // handler added. `value` answers the effect a suspended particle stopped at
 // (0 after an observe/factor; a parked sample's draw, Batched.h).
+// `continues`: the particle resumes in the segment it was in (it parked at
+// a sample, Batched.h), so the handler's segment state (restored by the
+// caller) is left as it is.
 inline double advance(rt::Model& model, rt::Ctx& ctx, InferenceHandler& h, Status& status,
-                      rt::Word& slot, rt::Word value = 0) {
+                      rt::Word& slot, rt::Word value = 0, bool continues = false) {
   ctx.log_weight = 0.0;
   ctx.suspend_requested = false;
   h.begin();
-  h.starting = status == Status::Fresh;
-  ++h.segment;
+  if (!continues) {
+    h.starting = status == Status::Fresh;
+    ++h.segment;
+  }
   const rt::Step s = status == Status::Fresh
                          ? model.start(ctx)
                          : model.resume(ctx, rt::to_ptr<rt::Cont>(slot), value);

@@ -68,9 +68,13 @@ struct SmcRun::Impl {
   // Continuations recycled by generation (runtime/ContinuationSpace.h), one
   // arena per chunk of particles; empty when someone else may hold them.
   std::vector<std::unique_ptr<rt::ContinuationArena>> arenas;
-  // Particles waiting for a batched language-model call (Batched.h); only
-  // with the default handler, which knows how to park.
+  // Particles waiting for a batched language-model call (Batched.h): every
+  // handler gets it; those that know how (the default one, the recording
+  // handler of rmsmc and pgibbs, the θ-imposing one of pmmh and smc2) park.
   std::unique_ptr<Parking> parking;
+  // Set by begin_step for end_step: what the first step allocated.
+  uint64_t step_allocated = 0;
+  int64_t step_arena_bytes = 0;
 
   Impl(rt::Model& m, const SmcSettings& settings, uint64_t seed, int threads, Diagnostics* diagnostics)
       : model(m), s(settings), pop(settings.particles), resampling_rng(resampling_stream(seed)),
@@ -83,15 +87,13 @@ struct SmcRun::Impl {
     rngs.reserve(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) rngs.push_back(particle_stream(seed, i));
     for (int k = 0; k < pool.size(); ++k) {
-      if (s.make_handler) {
+      if (s.make_handler)
         handlers.push_back(s.make_handler());
-      } else {
-        auto h = std::make_unique<PriorHandler>(s.condition, s.suspend);
-        if (s.batched) {
-          if (!parking) parking = std::make_unique<Parking>(n);
-          h->parking = parking.get();
-        }
-        handlers.push_back(std::move(h));
+      else
+        handlers.push_back(std::make_unique<PriorHandler>(s.condition, s.suspend));
+      if (s.batched) {
+        if (!parking) parking = std::make_unique<Parking>(n);
+        handlers.back()->parking = parking.get();
       }
       handlers.back()->method = s.method;
       handlers.back()->model = &model;
@@ -150,39 +152,58 @@ Population SmcRun::finish() {
 }
 
 void SmcRun::step() {
+  if (impl_->done) return;
+  begin_step();
+  // The particles parked at a language model's next token: one batched call
+  // for all of them, then on to their next suspension (where they may park
+  // again: a step that draws several tokens takes several rounds).
+  while (Parking* p = parked()) {
+    p->prepare(impl_->model, impl_->s.method);
+    complete_parked();
+  }
+  end_step();
+}
+
+void SmcRun::begin_step() {
   Impl& im = *impl_;
-  if (im.done) return;
-  const SmcSettings& s = im.s;
-  Population& pop = im.pop;
-  Diagnostics& d = im.d;
-  const int64_t n = s.particles;
-  // The first step's allocation sizes the heap (below).
-  const bool first = d.steps == 0;
-  const uint64_t allocated = first ? gc_allocated_bytes() : 0;
-  const int64_t arena_bytes = first ? im.arena_bytes() : 0;
+  // The first step's allocation sizes the heap (end_step).
+  if (im.d.steps == 0) {
+    im.step_allocated = gc_allocated_bytes();
+    im.step_arena_bytes = im.arena_bytes();
+  }
   for (auto& a : im.arenas) a->next_generation();
-  im.pool.for_chunks(n, [&im](int k, int64_t b, int64_t e) {
+  im.pool.for_chunks(im.s.particles, [&im](int k, int64_t b, int64_t e) {
     std::optional<rt::UseContinuationSpace> arena;
     if (!im.arenas.empty()) arena.emplace(*im.arenas[k]);
     im.running[k] = advance_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
   });
-  // The particles parked at a language model's next token: one batched call
-  // for all of them, then on to their next suspension (where they may park
-  // again: a step that draws several tokens takes several rounds).
-  while (im.parking && im.parking->any()) {
-    im.parking->prepare(im.model, s.method);
-    im.pool.for_chunks(n, [&im](int k, int64_t b, int64_t e) {
-      std::optional<rt::UseContinuationSpace> arena;
-      if (!im.arenas.empty()) arena.emplace(*im.arenas[k]);
-      im.running[k] = im.parking->complete_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
-    });
-  }
+}
+
+Parking* SmcRun::parked() { return impl_->parking && impl_->parking->any() ? impl_->parking.get() : nullptr; }
+
+void SmcRun::complete_parked() {
+  Impl& im = *impl_;
+  im.pool.for_chunks(im.s.particles, [&im](int k, int64_t b, int64_t e) {
+    std::optional<rt::UseContinuationSpace> arena;
+    if (!im.arenas.empty()) arena.emplace(*im.arenas[k]);
+    im.running[k] = im.parking->complete_range(im.model, im.ctx[k], *im.handlers[k], im.pop, im.rngs.data(), b, e);
+  });
+}
+
+void SmcRun::end_step() {
+  Impl& im = *impl_;
+  const SmcSettings& s = im.s;
+  Population& pop = im.pop;
+  Diagnostics& d = im.d;
+  const int64_t n = s.particles;
+  const bool first = d.steps == 0;
   ++d.steps;
   if (first) {
     // Size the heap from what one step allocated in it (continuations in
     // arenas aside: they are not collected), so that the collector runs
     // about every kStepsPerCollection steps (see reserve_heap).
-    const uint64_t per_step = gc_allocated_bytes() - allocated - static_cast<uint64_t>(im.arena_bytes() - arena_bytes);
+    const uint64_t per_step =
+        gc_allocated_bytes() - im.step_allocated - static_cast<uint64_t>(im.arena_bytes() - im.step_arena_bytes);
     if (per_step > 0 || im.arenas.empty())
       reserve_heap(std::min<uint64_t>(kHeapCap, std::max<uint64_t>(kHeapFloor, 3 * kStepsPerCollection * per_step)));
   }

@@ -56,7 +56,8 @@ struct SmcSettings {
   // Weight particles by observe/factor. false: forward (prior) sampling.
   bool condition = true;
   // Carry out the particles' language-model calls together, one batched
-  // forward call per round (Batched.h; default handler only). It never
+  // forward call per round (Batched.h; with every handler that parks: the
+  // default one and those of rmsmc, pgibbs, pmmh and smc2). It never
   // changes a result; false is for tests and benchmarks that compare.
   bool batched = true;
   // Name used in messages and diagnostics.
@@ -106,6 +107,17 @@ class SmcRun {
   SmcRun& operator=(const SmcRun&) = delete;
 
   void step();
+  // step() in phases, for a driver that steps several runs together and
+  // prepares their parked language-model calls in one batch (SMC², Batched.h
+  // Parking::prepare over several Parkings): begin_step advances every
+  // running particle to its next suspension or park; while parked() is not
+  // null, prepare it (alone or with others) and complete_parked(); then
+  // end_step. step() is exactly this with each run's Parking prepared alone.
+  // Call none of them once done().
+  void begin_step();
+  Parking* parked();
+  void complete_parked();
+  void end_step();
   // Every particle Done (or, with zero_weight_is_error off, all weights zero).
   bool done() const;
   int64_t steps() const;

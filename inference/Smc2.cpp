@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "inference/Batched.h"
 #include "inference/Contexts.h"
 #include "inference/Errors.h"
 #include "inference/Parallel.h"
@@ -43,6 +44,7 @@ struct ThetaParticle {
 std::unique_ptr<SmcRun> inner_run(rt::Model& model, const Smc2Settings& s, const ParamValues& theta, uint64_t seed) {
   SmcSettings inner = param_smc_settings(s.inner_particles, theta.data(), static_cast<int64_t>(theta.size()), s.method);
   inner.shared_continuations = true;  // copied between parameter particles (copy_state)
+  inner.batched = s.batched;
   return std::make_unique<SmcRun>(model, inner, seed, 1);
 }
 
@@ -171,15 +173,43 @@ Population smc2(rt::Model& model, const Smc2Settings& s, uint64_t seed, int thre
 
   for (;;) {
     // Advance every inner filter one step; weight by its evidence increment.
+    // The filters step together, in phases (SmcRun::begin_step), so that the
+    // language-model calls every θ-particle's particles park at are prepared
+    // in one batch per round for all of them (Batched.h); each filter's
+    // result is the same as stepping it alone.
+    std::vector<char> active(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+      active[static_cast<size_t>(i)] = !parts[static_cast<size_t>(i)].run->done() && lw[i] > kNegInf;
+    std::vector<double> before(static_cast<size_t>(n));
+    pool.for_chunks(n, [&](int, int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        if (!active[static_cast<size_t>(i)]) continue;
+        SmcRun& run = *parts[static_cast<size_t>(i)].run;
+        before[static_cast<size_t>(i)] = run.log_evidence();
+        run.begin_step();
+      }
+    });
+    for (std::vector<Parking*> parked;;) {
+      parked.clear();
+      for (int64_t i = 0; i < n; ++i)
+        if (active[static_cast<size_t>(i)])
+          if (Parking* p = parts[static_cast<size_t>(i)].run->parked()) parked.push_back(p);
+      if (parked.empty()) break;
+      Parking::prepare(parked, model, s.method);
+      pool.for_chunks(n, [&](int, int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i)
+          if (active[static_cast<size_t>(i)] && parts[static_cast<size_t>(i)].run->parked())
+            parts[static_cast<size_t>(i)].run->complete_parked();
+      });
+    }
     pool.for_chunks(n, [&](int k, int64_t b, int64_t e) {
       int64_t r = 0;
       for (int64_t i = b; i < e; ++i) {
+        if (!active[static_cast<size_t>(i)]) continue;
         SmcRun& run = *parts[static_cast<size_t>(i)].run;
-        if (run.done() || !(lw[i] > kNegInf)) continue;
-        const double before = run.log_evidence();
-        run.step();
+        run.end_step();
         const double after = run.log_evidence();
-        lw[i] = after > kNegInf ? lw[i] + (after - before) : kNegInf;
+        lw[i] = after > kNegInf ? lw[i] + (after - before[static_cast<size_t>(i)]) : kNegInf;
         r += !run.done() && lw[i] > kNegInf;
       }
       running[static_cast<size_t>(k)] = r;

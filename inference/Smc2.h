@@ -51,6 +51,10 @@ struct Smc2Settings {
   double ess_threshold = 0.5;
   const char* method = "smc2";
   bool progress = false;          // progress line on stderr (terminal only, runs > 1 s)
+  // Prepare the language-model calls of all inner filters' particles
+  // together, one batched call per round (SmcSettings::batched). Never
+  // changes a result; false is for tests that compare.
+  bool batched = true;
 };
 
 Population smc2(rt::Model& model, const Smc2Settings& settings, uint64_t seed, int threads = 1,

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "inference/Batched.h"
 #include "inference/Errors.h"
 
 namespace borel::inference {
@@ -45,6 +46,13 @@ const TraceNode* list_of(const Trace& t, const TraceNode* prev) {
 }
 
 rt::Word RecordingHandler::sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId site) {
+  // Parked before anything changes: carried out later by calling this again
+  // (Batched.h). Particle 0's reference counters are safe meanwhile: only
+  // particle 0 uses them, and it always runs on this handler.
+  if (parking && Parking::should_park(d)) [[unlikely]] {
+    parking->park(ctx, *this, Parking::Effect::Sample, d, 0, site);
+    return 0;
+  }
   rt::Word v;
   bool have = false;
   if (reference && particle == 0) {
@@ -83,6 +91,10 @@ void RecordingHandler::add(rt::Ctx& ctx, double lw, rt::SiteId site, const char*
 }
 
 void RecordingHandler::observe(rt::Ctx& ctx, const rt::Dist& d, rt::Word v, rt::SiteId site) {
+  if (parking && Parking::should_park(d, v)) [[unlikely]] {
+    parking->park(ctx, *this, Parking::Effect::Observe, d, v, site);
+    return;
+  }
   add(ctx, d.ops->log_density(d, v), site, "the log-density of the observed value");
 }
 

@@ -13,6 +13,13 @@
 // distributions of all its particles, hand them to their BatchWork in one
 // call, and then carry the effects out. Every other handler ignores
 // `pending`: a pending distribution computes what it needs when it is used.
+// An observe is pending at its value: for most families, when the
+// distribution is; a family whose density at x needs work of its own (a
+// generated sequence's: a pass over that sequence) registers a
+// `PendingAt` for its DistOps, and its BatchWork is handed the value with
+// the distribution. (A registry rather than a DistOps field: only the
+// language-model families have one, and the lookup is made only for
+// families that have `pending`.)
 //
 // Guarantee every BatchWork gives: preparing changes no result — a density
 // after prepare() is bit for bit the one the distribution would compute
@@ -25,18 +32,38 @@
 
 namespace borel::rt {
 
+// One parked effect's distribution, and the observed value for an observe.
+struct Pending {
+  const Dist* d;
+  bool observe;  // false: a sample (ready when pending(d) is null)
+  Word at;       // an observe's value (ready when pending_work(*d, at) is null)
+};
+
 class BatchWork {
  public:
   virtual ~BatchWork() = default;
-  // Makes every distribution in `ds` ready (its family's pending() returns
-  // null for it afterwards, unless a cache forgot it meanwhile), in as few
-  // batched calls as it can. Each element's family's pending() returned this.
-  // Throws rt::RuntimeError (no location) on failure.
-  virtual void prepare(std::span<const Dist* const> ds) = 0;
+  // Makes every element ready (pending_work returns null for it afterwards,
+  // unless a cache forgot it meanwhile), in as few batched calls as it can.
+  // pending_work returned this for each element. Throws rt::RuntimeError (no
+  // location) on failure.
+  virtual void prepare(std::span<const Pending> work) = 0;
 };
 
 // The work that would make d ready, or null (d's family computes its
 // densities at once, or d is ready).
 inline BatchWork* pending_work(const Dist& d) { return d.ops->pending ? d.ops->pending(d) : nullptr; }
+// The work that would make log_density(d, x) ready, or null once it is.
+using PendingAt = BatchWork* (*)(const Dist& d, Word x);
+// Registers f for the family `ops` (which must have `pending`); call at
+// static initialisation. The lookup is lock-free once registration is over.
+void register_pending_at(const DistOps* ops, PendingAt f);
+PendingAt pending_at_of(const DistOps* ops);
+
+// The work that would make d's log-density at x ready, or null.
+inline BatchWork* pending_work(const Dist& d, Word x) {
+  if (!d.ops->pending) return nullptr;
+  if (const PendingAt f = pending_at_of(d.ops)) return f(d, x);
+  return d.ops->pending(d);
+}
 
 }  // namespace borel::rt

@@ -139,6 +139,12 @@ std::vector<Builtin> build() {
       {"lm", "prompt", "yes", "no"},
       {std::nullopt, std::nullopt, DefaultArg{DefaultArg::Kind::String, 0, 0, " Yes"},
        DefaultArg{DefaultArg::Kind::String, 0, 0, " No"}}));
+  // Process rewards from an external server (stdlib/lm/RewardServer.h).
+  auto reward = [](TA& a) { return a.opaque("RewardServer"); };
+  v.push_back(make("reward_server", K::Runtime, [=](TA& a, int) { return a.func({a.string()}, reward(a)); }));
+  v.push_back(make("process_reward", K::Runtime, [=](TA& a, int) {
+    return a.func({reward(a), a.string(), a.array(a.string())}, a.dist(a.boolean()));
+  }));
   // Regular-expression token masks (stdlib/lm/RegexMask.h): a Regex is an
   // opaque handle holding the compiled pattern and its memoised masks.
   auto regex = [](TA& a) { return a.opaque("Regex"); };

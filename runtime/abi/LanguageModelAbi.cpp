@@ -2,7 +2,8 @@
 // builtins (stdlib/lm): `llm`, `tokenize`, `detokenize`, `token_piece`,
 // `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`,
 // `logprob`, `llm_server`, `judge`, `generate_text`, `text_logprob`, and the
-// regular-expression masks `regex`, `regex_allowed`, `regex_match`.
+// regular-expression masks `regex`, `regex_allowed`, `regex_match`, and the
+// process rewards `reward_server`, `process_reward`.
 //
 // An LM value is a plain pointer to a LanguageModel made once per process
 // (EmbeddedModel::load, ServerModel::connect); distributions over tokens are Dist values like any
@@ -12,6 +13,7 @@
 
 #include "EmbeddedModel.h"
 #include "RegexMask.h"
+#include "RewardServer.h"
 #include "ServerModel.h"
 #include "TokenDists.h"
 #include "runtime/abi/RuntimeAbi.h"
@@ -48,7 +50,7 @@ Word rt_llm(Ctx*, int64_t site, Word path, Word dir) {
 }
 
 Word rt_tokenize(Ctx*, int64_t site, Word m, Word text) {
-  return abi::located(site, [&] { return rt::from_ptr(int_array(model(m).tokenizer().encode(str(text), true))); });
+  return abi::located(site, [&] { return rt::from_ptr(int_array(model(m).tokenize(str(text)))); });
 }
 
 Word rt_detokenize(Ctx*, int64_t site, Word m, Word ids) {
@@ -112,6 +114,17 @@ Word rt_judge(Ctx*, int64_t site, Word m, Word prompt, Word yes, Word no) {
   return abi::located(site, [&] { return rt::from_ptr(lm::make_judge(&model(m), str(prompt), str(yes), str(no))); });
 }
 
+// A RewardServer value is a plain pointer to the one client per URL (RewardServer.h).
+Word rt_reward_server(Ctx*, int64_t site, Word url) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::RewardServer::connect(str(url)).get()); });
+}
+
+Word rt_process_reward(Ctx*, int64_t site, Word rs, Word question, Word steps) {
+  return abi::located(site, [&] {
+    return rt::from_ptr(lm::make_process_reward(rt::to_ptr<lm::RewardServer>(rs), str(question), array(steps)));
+  });
+}
+
 // A Regex value is a plain pointer to its interned RegexMask (RegexMask.h).
 Word rt_regex(Ctx*, int64_t site, Word pattern) {
   return abi::located(site, [&] { return rt::from_ptr(lm::RegexMask::get(str(pattern))); });
@@ -137,7 +150,7 @@ const std::map<std::string, void*>& language_model_symbols() {
       SYM(rt_llm),       SYM(rt_tokenize),    SYM(rt_detokenize), SYM(rt_token_piece), SYM(rt_vocab_size),
       SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered), SYM(rt_generate),
       SYM(rt_judge),     SYM(rt_llm_server),  SYM(rt_generate_text), SYM(rt_text_logprob),
-      SYM(rt_regex),     SYM(rt_regex_allowed), SYM(rt_regex_match),
+      SYM(rt_regex),     SYM(rt_regex_allowed), SYM(rt_regex_match), SYM(rt_reward_server), SYM(rt_process_reward),
   };
 #undef SYM
   return table;

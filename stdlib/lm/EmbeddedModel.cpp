@@ -108,6 +108,34 @@ double EmbeddedModel::sequence_logprob(std::span<const llm::TokenId> context, st
   return r.total;
 }
 
+std::vector<double> EmbeddedModel::sequence_logprobs(std::span<const TokenPair> pairs) {
+  std::vector<std::vector<llm::TokenId>> contexts, texts;
+  for (const TokenPair& p : pairs) {
+    check(p.context);
+    for (llm::TokenId t : p.tokens)
+      if (t < 0 || static_cast<size_t>(t) >= vocab_size())
+        throw llm::LlmError("logprob: token id " + std::to_string(t) + " is out of range (the vocabulary has " +
+                            std::to_string(vocab_size()) + " tokens)");
+    if (p.tokens.empty()) continue;  // log p = 0, no pass
+    contexts.push_back(p.context);
+    texts.push_back(p.tokens);
+  }
+  std::vector<double> out(pairs.size(), 0.0);
+  if (contexts.empty()) return out;
+  std::lock_guard<std::mutex> lock(mutex_);
+  prefetch_locked(contexts);
+  std::vector<const llm::Sequence*> seqs;
+  for (const auto& c : contexts) seqs.push_back(&entries_.at(key(c)).sequence);
+  const std::vector<llm::ScoreResult> rs = decoder_.score_many(seqs, texts);
+  ++calls_;
+  for (size_t i = 0, k = 0; i < pairs.size(); ++i) {
+    if (pairs[i].tokens.empty()) continue;
+    decoded_ += texts[k].size();
+    out[i] = rs[k++].total;
+  }
+  return out;
+}
+
 std::vector<double> EmbeddedModel::text_logprobs(std::span<const TextPair> pairs) {
   const llm::Tokenizer& tok = tokenizer();
   std::vector<std::vector<llm::TokenId>> contexts, texts;

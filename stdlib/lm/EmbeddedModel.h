@@ -59,6 +59,9 @@ class EmbeddedModel final : public LanguageModel {
   // token); nothing of the pass is cached. Same values as the chain of
   // next_token_logprobs. Token ids are checked.
   double sequence_logprob(std::span<const llm::TokenId> context, std::span<const llm::TokenId> tokens) override;
+  // The same for many pairs: the contexts prefetched (one call where any is
+  // not cached), then every pair scored by BatchDecoder::score_many (one call).
+  std::vector<double> sequence_logprobs(std::span<const TokenPair> pairs) override;
   // One batched call: the contexts (common prefixes) prefetched, then every
   // text scored by BatchDecoder::score_many.
   std::vector<double> text_logprobs(std::span<const TextPair> pairs) override;

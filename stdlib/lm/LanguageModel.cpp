@@ -10,4 +10,6 @@ void LanguageModel::token_level(const char* what) const {
                       "judge, generate_text and text_logprob");
 }
 
+std::vector<llm::TokenId> LanguageModel::tokenize(const std::string& text) { return tokenizer().encode(text, true); }
+
 }  // namespace borel::lm

@@ -33,6 +33,9 @@ class LanguageModel {
 
   // --- Token level (embedded only) -------------------------------------
   virtual const llm::Tokenizer& tokenizer() const { token_level("a tokenizer"); }
+  // Text to token ids with BOS (as llama.cpp): the tokenizer's; a server's
+  // own POST /tokenize where it has one (ServerModel).
+  virtual std::vector<llm::TokenId> tokenize(const std::string& text);
   virtual size_t vocab_size() const { token_level("a vocabulary"); }
   // log p(t | context) for every token id t (shared, immutable).
   virtual std::shared_ptr<const std::vector<double>> next_token_logprobs(std::span<const llm::TokenId>) {
@@ -45,6 +48,17 @@ class LanguageModel {
   // log p(tokens | context).
   virtual double sequence_logprob(std::span<const llm::TokenId>, std::span<const llm::TokenId>) {
     token_level("token log-probabilities");
+  }
+  struct TokenPair {
+    std::vector<llm::TokenId> context, tokens;
+  };
+  // log p(tokens | context) of each pair, computed together (the embedded
+  // model: one batched call, after the contexts in one more where they are
+  // not cached); each the same bits as sequence_logprob. Default: one by one.
+  virtual std::vector<double> sequence_logprobs(std::span<const TokenPair> pairs) {
+    std::vector<double> out;
+    for (const TokenPair& p : pairs) out.push_back(sequence_logprob(p.context, p.tokens));
+    return out;
   }
 
   // --- Text level -------------------------------------------------------

@@ -1,6 +1,9 @@
 // ServerModel.cpp — see ServerModel.h.
 #include "ServerModel.h"
 
+#include <boost/json.hpp>
+
+#include <limits>
 #include <map>
 #include <mutex>
 
@@ -23,9 +26,41 @@ ServerModel::ServerModel(const std::string& url, const std::string& model) : url
   o.model = model;
   try {
     client_ = std::make_unique<llm::http::OpenAiClient>(o);
+    std::string root = url;
+    while (!root.empty() && root.back() == '/') root.pop_back();
+    if (root.size() >= 3 && root.compare(root.size() - 3, 3, "/v1") == 0) root.resize(root.size() - 3);
+    o.base_url = root;
+    root_ = std::make_unique<llm::http::OpenAiClient>(o);
   } catch (const llm::http::HttpError& e) {
     throw llm::LlmError(std::string("llm_server: ") + e.what());
   }
+}
+
+std::vector<llm::TokenId> ServerModel::tokenize(const std::string& text) {
+  const std::string body = boost::json::serialize(boost::json::object{{"content", text}, {"add_special", true}});
+  const auto decode = [](const boost::json::value& v) {
+    const boost::json::object* o = v.if_object();
+    const boost::json::value* ts = o ? o->if_contains("tokens") : nullptr;
+    if (!ts || !ts->is_array()) throw llm::LlmError("the answer has no \"tokens\" array");
+    std::vector<double> ids;
+    for (const boost::json::value& t : ts->as_array()) {
+      if (!t.is_int64() || t.as_int64() < 0 || t.as_int64() > std::numeric_limits<llm::TokenId>::max())
+        throw llm::LlmError("a token is not a token id: " + boost::json::serialize(t));
+      ids.push_back(static_cast<double>(t.as_int64()));
+    }
+    return ids;
+  };
+  auto out = root_->post_many("/tokenize", {&body, 1}, decode);
+  if (!out[0].ok()) {
+    const llm::http::HttpError& e = out[0].error();
+    if (e.status() == 404)
+      throw llm::LlmError("tokenize: the server at " + url_ + " has no POST /tokenize (llama.cpp's server and "
+                          "`borel lm serve` have one; the OpenAI API does not): " + e.what());
+    throw llm::LlmError(std::string("tokenize: ") + e.what());
+  }
+  std::vector<llm::TokenId> ids;
+  for (double t : out[0].value()) ids.push_back(static_cast<llm::TokenId>(t));
+  return ids;
 }
 
 ServerModel::~ServerModel() = default;

@@ -39,10 +39,15 @@ class ServerModel final : public LanguageModel {
   const std::string& name() const override { return url_; }
   std::vector<double> text_logprobs(std::span<const TextPair> pairs) override;
   std::string sample_text(const std::string& prompt, int64_t max_tokens, const std::string& stop, uint64_t seed) override;
+  // POST /tokenize at the server's root (the URL less its "/v1"), as
+  // llama.cpp's server and `borel lm serve` offer it, with BOS
+  // ("add_special"). A server without it: LlmError saying so.
+  std::vector<llm::TokenId> tokenize(const std::string& text) override;
 
  private:
   std::string url_;
   std::unique_ptr<llm::http::OpenAiClient> client_;
+  std::unique_ptr<llm::http::OpenAiClient> root_;  // the server's root, for /tokenize
 };
 
 }  // namespace borel::lm

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
@@ -197,17 +198,33 @@ rt::Word g_sample(const rt::Dist& d, rt::Rng& rng) {
   for (size_t i = 0; i < out.size(); ++i) a->data[i] = out[i];
   return rt::from_ptr(a);
 }
-double g_log_density(const rt::Dist& d, rt::Word x) {
+// Whether x could be drawn: 1 to max_tokens ids, EOS last (only), or
+// max_tokens of them. Otherwise its density is -inf without the model.
+bool g_possible(const rt::Dist& d, rt::Word x) {
   const rt::Array* ts = array_of(x);
   const auto max = static_cast<int64_t>(d.p[0]);
   const auto eos = static_cast<int64_t>(d.p[1]);
-  if (!ts || ts->len == 0 || ts->len > max) return kNegInf;
+  if (!ts || ts->len == 0 || ts->len > max) return false;
   for (int64_t i = 0; i + 1 < ts->len; ++i)
-    if (ts->data[i] == eos) return kNegInf;
-  if (ts->len < max && ts->data[ts->len - 1] != eos) return kNegInf;
+    if (ts->data[i] == eos) return false;
+  if (ts->len < max && ts->data[ts->len - 1] != eos) return false;
   for (int64_t i = 0; i < ts->len; ++i)
-    if (ts->data[i] < 0 || static_cast<size_t>(ts->data[i]) >= lm_of(d).vocab_size()) return kNegInf;
-  return sequence_logprob(lm_of(d), array_of(d.a[1]), ts);
+    if (ts->data[i] < 0 || static_cast<size_t>(ts->data[i]) >= lm_of(d).vocab_size()) return false;
+  return true;
+}
+// generate and generate_text keep the log-density of one value, written by
+// the BatchWork of a parked observe (into the parked copy of the Dist) and
+// read by the observe: p[2] the density (NaN: none), p[3] the value's bits.
+rt::Word bits(double x) { return std::bit_cast<rt::Word>(x); }
+bool have_density(const rt::Dist& d, rt::Word x) { return !std::isnan(load(d.p[2])) && bits(load(d.p[3])) == x; }
+void set_density(const rt::Dist& d, rt::Word x, double lp) {
+  store(d.p[3], std::bit_cast<double>(x));
+  store(d.p[2], lp);
+}
+double g_log_density(const rt::Dist& d, rt::Word x) {
+  if (!g_possible(d, x)) return kNegInf;
+  if (have_density(d, x)) return load(d.p[2]);
+  return sequence_logprob(lm_of(d), array_of(d.a[1]), array_of(x));
 }
 bool g_in_support(const rt::Dist& d, rt::Word x) { return g_log_density(d, x) > kNegInf; }
 
@@ -279,8 +296,12 @@ rt::Word gt_sample(const rt::Dist& d, rt::Rng& rng) {
     throw rt::RuntimeError{"", e.what()};
   }
 }
+LanguageModel::TextPair gt_pair(const rt::Dist& d, rt::Word x) {
+  return {judge_part(d, 0), std::string(rt::view(rt::to_ptr<const rt::String>(x)))};
+}
 double gt_log_density(const rt::Dist& d, rt::Word x) {
-  const LanguageModel::TextPair pair{judge_part(d, 0), std::string(rt::view(rt::to_ptr<const rt::String>(x)))};
+  if (have_density(d, x)) return load(d.p[2]);
+  const LanguageModel::TextPair pair = gt_pair(d, x);
   return text_logprobs(lm_of(d), {&pair, 1})[0];
 }
 bool gt_in_support(const rt::Dist&, rt::Word) { return true; }
@@ -294,21 +315,29 @@ const rt::Dist& innermost(const rt::Dist& d) {
 }
 class LmBatch final : public rt::BatchWork {
  public:
-  void prepare(std::span<const rt::Dist* const> ds) override {
-    // Per model: the contexts of next_token distributions, and the judges.
+  void prepare(std::span<const rt::Pending> work) override {
+    // Per model: the contexts of next_token distributions (and of generate's
+    // first token), the judges and observed generate_text values (one
+    // text_logprobs call for all), and observed generate values (one
+    // sequence_logprobs call).
     struct Work {
       LanguageModel* lm;
       std::vector<std::vector<llm::TokenId>> contexts;
       std::vector<const rt::Dist*> judges;
+      std::vector<rt::Pending> texts, sequences;
     };
     std::vector<Work> by_lm;
-    for (const rt::Dist* d : ds) {
-      const rt::Dist& nt = innermost(*d);
+    for (const rt::Pending& p : work) {
+      const rt::Dist& nt = innermost(*p.d);
       LanguageModel* lm = &lm_of(nt);
       auto it = std::find_if(by_lm.begin(), by_lm.end(), [&](const Work& w) { return w.lm == lm; });
-      if (it == by_lm.end()) it = by_lm.insert(by_lm.end(), Work{lm, {}, {}});
+      if (it == by_lm.end()) it = by_lm.insert(by_lm.end(), Work{lm, {}, {}, {}, {}});
       if (nt.ops == &judge_ops) {
         it->judges.push_back(&nt);
+      } else if (nt.ops == &generate_text_ops) {
+        it->texts.push_back({&nt, true, p.at});
+      } else if (nt.ops == &generate_ops && p.observe) {
+        it->sequences.push_back({&nt, true, p.at});
       } else {
         it->contexts.push_back(token_ids(array_of(nt.a[1])));
       }
@@ -316,14 +345,23 @@ class LmBatch final : public rt::BatchWork {
     for (Work& w : by_lm) {
       try {
         if (!w.contexts.empty()) w.lm->prefetch(w.contexts);
+        if (!w.sequences.empty()) {
+          std::vector<LanguageModel::TokenPair> pairs;
+          for (const rt::Pending& p : w.sequences)
+            pairs.push_back({token_ids(array_of(p.d->a[1])), token_ids(array_of(p.at))});
+          const std::vector<double> lp = w.lm->sequence_logprobs(pairs);
+          for (size_t i = 0; i < pairs.size(); ++i) set_density(*w.sequences[i].d, w.sequences[i].at, lp[i]);
+        }
       } catch (const llm::LlmError& e) {
         throw rt::RuntimeError{"", e.what()};
       }
-      if (w.judges.empty()) continue;
+      if (w.judges.empty() && w.texts.empty()) continue;
       std::vector<LanguageModel::TextPair> pairs;
       for (const rt::Dist* j : w.judges) judge_pairs(*j, pairs);
+      for (const rt::Pending& p : w.texts) pairs.push_back(gt_pair(*p.d, p.at));
       const std::vector<double> lp = text_logprobs(*w.lm, pairs);
       for (size_t i = 0; i < w.judges.size(); ++i) set_verdict(*w.judges[i], lp[2 * i], lp[2 * i + 1]);
+      for (size_t i = 0; i < w.texts.size(); ++i) set_density(*w.texts[i].d, w.texts[i].at, lp[2 * w.judges.size() + i]);
     }
   }
 };
@@ -333,6 +371,18 @@ rt::BatchWork* nt_pending(const rt::Dist& d) {
   return lm_of(d).cached(token_ids(array_of(d.a[1]))) ? nullptr : &lm_batch;
 }
 rt::BatchWork* j_pending(const rt::Dist& d) { return std::isnan(load(d.p[0])) ? &lm_batch : nullptr; }
+// A draw of generate: its first token's context (the prompt) in the batch;
+// the later tokens are drawn one by one (each depends on the one before).
+rt::BatchWork* g_pending(const rt::Dist& d) { return nt_pending(d); }
+// An observe of generate: the pass over the observed sequence, with every
+// other particle's (unless the value is impossible: no pass needed).
+rt::BatchWork* g_pending_at(const rt::Dist& d, rt::Word x) {
+  return g_possible(d, x) && !have_density(d, x) ? &lm_batch : nullptr;
+}
+// generate_text: nothing to prepare for a draw (a server draws it whole);
+// an observe's text scored with every other particle's.
+rt::BatchWork* gt_pending(const rt::Dist&) { return nullptr; }
+rt::BatchWork* gt_pending_at(const rt::Dist& d, rt::Word x) { return have_density(d, x) ? nullptr : &lm_batch; }
 rt::BatchWork* m_pending(const rt::Dist& d) { return std::isnan(load(d.p[0])) ? rt::pending_work(inner(d)) : nullptr; }
 rt::BatchWork* t_pending(const rt::Dist& d) {
   return std::atomic_ref<rt::Word>(const_cast<rt::Word&>(d.a[1])).load(std::memory_order_acquire) ? nullptr
@@ -369,7 +419,7 @@ rt::Dist* make_tempered(const rt::Dist& in, double temperature, int64_t top_k, d
 
 const rt::DistOps generate_ops = {
     "generate", 0, {}, {}, rt::Kind::Any, "token sequences ending in EOS, or of max_tokens",
-    ok, g_sample, g_log_density, g_in_support, nan, nan, rt::Support::Discrete, nullptr,
+    ok, g_sample, g_log_density, g_in_support, nan, nan, rt::Support::Discrete, nullptr, g_pending,
 };
 
 rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_tokens) {
@@ -380,6 +430,8 @@ rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_
   d->ops = &generate_ops;
   d->p[0] = static_cast<double>(max_tokens);
   d->p[1] = static_cast<double>(eos);
+  d->p[2] = std::numeric_limits<double>::quiet_NaN();  // no density kept (g_log_density)
+  d->p[3] = 0;
   return d;
 }
 
@@ -431,7 +483,7 @@ rt::Dist* make_judge(LanguageModel* lm, const std::string& prompt, const std::st
 
 const rt::DistOps generate_text_ops = {
     "generate_text", 0, {}, {}, rt::Kind::Any, "texts",
-    ok, gt_sample, gt_log_density, gt_in_support, nan, nan, rt::Support::Discrete, nullptr,
+    ok, gt_sample, gt_log_density, gt_in_support, nan, nan, rt::Support::Discrete, nullptr, gt_pending,
 };
 
 rt::Dist* make_generate_text(LanguageModel* lm, const std::string& prompt, int64_t max_tokens, const std::string& stop) {
@@ -440,10 +492,21 @@ rt::Dist* make_generate_text(LanguageModel* lm, const std::string& prompt, int64
   rt::Dist d{};
   d.ops = &generate_text_ops;
   d.p[0] = static_cast<double>(max_tokens);
+  d.p[2] = std::numeric_limits<double>::quiet_NaN();  // no density kept (gt_log_density)
   d.a[0] = rt::from_ptr(lm);
   d.a[1] = rt::from_ptr(strings({&prompt, &stop}));
   return rt::dist_box(d);
 }
+
+namespace {
+// Observes of generated sequences and texts wait for their densities
+// (BatchWork.h), registered before main.
+const bool registered = [] {
+  rt::register_pending_at(&generate_ops, g_pending_at);
+  rt::register_pending_at(&generate_text_ops, gt_pending_at);
+  return true;
+}();
+}  // namespace
 
 double text_logprob(LanguageModel& lm, const std::string& prompt, const std::string& text) {
   const LanguageModel::TextPair pair{prompt, text};

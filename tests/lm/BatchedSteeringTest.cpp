@@ -3,23 +3,20 @@
 // changes nothing: the same particles, bit for bit, as one call per particle.
 #include <doctest/doctest.h>
 
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <set>
 #include <string>
 
 #include "EmbeddedModel.h"
+#include "Steering.h"
 #include "borel/Borel.h"
 #include "inference/Smc.h"
 #include "runtime/Model.h"
 
 namespace {
 
-std::string model_path() {
-  const char* e = std::getenv("BOREL_TEST_MODELS");
-  return std::string(e && *e ? e : BOREL_TEST_MODELS_DEFAULT) + "/stories260K.gguf";
-}
+using borel::lm_test::have_model;
+using borel::lm_test::model_path;
+using borel::lm_test::same;
 
 // A lipogram (no 'e') steered token by token with the locally normalised
 // mask, as examples/lipogram.brl; `prompt` varies so that each run starts
@@ -80,19 +77,6 @@ Run run_source(const std::string& src, int64_t particles, bool batched, int thre
 Run run(const std::string& prompt, int tokens, int64_t particles, bool batched, int threads) {
   return run_source(source(prompt, tokens), particles, batched, threads);
 }
-
-bool same(const borel::inference::Population& a, const borel::inference::Population& b) {
-  if (a.size() != b.size()) return false;
-  for (int64_t i = 0; i < a.size(); ++i) {
-    const auto* x = borel::rt::to_ptr<const borel::rt::Array>(a.slots()[i]);
-    const auto* y = borel::rt::to_ptr<const borel::rt::Array>(b.slots()[i]);
-    if (x->len != y->len || std::memcmp(x->data, y->data, sizeof(x->data[0]) * static_cast<size_t>(x->len)) != 0) return false;
-    if (std::memcmp(&a.log_weights()[i], &b.log_weights()[i], sizeof(double)) != 0) return false;
-  }
-  return true;
-}
-
-bool have_model() { return std::ifstream(model_path(), std::ios::binary).good(); }
 
 }  // namespace
 

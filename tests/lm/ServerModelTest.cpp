@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string>
 
+#include "FakeHttpServer.h"
 #include "OpenAiServer.h"
 #include "borel/Borel.h"
 #include "inference/Smc.h"
@@ -114,5 +115,31 @@ TEST_CASE("llm_server: token-level builtins say what to use instead; a refused c
   } catch (const borel::rt::RuntimeError& e) {
     CHECK(e.where.find("server.brl:2") != std::string::npos);
     CHECK(e.message.find("127.0.0.1:9") != std::string::npos);
+  }
+}
+
+TEST_CASE("llm_server: tokenize through the server's /tokenize, the embedded model's ids; without it a located error") {
+  if (!std::ifstream(model_path()).good()) return;
+  borel::llm::http::OpenAiServer server(borel::llm::Model::load(model_path()), {});
+  const std::string h = header(server.base_url());
+  CHECK(value_of(h + "fn f() -> bool {\n"
+                     "  let t = \"Once upon a time, there was a girl named Lily.\";\n"
+                     "  let a = tokenize(server, t);\n"
+                     "  let b = tokenize(local, t);\n"
+                     "  len(a) > 5 && fold(range(len(a)), len(a) == len(b), fn(ok, i) { ok && a[i] == b[i] })\n"
+                     "}\n",
+                 "f") == 1);
+  // A server without /tokenize (the OpenAI API): 404, said so.
+  borel::llm::test::FakeHttpServer openai([](int, const std::string&) {
+    return borel::llm::test::FakeReply{
+        borel::llm::test::FakeHttpServer::response(404, "{\"error\": {\"message\": \"not found\"}}"), {}, false};
+  });
+  try {
+    value_of("fn f() -> [int] {\n  tokenize(llm_server(\"" + openai.base_url() + "\"), \"a cat\")\n}\n", "f");
+    FAIL("tokenize on a server without /tokenize did not fail");
+  } catch (const borel::rt::RuntimeError& e) {
+    CHECK(e.where.find("server.brl:2") != std::string::npos);
+    CHECK(e.message.find("has no POST /tokenize") != std::string::npos);
+    CHECK(e.message.find(openai.base_url()) != std::string::npos);
   }
 }

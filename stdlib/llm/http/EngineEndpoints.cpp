@@ -526,6 +526,18 @@ struct Handler {
     return {200, json::serialize(out)};
   }
 
+  // llama.cpp's server's POST /tokenize: {"content": text, "add_special":
+  // bool (default false: no BOS)} -> {"tokens": [ids]}.
+  EndpointReply tokenize(const json::object& body) const {
+    const Fields f(body);
+    const json::value* c = f.get("content");
+    if (!c || !c->is_string()) throw RequestError("content", "content: expected a string");
+    const std::vector<TokenId> ids = model->tokenizer().encode(std::string(c->get_string()), f.boolean("add_special", false));
+    json::array tokens;
+    for (TokenId t : ids) tokens.emplace_back(t);
+    return {200, json::serialize(json::object{{"tokens", std::move(tokens)}})};
+  }
+
   EndpointReply models() const {
     json::object m{{"id", name}, {"object", "model"}, {"created", 0}, {"owned_by", "borel"}};
     return {200, json::serialize(json::object{{"object", "list"}, {"data", json::array{std::move(m)}}})};
@@ -547,9 +559,10 @@ EndpointReply EngineEndpoints::handle(std::string_view method, std::string_view 
       if (method != "GET") return error_reply(405, "use GET for /v1/models", "invalid_request_error");
       return h.models();
     }
-    if (path != "/v1/completions" && path != "/v1/chat/completions")
+    if (path != "/v1/completions" && path != "/v1/chat/completions" && path != "/tokenize")
       return error_reply(404, "no endpoint " + std::string(path) +
-                                  " (served: POST /v1/completions, POST /v1/chat/completions, GET /v1/models, GET /health)",
+                                  " (served: POST /v1/completions, POST /v1/chat/completions, GET /v1/models, "
+                                  "POST /tokenize, GET /health)",
                          "invalid_request_error");
     if (!post) return error_reply(405, "use POST for " + std::string(path), "invalid_request_error");
     json::value v;
@@ -559,6 +572,7 @@ EndpointReply EngineEndpoints::handle(std::string_view method, std::string_view 
       return error_reply(400, std::string("the request body is not valid JSON: ") + e.what(), "invalid_request_error");
     }
     if (!v.is_object()) return error_reply(400, "the request body must be a JSON object", "invalid_request_error");
+    if (path == "/tokenize") return h.tokenize(v.get_object());
     return path == "/v1/completions" ? h.completions(v.get_object()) : h.chat(v.get_object());
   } catch (const RequestError& e) {
     return error_reply(400, e.what(), "invalid_request_error", e.param);

@@ -215,6 +215,14 @@ std::vector<Outcome<CompletionResult>> OpenAiClient::chat_many(std::span<const C
 
 CompletionResult OpenAiClient::chat(const ChatRequest& request) { return chat_many({&request, 1})[0].value(); }
 
+std::vector<Outcome<std::vector<double>>> OpenAiClient::post_many(const std::string& endpoint,
+                                                                  std::span<const std::string> bodies,
+                                                                  const NumbersDecoder& decode) {
+  const std::vector<std::string> all(bodies.begin(), bodies.end());
+  return impl_->decode_all<std::vector<double>>(endpoint, impl_->post_many(endpoint, all),
+                                                [&](const json::value& v, size_t) { return decode(v); });
+}
+
 std::vector<Outcome<ScoredText>> OpenAiClient::score_many(std::span<const ScoreRequest> requests) {
   std::vector<std::string> bodies;
   for (const auto& r : requests)

@@ -39,6 +39,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -46,6 +47,10 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+namespace boost::json {
+class value;
+}
 
 namespace borel::llm::http {
 
@@ -181,6 +186,14 @@ public:
   // Kind::Response says so).
   ScoredText score(std::string_view prompt, std::string_view continuation);
   std::vector<Outcome<ScoredText>> score_many(std::span<const ScoreRequest> requests);
+
+  // Another JSON API on the same connections and with the same retries (a
+  // reward server, stdlib/lm/RewardServer.h): POST {base}{endpoint} of each
+  // body (JSON text), concurrently; each 2xx answer is handed to `decode`,
+  // whose LlmError becomes that request's error (Kind::Response).
+  using NumbersDecoder = std::function<std::vector<double>(const boost::json::value&)>;
+  std::vector<Outcome<std::vector<double>>> post_many(const std::string& endpoint, std::span<const std::string> bodies,
+                                                      const NumbersDecoder& decode);
 
 private:
   struct Impl;
