@@ -9,9 +9,14 @@
 //
 // The same on a model of a real shape (bench/llm/RealShapeModel.h: random
 // Q8_0 weights at Llama-3.2-1B's dimensions, written to a temporary file at
-// run time): particles draw 8 tokens from the model itself, each weighted by
-// a likelihood on the token, so SMC resamples between tokens. One run each
-// (a separate run of 64 particles makes hundreds of forward calls).
+// run time): particles draw 8 tokens, each weighted by a likelihood on the
+// token, so SMC resamples between tokens. Random weights make the model's
+// logits spread by about 45 (embeddings of sd 1 over 2048 dimensions, the
+// output tied to them), so every particle would draw the same token; the
+// particles draw from the model at temperature 30 instead (the model as
+// written is that tempered model), and their contexts part at once, as
+// steered particles of a real model do. One run each: a separate run of 64
+// particles makes hundreds of forward calls.
 //
 //   build/bench/llm/lm_steering_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
@@ -91,7 +96,7 @@ std::string shape_source() {
   return "fn model() {\n"
          "  let lm = llm(\"" + shape_model_path() + "\");\n"
          "  fold(range(" + std::to_string(kShapeTokens) + "), [1, 500, 70000, 3000], fn(c, i) {\n"
-         "    let t = sample(next_token(lm, c));\n"
+         "    let t = sample(tempered(next_token(lm, c), 30.0));\n"
          "    observe(bernoulli(if t % 2 == 0 { 0.9 } else { 0.1 }), true);\n"
          "    c ++ [t]\n"
          "  })\n"

@@ -29,7 +29,7 @@
 #include <doctest/doctest.h>
 
 #include "borel/Borel.h"
-#include "compiler/RuntimeAbi.h"
+#include "runtime/abi/RuntimeAbi.h"
 #include "inference/Vi.h"
 
 using borel::Program;
