@@ -50,14 +50,13 @@ std::string source() {
          "}\n";
 }
 
-void BM_Steering(benchmark::State& state, bool batched) {
-  if (!std::ifstream(model_path()).good()) {
-    state.SkipWithError("stories260K.gguf not found (BOREL_TEST_MODELS)");
-    return;
-  }
-  borel::Program p = borel::Program::from_source("steer.brl", source(), {"model"});
+// SMC over `model` of `source` with state.range(0) particles, each run from
+// an emptied cache: generated tokens per second, forward calls and decoded
+// tokens per run.
+void steer(benchmark::State& state, const std::string& source, const std::string& path, int tokens, bool batched) {
+  borel::Program p = borel::Program::from_source("steer.brl", source, {"model"});
   auto model = p.model("model");
-  auto lm = borel::lm::EmbeddedModel::load(model_path());
+  auto lm = borel::lm::EmbeddedModel::load(path);
   borel::inference::SmcSettings s;
   s.particles = state.range(0);
   s.batched = batched;
@@ -74,9 +73,17 @@ void BM_Steering(benchmark::State& state, bool batched) {
     decoded += lm->decoded_tokens() - decoded_before;
   }
   const double runs = static_cast<double>(state.iterations());
-  state.counters["tok/s"] = benchmark::Counter(runs * static_cast<double>(s.particles * kTokens), benchmark::Counter::kIsRate);
+  state.counters["tok/s"] = benchmark::Counter(runs * static_cast<double>(s.particles * tokens), benchmark::Counter::kIsRate);
   state.counters["calls/run"] = static_cast<double>(calls) / runs;
   state.counters["decoded/run"] = static_cast<double>(decoded) / runs;
+}
+
+void BM_Steering(benchmark::State& state, bool batched) {
+  if (!std::ifstream(model_path()).good()) {
+    state.SkipWithError("stories260K.gguf not found (BOREL_TEST_MODELS)");
+    return;
+  }
+  steer(state, source(), model_path(), kTokens, batched);
 }
 
 constexpr int kShapeTokens = 8;
@@ -104,29 +111,7 @@ std::string shape_source() {
 }
 
 void BM_SteeringRealShape(benchmark::State& state, bool batched) {
-  borel::Program p = borel::Program::from_source("steer_shape.brl", shape_source(), {"model"});
-  auto model = p.model("model");
-  auto lm = borel::lm::EmbeddedModel::load(shape_model_path());
-  borel::inference::SmcSettings s;
-  s.particles = state.range(0);
-  s.batched = batched;
-  uint64_t seed = 1;
-  size_t calls = 0, decoded = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    lm->forget();
-    const size_t before = lm->forward_calls(), decoded_before = lm->decoded_tokens();
-    state.ResumeTiming();
-    auto pop = borel::inference::smc(*model, s, seed++, 1);
-    benchmark::DoNotOptimize(pop.log_evidence());
-    calls += lm->forward_calls() - before;
-    decoded += lm->decoded_tokens() - decoded_before;
-  }
-  const double runs = static_cast<double>(state.iterations());
-  state.counters["tok/s"] =
-      benchmark::Counter(runs * static_cast<double>(s.particles * kShapeTokens), benchmark::Counter::kIsRate);
-  state.counters["calls/run"] = static_cast<double>(calls) / runs;
-  state.counters["decoded/run"] = static_cast<double>(decoded) / runs;
+  steer(state, shape_source(), shape_model_path(), kShapeTokens, batched);
 }
 
 }  // namespace

@@ -122,17 +122,9 @@ std::vector<double> EmbeddedModel::sequence_logprobs(std::span<const TokenPair> 
   }
   std::vector<double> out(pairs.size(), 0.0);
   if (contexts.empty()) return out;
-  std::lock_guard<std::mutex> lock(mutex_);
-  prefetch_locked(contexts);
-  std::vector<const llm::Sequence*> seqs;
-  for (const auto& c : contexts) seqs.push_back(&entries_.at(key(c)).sequence);
-  const std::vector<llm::ScoreResult> rs = decoder_.score_many(seqs, texts);
-  ++calls_;
-  for (size_t i = 0, k = 0; i < pairs.size(); ++i) {
-    if (pairs[i].tokens.empty()) continue;
-    decoded_ += texts[k].size();
-    out[i] = rs[k++].total;
-  }
+  const std::vector<double> scored = score_all(contexts, texts);
+  for (size_t i = 0, k = 0; i < pairs.size(); ++i)
+    if (!pairs[i].tokens.empty()) out[i] = scored[k++];
   return out;
 }
 
@@ -150,6 +142,11 @@ std::vector<double> EmbeddedModel::text_logprobs(std::span<const TextPair> pairs
     all.resize(common);
     contexts.push_back(std::move(all));
   }
+  return score_all(contexts, texts);
+}
+
+std::vector<double> EmbeddedModel::score_all(std::span<const std::vector<llm::TokenId>> contexts,
+                                             std::span<const std::vector<llm::TokenId>> texts) {
   std::lock_guard<std::mutex> lock(mutex_);
   prefetch_locked(contexts);
   std::vector<const llm::Sequence*> seqs;

@@ -92,6 +92,10 @@ class EmbeddedModel final : public LanguageModel {
   std::pair<llm::Sequence, size_t> fork_longest_prefix(std::span<const llm::TokenId> context);
   void insert(std::span<const llm::TokenId> context, llm::Sequence seq, std::span<const float> logits);
   void prefetch_locked(std::span<const std::vector<llm::TokenId>> contexts);
+  // texts[i]'s log-probability after contexts[i], all in one
+  // BatchDecoder::score_many call (contexts decoded first where not cached).
+  std::vector<double> score_all(std::span<const std::vector<llm::TokenId>> contexts,
+                                std::span<const std::vector<llm::TokenId>> texts);
 
   std::shared_ptr<const llm::Model> model_;
   std::string path_;

@@ -41,23 +41,11 @@ std::string source(const std::string& prompt, int tokens) {
          "}\n";
 }
 
-struct Run {
-  inf::Population pop;
-  size_t forward_calls;
-};
-
-template <class F>
-Run run(const std::string& src, F&& infer) {
-  borel::Program p = borel::Program::from_source("steer.brl", src, {"model"});
-  auto model = p.model("model");
-  auto lm = borel::lm::EmbeddedModel::load(model_path());
-  const size_t before = lm->forward_calls();
-  inf::Population pop = infer(*model);
-  return {std::move(pop), lm->forward_calls() - before};
-}
+using borel::lm_test::Run;
+using borel::lm_test::run_counting;
 
 Run rmsmc(const std::string& src, int64_t particles, int64_t moves, bool batched, int threads) {
-  return run(src, [&](borel::rt::Model& m) {
+  return run_counting(src, [&](borel::rt::Model& m) {
     inf::ResampleMoveSettings rs;
     rs.smc.particles = particles;
     rs.smc.ess_threshold = 1.0;  // resample, and move, after every step
@@ -69,7 +57,7 @@ Run rmsmc(const std::string& src, int64_t particles, int64_t moves, bool batched
 }
 
 Run pgibbs(const std::string& src, int64_t particles, bool batched, int threads) {
-  return run(src, [&](borel::rt::Model& m) {
+  return run_counting(src, [&](borel::rt::Model& m) {
     inf::ParticleGibbsSettings ps;
     ps.particles = particles;
     ps.chains = 2;
@@ -81,7 +69,7 @@ Run pgibbs(const std::string& src, int64_t particles, bool batched, int threads)
 }
 
 Run smc2(const std::string& src, int64_t outer, int64_t inner, int64_t moves, bool batched, int threads) {
-  return run(src, [&](borel::rt::Model& m) {
+  return run_counting(src, [&](borel::rt::Model& m) {
     inf::Smc2Settings s;
     s.particles = outer;
     s.inner_particles = inner;

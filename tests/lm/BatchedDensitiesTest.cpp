@@ -18,21 +18,10 @@ using borel::lm_test::have_model;
 using borel::lm_test::model_path;
 using borel::lm_test::same;
 
-struct Run {
-  borel::inference::Population pop;
-  size_t forward_calls;
-};
+using borel::lm_test::Run;
 
 Run run(const std::string& src, int64_t particles, bool batched, int threads) {
-  borel::Program p = borel::Program::from_source("dens.brl", src, {"model"});
-  auto model = p.model("model");
-  auto lm = borel::lm::EmbeddedModel::load(model_path());
-  const size_t before = lm->forward_calls();
-  borel::inference::SmcSettings s;
-  s.particles = particles;
-  s.batched = batched;
-  auto pop = borel::inference::smc(*model, s, 5, threads);
-  return {std::move(pop), lm->forward_calls() - before};
+  return borel::lm_test::run_smc(src, particles, batched, threads, 5);
 }
 
 // Each particle draws a token, then weighs its context by the model's

@@ -57,21 +57,10 @@ std::string branching_source(const std::string& prompt) {
          "}\n";
 }
 
-struct Run {
-  borel::inference::Population pop;
-  size_t forward_calls;
-};
+using borel::lm_test::Run;
 
 Run run_source(const std::string& src, int64_t particles, bool batched, int threads) {
-  borel::Program p = borel::Program::from_source("steer.brl", src, {"model"});
-  auto model = p.model("model");
-  auto lm = borel::lm::EmbeddedModel::load(model_path());
-  const size_t before = lm->forward_calls();
-  borel::inference::SmcSettings s;
-  s.particles = particles;
-  s.batched = batched;
-  auto pop = borel::inference::smc(*model, s, 7, threads);
-  return {std::move(pop), lm->forward_calls() - before};
+  return borel::lm_test::run_smc(src, particles, batched, threads, 7);
 }
 
 Run run(const std::string& prompt, int tokens, int64_t particles, bool batched, int threads) {

@@ -1,4 +1,5 @@
-// Steering.h — what the batching tests share: the test model's path and a
+// Steering.h — what the batching tests share: the test model's path, an SMC
+// run of a Borel model that counts the language model's forward calls, and a
 // bit-for-bit comparison of two populations of token sequences.
 #pragma once
 
@@ -7,7 +8,10 @@
 #include <fstream>
 #include <string>
 
+#include "EmbeddedModel.h"
+#include "borel/Borel.h"
 #include "inference/Population.h"
+#include "inference/Smc.h"
 #include "runtime/Value.h"
 
 namespace borel::lm_test {
@@ -18,6 +22,33 @@ inline std::string model_path() {
 }
 
 inline bool have_model() { return std::ifstream(model_path(), std::ios::binary).good(); }
+
+struct Run {
+  inference::Population pop;
+  size_t forward_calls;
+};
+
+// Runs `infer` on `model` of the program `src`: the population and the
+// forward calls the test model made meanwhile.
+template <class F>
+Run run_counting(const std::string& src, F&& infer) {
+  Program p = Program::from_source("steer.brl", src, {"model"});
+  auto model = p.model("model");
+  auto lm = lm::EmbeddedModel::load(model_path());
+  const size_t before = lm->forward_calls();
+  inference::Population pop = infer(*model);
+  return {std::move(pop), lm->forward_calls() - before};
+}
+
+// smc over it, seed `seed`.
+inline Run run_smc(const std::string& src, int64_t particles, bool batched, int threads, uint64_t seed) {
+  return run_counting(src, [&](rt::Model& m) {
+    inference::SmcSettings s;
+    s.particles = particles;
+    s.batched = batched;
+    return inference::smc(m, s, seed, threads);
+  });
+}
 
 // Same slots (arrays of token ids, compared element by element) and the
 // same log-weights, bit for bit.
