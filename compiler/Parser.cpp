@@ -720,10 +720,10 @@ class Parser {
           return d;
         }
         static const std::set<std::string> names = {"real", "int",       "bool",      "string", "unit",
-                                                    "LM",   "Regex",     "Method",    "Objective", "Optimiser"};
+                                                    "LM",   "Regex",     "Grammar",   "Method",    "Objective", "Optimiser"};
         if (!names.count(t.text))
           report(t, "unknown type '" + t.text + "' (types are real, int, bool, string, unit, [T], (T, U), "
-                    "{f: T}, fn(T) -> U, Dist[T], 'a, and the opaque LM, Regex, Method, Objective, Optimiser)");
+                    "{f: T}, fn(T) -> U, Dist[T], 'a, and the opaque LM, Regex, Grammar, Method, Objective, Optimiser)");
         auto n = make_type(TypeExpr::Kind::Name, t.loc);
         n->name = t.text;
         return n;
