@@ -414,6 +414,19 @@ TEST_CASE("grammar: errors name line and column; left recursion is refused") {
     }
     CHECK(thrown);
   }
+  // Exponentially many parses in progress: x^n leaves 2^n stacks (each a
+  // choice of closers), an error past kMaxStacks rather than exhausted memory.
+  {
+    Grammar amb("root ::= \"x\" root \"y\" | \"x\" root \"z\" | \"\"");
+    CHECK(amb.viable(std::string(10, 'x')));
+    bool thrown = false;
+    try {
+      amb.viable(std::string(20, 'x'));
+    } catch (const GrammarError& e) {
+      thrown = std::string(e.what()).find("too ambiguous") != std::string::npos;
+    }
+    CHECK(thrown);
+  }
   // Left recursion: direct, indirect, behind a nullable prefix, and a
   // repetition of something that can match the empty text.
   CHECK(error_at("root ::= expr\nexpr ::= expr \"+\" \"1\" | \"1\"", "left recursion: 'expr' -> 'expr'") == P{2, 1});
