@@ -118,7 +118,14 @@ class GrammarParser {
     }
     return it->second;
   }
+  // Counts rules and elements against Grammar::kMaxSize.
+  void grow(size_t n, size_t at) {
+    size_ += n;
+    if (size_ > Grammar::kMaxSize)
+      fail("the grammar expands to more than " + std::to_string(Grammar::kMaxSize) + " rules and elements", at);
+  }
   int32_t new_rule(const std::string& description, size_t at, std::vector<Seq> alts) {
+    grow(1, at);
     Rule r;
     r.name = description;
     r.at = r.ref_at = at;
@@ -148,7 +155,9 @@ class GrammarParser {
     for (;;) {
       skip(true);
       if (eof() || s_[i_] == '|' || s_[i_] == ')' || at_rule_start()) break;
+      const size_t at = i_;
       Seq item = postfix(primary(), i_);
+      grow(item.size(), at);
       seq.insert(seq.end(), item.begin(), item.end());
     }
     if (!nested && !eof() && s_[i_] == ')') fail("unmatched ')'", i_);
@@ -235,7 +244,10 @@ class GrammarParser {
     }
     if (c == '(') {
       ++i_;
+      if (++depth_ > Grammar::kMaxNesting)
+        fail("parentheses nested deeper than " + std::to_string(Grammar::kMaxNesting), at);
       std::vector<Seq> alts = alternatives(true);
+      --depth_;
       if (eof() || s_[i_] != ')') fail("missing ')' for this '('", at);
       ++i_;
       if (alts.size() == 1) return alts[0];
@@ -314,6 +326,8 @@ class GrammarParser {
   std::string_view s_;
   Grammar& g_;
   size_t i_ = 0;
+  size_t size_ = 0;
+  int depth_ = 0;
   std::vector<Rule> rules_;
   std::map<std::string, int32_t> by_name_;
 };

@@ -45,6 +45,9 @@
 // than kMaxStates states have been interned, clear() may be called between
 // walks to start over (the answers do not change).
 //
+// A grammar larger than kMaxSize after expansion, or nested deeper than
+// kMaxNesting parentheses, is an error too.
+//
 // Not thread-safe: step() grows the automaton (GrammarMask holds a lock).
 #pragma once
 
@@ -76,6 +79,10 @@ class Grammar {
   static constexpr size_t kMaxStacks = 100000;
   static constexpr size_t kMaxStates = 200000;
   static constexpr int kMaxRepeat = 1000;
+  // Limits on the grammar text: rules plus elements once repetitions are
+  // expanded, and parentheses open at once (the parser recurses on them).
+  static constexpr size_t kMaxSize = 200000;
+  static constexpr int kMaxNesting = 200;
 
   // Throws GrammarError.
   explicit Grammar(std::string_view text);

@@ -401,6 +401,16 @@ TEST_CASE("grammar: errors name line and column; left recursion is refused") {
   CHECK(error_at("root ::= \"a\"{3,1}", "n < m") == P{1, 13});
   CHECK(error_at("root ::= \"a\"{1001}", "above 1000") == P{1, 14});
   CHECK(error_at("root ::= \"a\" )", "unmatched ')'") == P{1, 14});
+  CHECK(error_at("root ::= " + std::string(300, '(') + "\"a\"" + std::string(300, ')'), "nested deeper than 200") ==
+        P{1, 210});
+  {
+    // Nested counts share rules ((x{1000}){1000} is 2,000 elements); 201
+    // separate x{0,1000} are 201,000 rules.
+    CHECK_NOTHROW(Grammar("root ::= ((\"a\"{1000}){1000}){1000}"));
+    std::string many = "root ::=";
+    for (int i = 0; i < 201; ++i) many += " \"a\"{0,1000}";
+    CHECK(error_at(many, "expands to more than 200000").first == 1);
+  }
   CHECK(error_at("root ::= \"\\q\"", "unknown escape") == P{1, 11});
   CHECK(error_at("root ::= \"\\x4\"", "two hexadecimal digits") == P{1, 11});
   CHECK(error_at("root ::= \"a\" ;", "unexpected ';'") == P{1, 14});
