@@ -23,9 +23,9 @@ class GrammarParser {
   using Elem = Grammar::Elem;
   using Seq = std::vector<Elem>;
   struct Rule {
-    std::string name;    // as written, or a description of a group
-    size_t at = 0;       // offset of its definition (or first reference)
-    size_t ref_at = 0;   // offset of its first reference
+    std::string name;   // as written, or a description of a group
+    size_t at = 0;      // offset of its definition (or first reference)
+    size_t ref_at = 0;  // offset of its first reference
     bool defined = false, generated = false;
     std::vector<Seq> alts;
   };
@@ -44,7 +44,8 @@ class GrammarParser {
       i_ += 3;
       const int32_t r = rule_named(name, at);
       if (rules_[static_cast<size_t>(r)].defined)
-        fail("the rule '" + name + "' is defined twice (first at " + where(rules_[static_cast<size_t>(r)].at) + ")", at);
+        fail("the rule '" + name + "' is defined twice (first at " + where(rules_[static_cast<size_t>(r)].at) + ")",
+             at);
       rules_[static_cast<size_t>(r)].defined = true;
       rules_[static_cast<size_t>(r)].at = at;
       std::vector<Seq> alts = alternatives(false);
