@@ -153,6 +153,17 @@ std::vector<Builtin> build() {
     return a.func({lm(a), regex(a), a.string()}, a.array(a.integer()));
   }));
   v.push_back(make("regex_match", K::Runtime, [=](TA& a, int) { return a.func({regex(a), a.string()}, a.boolean()); }));
+  // Grammar token masks (stdlib/lm/GrammarMask.h): as Regex, for a
+  // context-free grammar in a GBNF-like notation.
+  auto grammar = [](TA& a) { return a.opaque("Grammar"); };
+  v.push_back(make("grammar", K::Runtime, [=](TA& a, int) { return a.func({a.string()}, grammar(a)); }));
+  v.push_back(make("grammar_allowed", K::Runtime, [=](TA& a, int) {
+    return a.func({lm(a), grammar(a), a.string()}, a.array(a.integer()));
+  }));
+  v.push_back(make("grammar_match", K::Runtime,
+                   [=](TA& a, int) { return a.func({grammar(a), a.string()}, a.boolean()); }));
+  // The ids any mask may allow besides EOS (predicate masks: prelude.brl).
+  v.push_back(make("text_tokens", K::Runtime, [=](TA& a, int) { return a.func({lm(a)}, a.array(a.integer())); }));
   // Programmable variational inference (inference/Vi.h).
   v.push_back(make("vi", K::Runtime, [](TA& a, int l) {
     Type* g = a.var(l);

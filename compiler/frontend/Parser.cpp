@@ -720,11 +720,12 @@ class Parser {
           return d;
         }
         static const std::set<std::string> names = {"real", "int",       "bool",      "string", "unit",
-                                                    "LM",   "Regex",     "Method",    "Objective", "Optimiser",
-                                                    "RewardServer"};
+                                                    "LM",   "Regex",     "Grammar",   "Method",    "Objective",
+                                                    "Optimiser", "RewardServer"};
         if (!names.count(t.text))
           report(t, "unknown type '" + t.text + "' (types are real, int, bool, string, unit, [T], (T, U), "
-                    "{f: T}, fn(T) -> U, Dist[T], 'a, and the opaque LM, Regex, Method, Objective, Optimiser, RewardServer)");
+                    "{f: T}, fn(T) -> U, Dist[T], 'a, and the opaque LM, Regex, Grammar, Method, Objective, Optimiser, "
+                    "RewardServer)");
         auto n = make_type(TypeExpr::Kind::Name, t.loc);
         n->name = t.text;
         return n;

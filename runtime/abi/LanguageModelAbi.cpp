@@ -3,7 +3,10 @@
 // `vocab_size`, `eos_token`, `next_token`, `masked`, `tempered`, `generate`,
 // `logprob`, `llm_server`, `judge`, `generate_text`, `text_logprob`, and the
 // regular-expression masks `regex`, `regex_allowed`, `regex_match`, and the
-// process rewards `reward_server`, `process_reward`.
+// grammar masks `grammar`, `grammar_allowed`, `grammar_match`,
+// `text_tokens` (the ids a mask may allow, for predicate masks written in
+// Borel: prelude.brl's predicate_allowed), and the process rewards
+// `reward_server`, `process_reward`.
 //
 // An LM value is a plain pointer to a LanguageModel made once per process
 // (EmbeddedModel::load, ServerModel::connect); distributions over tokens are Dist values like any
@@ -12,6 +15,8 @@
 #include <string>
 
 #include "EmbeddedModel.h"
+#include "GrammarMask.h"
+#include "ModelMasks.h"
 #include "RegexMask.h"
 #include "RewardServer.h"
 #include "ServerModel.h"
@@ -140,6 +145,27 @@ Word rt_regex_match(Ctx*, int64_t site, Word r, Word text) {
   return abi::located(site, [&] { return static_cast<Word>(rt::to_ptr<lm::RegexMask>(r)->matches(rt::view(rt::to_ptr<rt::String>(text)))); });
 }
 
+// A Grammar value is a plain pointer to its interned GrammarMask (GrammarMask.h).
+Word rt_grammar(Ctx*, int64_t site, Word text) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::GrammarMask::get(str(text))); });
+}
+
+Word rt_grammar_allowed(Ctx*, int64_t site, Word m, Word g, Word text) {
+  return abi::located(site, [&] {
+    return rt::from_ptr(rt::to_ptr<lm::GrammarMask>(g)->allowed(model(m), rt::view(rt::to_ptr<rt::String>(text))));
+  });
+}
+
+Word rt_grammar_match(Ctx*, int64_t site, Word g, Word text) {
+  return abi::located(site, [&] {
+    return static_cast<Word>(rt::to_ptr<lm::GrammarMask>(g)->matches(rt::view(rt::to_ptr<rt::String>(text))));
+  });
+}
+
+Word rt_text_tokens(Ctx*, int64_t site, Word m) {
+  return abi::located(site, [&] { return rt::from_ptr(lm::text_tokens(model(m))); });
+}
+
 }  // extern "C"
 
 namespace borel::abi {
@@ -151,6 +177,7 @@ const std::map<std::string, void*>& language_model_symbols() {
       SYM(rt_eos_token), SYM(rt_next_token),  SYM(rt_masked),     SYM(rt_logprob),  SYM(rt_tempered), SYM(rt_generate),
       SYM(rt_judge),     SYM(rt_llm_server),  SYM(rt_generate_text), SYM(rt_text_logprob),
       SYM(rt_regex),     SYM(rt_regex_allowed), SYM(rt_regex_match), SYM(rt_reward_server), SYM(rt_process_reward),
+      SYM(rt_grammar),   SYM(rt_grammar_allowed), SYM(rt_grammar_match), SYM(rt_text_tokens),
   };
 #undef SYM
   return table;

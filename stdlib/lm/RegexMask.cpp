@@ -1,33 +1,11 @@
 // RegexMask.cpp — see RegexMask.h.
 #include "RegexMask.h"
 
-#include <gc/gc.h>
-
 #include <map>
 
+#include "ModelMasks.h"
+
 namespace borel::lm {
-
-namespace {
-
-// The token index of each model, shared by every pattern.
-std::shared_ptr<const TokenIndex> index_of(const LanguageModel& lm) {
-  static std::mutex mutex;
-  static std::map<const LanguageModel*, std::shared_ptr<const TokenIndex>> indexes;
-  std::lock_guard lock(mutex);
-  auto& slot = indexes[&lm];
-  if (!slot) slot = TokenIndex::of(lm.tokenizer());
-  return slot;
-}
-
-const rt::Array* uncollectable_array(const std::vector<llm::TokenId>& ids) {
-  auto* a = static_cast<rt::Array*>(GC_MALLOC_ATOMIC_UNCOLLECTABLE(sizeof(rt::Array) + sizeof(rt::Word) * ids.size()));
-  if (!a) throw std::bad_alloc();
-  a->len = static_cast<int64_t>(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) a->data[i] = ids[i];
-  return a;
-}
-
-}  // namespace
 
 RegexMask* RegexMask::get(const std::string& pattern) {
   static std::mutex mutex;

@@ -35,27 +35,10 @@ std::shared_ptr<const TokenIndex> TokenIndex::of(const llm::Tokenizer& tokenizer
   return std::make_shared<const TokenIndex>(std::move(bytes), std::move(text), v.eos);
 }
 
-std::vector<llm::TokenId> TokenIndex::allowed(Regex& re, Regex::State s) const {
-  std::vector<llm::TokenId> out;
-  if (re.dead(s)) return out;
-  // path[k]: the state after the first k bytes of the previous token; it
-  // ends at the first dead state, so a token sharing a dead prefix is
-  // rejected without a step.
-  std::vector<Regex::State> path{s};
-  for (size_t i = 0; i < order_.size(); ++i) {
-    const std::string& b = bytes(order_[i]);
-    const size_t keep = std::min<size_t>(shared_[i], path.size() - 1);
-    path.resize(keep + 1);
-    Regex::State x = path.back();
-    for (size_t k = keep; k < b.size() && !re.dead(x); ++k) {
-      x = re.step(x, static_cast<uint8_t>(b[k]));
-      path.push_back(x);
-    }
-    if (!re.dead(x)) out.push_back(order_[i]);
-  }
-  if (re.accepting(s) && eos_ != llm::kNoToken) out.push_back(eos_);
-  std::sort(out.begin(), out.end());
-  return out;
+std::vector<llm::TokenId> TokenIndex::text_ids() const {
+  std::vector<llm::TokenId> ids = order_;
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 }  // namespace borel::lm

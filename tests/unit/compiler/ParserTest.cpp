@@ -514,7 +514,7 @@ TEST_CASE("parser: more error messages") {
   CHECK(err("let (a) = t;") == "1:6: a tuple pattern needs at least two names\n");
   CHECK(err("let x: foo = 1;") ==
         "1:8: unknown type 'foo' (types are real, int, bool, string, unit, [T], (T, U), {f: T}, "
-        "fn(T) -> U, Dist[T], 'a, and the opaque LM, Regex, Method, Objective, Optimiser, RewardServer)\n");
+        "fn(T) -> U, Dist[T], 'a, and the opaque LM, Regex, Grammar, Method, Objective, Optimiser, RewardServer)\n");
   CHECK(err("let x: {} = 1;") == "1:8: a record type needs at least one field\n");
   CHECK(err("let x: fn(real) = 1;") ==
         "1:17: expected '->' after parameter types of a function type, found '='\n");
