@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "stdlib/distributions/Checks.h"
@@ -129,41 +130,75 @@ const double* packed_predictors(const Array* x, int64_t k) {
 // z_i = (y_i - mu_i) / sigma, with mu_i = alpha + x_i . beta summed in the
 // order sample() rounds it, and z_i multiplied by 1/sigma where that is
 // finite (a division per observation costs more than the rest of the pass).
-// The sums run in two interleaved accumulators (even and odd i), added at
-// the end: the additions of one chain wait on each other, two chains
-// overlap (the result differs from one chain's by rounding only).
+// The sums run in interleaved chains (observation i in chain i mod C) added
+// at the end: the additions of one chain wait on each other, several
+// overlap, and each z_i is the same double as before; only the order of the
+// sums' additions differs from one chain's (the last bits of the sums).
 struct GlmSums {
   double z = 0, zz = 0;
 };
-template <int64_t K, bool ByInv, bool StoreZ, bool WantZX>
-GlmSums glm_pass(const double* x, const double* y, int64_t n, int64_t k_dyn, double alpha, const Array* beta,
-                 double sigma, double inv, double* zx, double* z) {
-  const int64_t k = K > 0 ? K : k_dyn;
-  const double b0 = rt::array_real(beta, 0);
-  auto residual = [&](int64_t i) {
-    const double* xi = x + i * k;
-    double m;
-    if constexpr (K == 1) {
-      m = alpha + xi[0] * b0;
-    } else {
-      m = alpha;
-      for (int64_t j = 0; j < k; ++j) m += xi[j] * rt::array_real(beta, j);
-    }
-    const double r = y[i] - m;
-    return ByInv ? r * inv : r / sigma;
+
+// Two doubles as one SSE2 register (GCC/Clang vector extension): lane l of
+// an accumulator is a chain of its own.
+typedef double V2 __attribute__((vector_size(16)));
+inline V2 load2(const double* p) {
+  V2 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// One predictor (simple regression, the common case): four chains, as two
+// pairs of lanes (observations 4t, 4t+1 | 4t+2, 4t+3).
+template <bool ByInv, bool StoreZ, bool WantZX>
+GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, double b, double sigma, double inv,
+                   double* zx, double* z) {
+  const V2 va = {alpha, alpha}, vb = {b, b}, vinv = {inv, inv}, vsigma = {sigma, sigma};
+  V2 sz0 = {0, 0}, sz1 = {0, 0}, szz0 = {0, 0}, szz1 = {0, 0}, szx0 = {0, 0}, szx1 = {0, 0};
+  auto pair = [&](int64_t i, V2& sz, V2& szz, V2& szx) {
+    const V2 xi = load2(x + i);
+    const V2 r = load2(y + i) - (va + xi * vb);
+    const V2 zi = ByInv ? r * vinv : r / vsigma;
+    sz += zi;
+    szz += zi * zi;
+    if constexpr (WantZX) szx += zi * xi;
+    if constexpr (StoreZ) std::memcpy(z + i, &zi, sizeof zi);
   };
-  // One observation into chain c.
-  double s_z[2] = {0, 0}, s_zz[2] = {0, 0}, s_zx[2] = {0, 0};
+  int64_t i = 0;
+  for (; i + 3 < n; i += 4) {
+    pair(i, sz0, szz0, szx0);
+    pair(i + 2, sz1, szz1, szx1);
+  }
+  const V2 tz = sz0 + sz1, tzz = szz0 + szz1, tzx = szx0 + szx1;
+  GlmSums s{tz[0] + tz[1], tzz[0] + tzz[1]};
+  double s_zx = tzx[0] + tzx[1];
+  for (; i < n; ++i) {
+    const double r = y[i] - (alpha + x[i] * b);
+    const double zi = ByInv ? r * inv : r / sigma;
+    s.z += zi;
+    s.zz += zi * zi;
+    if constexpr (WantZX) s_zx += zi * x[i];
+    if constexpr (StoreZ) z[i] = zi;
+  }
+  if constexpr (WantZX) zx[0] += s_zx;
+  return s;
+}
+
+// k predictors (row-major): two chains (even and odd observations).
+template <bool ByInv, bool StoreZ, bool WantZX>
+GlmSums glm_pass_k(const double* x, const double* y, int64_t n, int64_t k, double alpha, const Array* beta,
+                   double sigma, double inv, double* zx, double* z) {
+  double s_z[2] = {0, 0}, s_zz[2] = {0, 0};
   auto add = [&](int64_t i, int c) {
-    const double zi = residual(i);
+    const double* xi = x + i * k;
+    double m = alpha;
+    for (int64_t j = 0; j < k; ++j) m += xi[j] * rt::array_real(beta, j);
+    const double r = y[i] - m;
+    const double zi = ByInv ? r * inv : r / sigma;
     s_z[c] += zi;
     s_zz[c] += zi * zi;
     if constexpr (StoreZ) z[i] = zi;
-    if constexpr (WantZX) {
-      if constexpr (K == 1) s_zx[c] += zi * x[i];
-      else
-        for (int64_t j = 0; j < k; ++j) zx[j] += zi * x[i * k + j];
-    }
+    if constexpr (WantZX)
+      for (int64_t j = 0; j < k; ++j) zx[j] += zi * xi[j];
   };
   int64_t i = 0;
   for (; i + 1 < n; i += 2) {
@@ -171,7 +206,6 @@ GlmSums glm_pass(const double* x, const double* y, int64_t n, int64_t k_dyn, dou
     add(i + 1, 1);
   }
   if (i < n) add(i, 0);
-  if constexpr (WantZX && K == 1) zx[0] += s_zx[0] + s_zx[1];
   return GlmSums{s_z[0] + s_z[1], s_zz[0] + s_zz[1]};
 }
 
@@ -194,7 +228,10 @@ double log_density_sums(const Dist& d, const Array* y, double& sum_z, double& su
     const double* yd = reinterpret_cast<const double*>(y->data);
     // The flags as template arguments: each combination its own tight loop.
     auto pass = [&]<int64_t K, bool ByInv, bool StoreZ, bool WantZX>() {
-      sums = glm_pass<K, ByInv, StoreZ, WantZX>(x, yd, n, k, alpha, beta, sigma, inv, zx, z);
+      if constexpr (K == 1)
+        sums = glm_pass_1<ByInv, StoreZ, WantZX>(x, yd, n, alpha, rt::array_real(beta, 0), sigma, inv, zx, z);
+      else
+        sums = glm_pass_k<ByInv, StoreZ, WantZX>(x, yd, n, k, alpha, beta, sigma, inv, zx, z);
     };
     auto with_zx = [&]<int64_t K, bool ByInv, bool StoreZ>() {
       if (zx) pass.template operator()<K, ByInv, StoreZ, true>();
