@@ -183,6 +183,7 @@ struct ViProblem::Impl {
   std::vector<Run> runs;                              // estimate's particles
   std::vector<Word> f_words, surrogate_words;
   std::vector<double> f_values, surrogate_partials;
+  TermSum f_scratch;
 
   // Reinforce baselines by choice name, and the signals of the last estimate.
   std::unordered_map<rt::SiteId, double> baselines;
@@ -527,7 +528,8 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value) {
                     " is not a choice of the model: every choice of the guide must be one of the model's (or use "
                     "hvi, iwhvi, diwhvi with a reverse program for auxiliary choices)");
       }
-  TermSum f = r.log_p;
+  TermSum& f = f_scratch;  // (a copy of log p's terms, its memory kept across steps)
+  f = r.log_p;
   for (size_t i = 0; i < r.log_q.words.size(); ++i) f.add(r.log_q.words[i], -r.log_q.signs[i]);
   f.total = r.log_p.total - r.log_q.total;
   return f.word();
@@ -544,9 +546,10 @@ double ViProblem::Impl::objective_value(const std::vector<double>& fs) const {
 Word ViProblem::Impl::objective_word(const std::vector<Word>& fs) const {
   if (importance_weighted()) return log_mean_exp_word(fs);
   const double k = static_cast<double>(fs.size());
-  std::vector<double> values;
+  thread_local std::vector<double> values, partials;  // (scratch: this runs at every step)
+  values.clear();
   for (Word f : fs) values.push_back(ad::value(f));
-  const std::vector<double> partials(fs.size(), 1.0 / k);
+  partials.assign(fs.size(), 1.0 / k);
   ad::Tape* t = ad::current_tape();
   if (!t) return rt::from_real(objective_value(values));
   return t->record(objective_value(values), fs.data(), partials.data(), fs.size());
