@@ -14,7 +14,7 @@
 //
 // Step size: eta > 0 is used as given; eta <= 0 chooses it as Stan's
 // adapt_eta does: from the initial q, try eta = 100, 10, 1, 0.1, 0.01 in turn
-// for 50 iterations each (a fresh optimiser of the chosen kind and a fresh q
+// for 200 iterations each (Stan: 50, too few to judge a start far from the optimum: Advi.cpp) (a fresh optimiser of the chosen kind and a fresh q
 // every time; a run whose draws or parameters fail scores -inf); keep the
 // largest eta before the ELBO first gets worse (once it has beaten the
 // initial ELBO); if none beats the initial ELBO, throw.

@@ -127,7 +127,7 @@ double TwinGradient::run(const double* q, bool taped, Word* result) {
   if (!stopped && !finish(h.choices())) stopped = true;
   if (result) *result = step.value;
   if (stopped) return kNegInf;
-  if (taped) tape_.backward(tape_.sum_terms(ctx.log_weight));
+  if (taped) tape_.backward_terms();
   return ctx.log_weight;
 }
 

@@ -47,6 +47,11 @@ int64_t key_occurrence(ChoiceKey k) { return k & 0xFFFFFFFF; }
 class Occurrences {
  public:
   ChoiceKey next(rt::SiteId name) { return choice_key(name, counts_[name]++); }
+  // Every count back to 0, keeping the table (no allocation in the next run
+  // of the same program: a handler's table is reused, ViProblem::Impl).
+  void reset() {
+    for (auto& [name, count] : counts_) count = 0;
+  }
 
  private:
   std::unordered_map<rt::SiteId, int64_t> counts_;
@@ -56,8 +61,16 @@ class Occurrences {
 // (FNV-1a), so that a rerun with one choice forced draws the others from
 // the same noise.
 uint64_t name_stream(ChoiceKey k) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char ch : rt::site_name(key_name(k))) h = (h ^ ch) * 1099511628211ULL;
+  // The name's hash, per thread (a site's name never changes; looking it up
+  // takes the sites' lock and copies the string, at every draw otherwise).
+  thread_local std::unordered_map<rt::SiteId, uint64_t> name_hash;
+  auto it = name_hash.find(key_name(k));
+  if (it == name_hash.end()) {
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char ch : rt::site_name(key_name(k))) h = (h ^ ch) * 1099511628211ULL;
+    it = name_hash.emplace(key_name(k), h).first;
+  }
+  const uint64_t h = it->second;
   return (h ^ static_cast<uint64_t>(key_occurrence(k))) * 1099511628211ULL;
 }
 
@@ -85,6 +98,11 @@ struct TermSum {
   double total = 0;
   std::vector<Word> words;
   std::vector<double> signs;
+  void clear() {
+    total = 0;
+    words.clear();
+    signs.clear();
+  }
   void add(Word w, double sign) {
     total += sign * ad::value(w);
     if (ad::is_var(w)) {
@@ -141,8 +159,31 @@ struct ViProblem::Impl {
     std::unordered_map<rt::SiteId, size_t> index;
     std::vector<Word, traceable_allocator<Word>> values;
     TermSum log_q, log_p;
+    // As a fresh Run, keeping the containers' memory.
+    void reset() {
+      seed = 0;
+      forced_name = -1;
+      forced_value = 0;
+      forced_all = nullptr;
+      record_choices = false;
+      kinds.clear();
+      choices.clear();
+      index.clear();
+      values.clear();
+      log_q.clear();
+      log_p.clear();
+    }
   };
   Run* run = nullptr;
+
+  // Reused from particle to particle (their memory kept: an estimate of a
+  // small model would otherwise spend much of its time allocating):
+  Occurrences guide_occurrences, model_occurrences;  // the handlers' counts by name
+  std::vector<ChoiceKey> model_seen;                  // the guide's choices the model took, in order
+  std::vector<Run> runs;                              // estimate's particles
+  std::vector<Word> f_words, surrogate_words;
+  std::vector<double> f_values, surrogate_partials;
+  TermSum f_scratch;
 
   // Reinforce baselines by choice name, and the signals of the last estimate.
   std::unordered_map<rt::SiteId, double> baselines;
@@ -192,7 +233,7 @@ class ViProblem::Impl::ObjectiveHandler final : public rt::Handler {
 
 class ViProblem::Impl::GuideHandler final : public rt::Handler {
  public:
-  explicit GuideHandler(Impl& p) : p_(p) {}
+  explicit GuideHandler(Impl& p) : p_(p), occurrences_(p.guide_occurrences) { occurrences_.reset(); }
 
   Word sample(rt::Ctx& ctx, const rt::Dist& marked, rt::SiteId) override {
     Run& r = *p_.run;
@@ -274,14 +315,18 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
   }
 
   Impl& p_;
-  Occurrences occurrences_;
+  Occurrences& occurrences_;
 };
 
 class ViProblem::Impl::ModelHandler final : public rt::Handler {
  public:
   // Normal observes are done inline by the twin (GradientAbi.cpp), which falls
   // back to observe() below for anything unusual (a zero density included).
-  explicit ModelHandler(Impl& p) : p_(p) { inline_effects = rt::kInlineObserve; }
+  explicit ModelHandler(Impl& p) : p_(p), occurrences_(p.model_occurrences), seen_(p.model_seen) {
+    inline_effects = rt::kInlineObserve;
+    occurrences_.reset();
+    seen_.clear();
+  }
 
   Word sample(rt::Ctx& ctx, const rt::Dist& d, rt::SiteId) override {
     Run& r = *p_.run;
@@ -291,7 +336,7 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
     const ChoiceKey name = occurrences_.next(ctx.address);
     auto it = r.index.find(name);
     if (it == r.index.end()) throw error("the guide makes no choice named " + choice_label(name));
-    seen_.insert(name);
+    seen_.push_back(name);
     const rt::Kind want = rt::unwrap_estimator(d).ops->value_kind, have = r.kinds[it->second];
     if (want != have && want != rt::Kind::Any && have != rt::Kind::Any)
       throw error("the guide's choice " + choice_label(name) + " is " + kind_name(have) + " but the model's is " +
@@ -319,12 +364,14 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
     p_.run->log_p.add(w, 1.0);
   }
 
-  const std::set<rt::SiteId>& seen() const { return seen_; }
+  // The guide's choices the model took (each once: a choice's key names its occurrence).
+  size_t seen_count() const { return seen_.size(); }
+  std::set<rt::SiteId> seen() const { return std::set<rt::SiteId>(seen_.begin(), seen_.end()); }
 
  private:
   Impl& p_;
-  Occurrences occurrences_;
-  std::set<rt::SiteId> seen_;
+  Occurrences& occurrences_;
+  std::vector<ChoiceKey>& seen_;
 };
 
 // The reverse program r(u | z) of the hierarchical objectives: it reads the
@@ -501,7 +548,7 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value, Word* log_p, Word* log
     f.add(lq, -1.0);
     return f.word();
   }
-  if (mh.seen().size() != r.values.size())
+  if (mh.seen_count() != r.values.size())
     for (const auto& [name, i] : r.index)
       if (!mh.seen().count(name)) {
         (void)i;
@@ -513,7 +560,8 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value, Word* log_p, Word* log
     *log_p = r.log_p.word();
     *log_q = r.log_q.word();
   }
-  TermSum f = r.log_p;
+  TermSum& f = f_scratch;  // (a copy of log p's terms, its memory kept across steps)
+  f = r.log_p;
   for (size_t i = 0; i < r.log_q.words.size(); ++i) f.add(r.log_q.words[i], -r.log_q.signs[i]);
   f.total = r.log_p.total - r.log_q.total;
   return f.word();
@@ -530,9 +578,10 @@ double ViProblem::Impl::objective_value(const std::vector<double>& fs) const {
 Word ViProblem::Impl::objective_word(const std::vector<Word>& fs) const {
   if (importance_weighted()) return log_mean_exp_word(fs);
   const double k = static_cast<double>(fs.size());
-  std::vector<double> values;
+  thread_local std::vector<double> values, partials;  // (scratch: this runs at every step)
+  values.clear();
   for (Word f : fs) values.push_back(ad::value(f));
-  const std::vector<double> partials(fs.size(), 1.0 / k);
+  partials.assign(fs.size(), 1.0 / k);
   ad::Tape* t = ad::current_tape();
   if (!t) return rt::from_real(objective_value(values));
   return t->record(objective_value(values), fs.data(), partials.data(), fs.size());
@@ -620,13 +669,22 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
   ad::TapeScope scope(&p.tape);
   rt::ParamScope params(&store_);
   store_.begin_evaluation(&p.tape);
-  std::vector<Impl::Run> runs(K);
-  std::vector<Word> f_words(K), lp_words(K), lq_words(K);
-  std::vector<double> fs(K);
+  std::vector<Impl::Run>& runs = p.runs;
+  runs.resize(K);
+  std::vector<Word>& f_words = p.f_words;
+  f_words.assign(K, 0);
+  std::vector<double>& fs = p.f_values;
+  fs.assign(K, 0.0);
+  std::vector<Word> lp_words, lq_words;
   const bool user = p.user();
+  if (user) {
+    lp_words.assign(K, 0);
+    lq_words.assign(K, 0);
+  }
   p.log_ps.assign(user ? K : 0, 0.0);
   p.log_qs.assign(user ? K : 0, 0.0);
   for (size_t k = 0; k < K; ++k) {
+    runs[k].reset();
     runs[k].seed = rt::Rng(seed, k).next_u64();
     runs[k].record_choices = true;
     f_words[k] = user ? p.particle(runs[k], nullptr, &lp_words[k], &lq_words[k]) : p.particle(runs[k], nullptr);
@@ -640,8 +698,10 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
   const double ov = ad::value(o);
 
   // The surrogate: O plus one term per choice that is not reparameterised.
-  std::vector<Word> words{o};
-  std::vector<double> partials{1.0};
+  std::vector<Word>& words = p.surrogate_words;
+  std::vector<double>& partials = p.surrogate_partials;
+  words.assign(1, o);
+  partials.assign(1, 1.0);
   auto add = [&](Word w, double partial) {
     if (ad::is_var(w) && partial != 0) {
       words.push_back(w);

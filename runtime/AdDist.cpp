@@ -86,7 +86,8 @@ void for_each_array_param(const Dist& d, F f) {
   }
 }
 
-bool is_mixture(const Dist& d) { return std::strcmp(d.ops->name, "mixture") == 0; }
+// (The first letter first: this runs at every density of a twin.)
+bool is_mixture(const Dist& d) { return d.ops->name[0] == 'm' && std::strcmp(d.ops->name, "mixture") == 0; }
 
 bool scalar_kind(Kind k) { return k == Kind::Real || k == Kind::Int || k == Kind::Bool; }
 
@@ -274,9 +275,9 @@ Word log_density(const Dist& d, Word x) {
   double dp[4] = {0, 0, 0, 0};
   // The value's reals (none for a discrete value): their partials are dx,
   // wanted only when the value holds variables (observed data does not).
-  size_t xlen = 0;
-  for_each_value_real(value_kind, x, [&](Word&) { ++xlen; });
   const bool has_dx = x_vars && (value_kind == Kind::Real || (array_value && to_ptr<const Array>(x)));
+  size_t xlen = 0;
+  if (has_dx) for_each_value_real(value_kind, x, [&](Word&) { ++xlen; });  // (a pass over observed data otherwise)
   thread_local std::vector<double> dx;
   dx.assign(has_dx ? xlen : 1, 0.0);
   // Likewise an array parameter's partials only when it holds variables

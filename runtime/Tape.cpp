@@ -77,6 +77,18 @@ Word Tape::sum_terms(double total) {
 Word Tape::leaf(double v) { return push(v, static_cast<uint32_t>(edges_.size())); }
 
 
+void Tape::backward_terms() {
+  if (swept_)
+    for (Node& n : nodes_) n.adjoint = 0.0;
+  swept_ = true;
+  for (Word t : terms_) nodes_[index_of(t)].adjoint += 1.0;
+  for (size_t i = nodes_.size(); i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (n.adjoint == 0.0) continue;
+    for (uint32_t e = n.edges_begin; e < n.edges_end; ++e) nodes_[edges_[e].operand].adjoint += n.adjoint * edges_[e].partial;
+  }
+}
+
 void Tape::backward(Word out) {
   // Nodes are born with adjoint 0: only a second sweep must clear them.
   if (swept_)

@@ -73,6 +73,11 @@ class Tape {
     if (is_var(w)) terms_.push_back(w);
   }
   Word sum_terms(double total);
+  // backward(sum_terms(total)) without the sum's node: each pending term's
+  // adjoint set to 1, then one sweep from the last node. The same adjoints
+  // bit for bit (the sum's node, the last, would add 1 x 1 to each term
+  // before any other node adds to it), without a node of one edge per term.
+  void backward_terms();
   // Appends the pending terms to `out` (each with partial 1 in `partials`) and forgets them.
   void take_terms(std::vector<Word>& out, std::vector<double>& partials) {
     out.insert(out.end(), terms_.begin(), terms_.end());

@@ -4,6 +4,7 @@
 //
 //   linreg_N1000/log_density/{handwritten,borel}   log p(q) at a fixed point
 //   linreg_N1000/gradient/{handwritten,borel}      log p(q) and ∂/∂q
+//   linreg_N1000/{log_density,gradient}/borel_glm  the same, the likelihood as one normal_glm observe
 //   linreg_N1000/nuts/{handwritten,borel}          NUTS, 4 chains × 1000 draws after 1000 warm-up,
 //                                                  one thread: min bulk ESS per second
 //   linreg_N1000/mh_rw/borel                       random-walk MH on the same model (the
@@ -254,8 +255,13 @@ fn glm() -> [real] {
   const bool glm_same = [&] {
     double g[3];
     const double l = glm_target.log_density_gradient(q, g);
-    return agree(l, lh) && agree(g[0], gh[0]) && agree(g[1], gh[1]) && agree(g[2], gh[2]);
+    return agree(l, lh) && agree(glm_target.log_density(q), lh) && agree(g[0], gh[0]) && agree(g[1], gh[1]) &&
+           agree(g[2], gh[2]);
   }();
+  benchmark::RegisterBenchmark("linreg_N1000/log_density/borel_glm", [&](benchmark::State& s) {
+    if (!glm_same) s.SkipWithError("normal_glm's density or gradient differs from the hand-written one");
+    for (auto _ : s) benchmark::DoNotOptimize(glm_target.log_density(q));
+  })->Unit(benchmark::kMicrosecond);
   benchmark::RegisterBenchmark("linreg_N1000/gradient/borel_glm", [&](benchmark::State& s) {
     if (!glm_same) s.SkipWithError("normal_glm's density or gradient differs from the hand-written one");
     double g[3];

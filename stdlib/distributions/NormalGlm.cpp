@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "stdlib/distributions/Checks.h"
@@ -96,58 +97,182 @@ bool in_support(const Dist& d, Word w) {
   return true;
 }
 
+// The predictors packed once into one contiguous row-major block of n k
+// doubles (rows reached through pointers cost a dependent load per
+// observation, more than the arithmetic): per thread, the last few x packed,
+// keyed by address. As ValidPredictors, the table keeps x and its block
+// alive (uncollectable GC memory, scanned), so neither address can be reused
+// while the entry lasts, and x's rows, immutable, cannot change under it.
+constexpr int kPackedSlots = 4;
+struct PackedPredictors {
+  Word x[kPackedSlots];
+  Word block[kPackedSlots];  // an atomic array of n k reals
+  int64_t k[kPackedSlots];
+  int next;
+};
+const double* packed_predictors(const Array* x, int64_t k) {
+  PackedPredictors& t = rt::thread_block<PackedPredictors>();
+  const Word key = rt::from_ptr(x);
+  for (int s = 0; s < kPackedSlots; ++s)
+    if (t.x[s] == key && t.k[s] == k) return reinterpret_cast<const double*>(rt::to_ptr<Array>(t.block[s])->data);
+  const int64_t n = length(x);
+  Array* block = rt::array_new_atomic(n * k);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) block->data[i * k + j] = row(x, i)->data[j];
+  t.x[t.next] = key;
+  t.block[t.next] = rt::from_ptr(block);
+  t.k[t.next] = k;
+  t.next = (t.next + 1) % kPackedSlots;
+  return reinterpret_cast<const double*>(block->data);
+}
+
+// The pass over the observations: the sums of the standardised residuals
+// z_i = (y_i - mu_i) / sigma, with mu_i = alpha + x_i . beta summed in the
+// order sample() rounds it, and z_i multiplied by 1/sigma where that is
+// finite (a division per observation costs more than the rest of the pass).
+// The sums run in interleaved chains (observation i in chain i mod C) added
+// at the end: the additions of one chain wait on each other, several
+// overlap, and each z_i is the same double as before; only the order of the
+// sums' additions differs from one chain's (the last bits of the sums).
+struct GlmSums {
+  double z = 0, zz = 0;
+};
+
+// Two doubles as one SSE2 register (GCC/Clang vector extension): lane l of
+// an accumulator is a chain of its own.
+typedef double V2 __attribute__((vector_size(16)));
+inline V2 load2(const double* p) {
+  V2 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// One predictor (simple regression, the common case): four chains, as two
+// pairs of lanes (observations 4t, 4t+1 | 4t+2, 4t+3).
+template <bool ByInv, bool StoreZ, bool WantZX>
+GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, double b, double sigma, double inv,
+                   double* zx, double* z) {
+  const V2 va = {alpha, alpha}, vb = {b, b}, vinv = {inv, inv}, vsigma = {sigma, sigma};
+  V2 sz0 = {0, 0}, sz1 = {0, 0}, szz0 = {0, 0}, szz1 = {0, 0}, szx0 = {0, 0}, szx1 = {0, 0};
+  auto pair = [&](int64_t i, V2& sz, V2& szz, V2& szx) {
+    const V2 xi = load2(x + i);
+    const V2 r = load2(y + i) - (va + xi * vb);
+    const V2 zi = ByInv ? r * vinv : r / vsigma;
+    sz += zi;
+    szz += zi * zi;
+    if constexpr (WantZX) szx += zi * xi;
+    if constexpr (StoreZ) std::memcpy(z + i, &zi, sizeof zi);
+  };
+  int64_t i = 0;
+  for (; i + 3 < n; i += 4) {
+    pair(i, sz0, szz0, szx0);
+    pair(i + 2, sz1, szz1, szx1);
+  }
+  const V2 tz = sz0 + sz1, tzz = szz0 + szz1, tzx = szx0 + szx1;
+  GlmSums s{tz[0] + tz[1], tzz[0] + tzz[1]};
+  double s_zx = tzx[0] + tzx[1];
+  for (; i < n; ++i) {
+    const double r = y[i] - (alpha + x[i] * b);
+    const double zi = ByInv ? r * inv : r / sigma;
+    s.z += zi;
+    s.zz += zi * zi;
+    if constexpr (WantZX) s_zx += zi * x[i];
+    if constexpr (StoreZ) z[i] = zi;
+  }
+  if constexpr (WantZX) zx[0] += s_zx;
+  return s;
+}
+
+// k predictors (row-major): two chains (even and odd observations).
+template <bool ByInv, bool StoreZ, bool WantZX>
+GlmSums glm_pass_k(const double* x, const double* y, int64_t n, int64_t k, double alpha, const Array* beta,
+                   double sigma, double inv, double* zx, double* z) {
+  double s_z[2] = {0, 0}, s_zz[2] = {0, 0};
+  auto add = [&](int64_t i, int c) {
+    const double* xi = x + i * k;
+    double m = alpha;
+    for (int64_t j = 0; j < k; ++j) m += xi[j] * rt::array_real(beta, j);
+    const double r = y[i] - m;
+    const double zi = ByInv ? r * inv : r / sigma;
+    s_z[c] += zi;
+    s_zz[c] += zi * zi;
+    if constexpr (StoreZ) z[i] = zi;
+    if constexpr (WantZX)
+      for (int64_t j = 0; j < k; ++j) zx[j] += zi * xi[j];
+  };
+  int64_t i = 0;
+  for (; i + 1 < n; i += 2) {
+    add(i, 0);
+    add(i + 1, 1);
+  }
+  if (i < n) add(i, 0);
+  return GlmSums{s_z[0] + s_z[1], s_zz[0] + s_zz[1]};
+}
+
 // The log-density, with the sums its partials need, of the standardised
 // residuals z_i = (y_i - mu_i) / sigma (standardised before squaring, as the
 // normal's kernel does: sigma^2 underflows long before sigma): sum z, sum
-// z^2, and (when wanted) sum z x_j into zx[j], z_i into z[i].
+// z^2, and (when wanted) sum z x_j into zx[j], z_i into z[i]. y of the
+// length of x, not checked further: a non-finite y_i makes the sum of
+// squares infinite or NaN, so the density -inf, as in_support would have it.
 double log_density_sums(const Dist& d, const Array* y, double& sum_z, double& sum_zz, double* zx, double* z) {
   const int64_t n = y->len;
-  const Array* x = x_of(d);
   const Array* beta = beta_of(d);
   const int64_t k = beta->len;
   const double alpha = d.p[0], sigma = d.p[1];
-  // Multiplying by 1/sigma where it is finite (a division per observation
-  // costs more than the rest of the pass).
   const double inv = 1 / sigma;
-  const bool by_inv = std::isfinite(inv);
-  auto standardise = [&](double r) { return by_inv ? r * inv : r / sigma; };
-  double s_z = 0, s_zz = 0;
-  if (k == 1) {
-    // One predictor (simple regression): the whole pass in registers.
-    const double b = rt::array_real(beta, 0);
-    double s_zx = 0;
+  GlmSums sums;
+  if (n > 0 && k > 0) {
+    const double* x = packed_predictors(x_of(d), k);
+    static_assert(sizeof(Word) == sizeof(double));
+    const double* yd = reinterpret_cast<const double*>(y->data);
+    // The flags as template arguments: each combination its own tight loop.
+    auto pass = [&]<int64_t K, bool ByInv, bool StoreZ, bool WantZX>() {
+      if constexpr (K == 1)
+        sums = glm_pass_1<ByInv, StoreZ, WantZX>(x, yd, n, alpha, rt::array_real(beta, 0), sigma, inv, zx, z);
+      else
+        sums = glm_pass_k<ByInv, StoreZ, WantZX>(x, yd, n, k, alpha, beta, sigma, inv, zx, z);
+    };
+    auto with_zx = [&]<int64_t K, bool ByInv, bool StoreZ>() {
+      if (zx) pass.template operator()<K, ByInv, StoreZ, true>();
+      else pass.template operator()<K, ByInv, StoreZ, false>();
+    };
+    auto with_z = [&]<int64_t K, bool ByInv>() {
+      if (z) with_zx.template operator()<K, ByInv, true>();
+      else with_zx.template operator()<K, ByInv, false>();
+    };
+    auto with_inv = [&]<int64_t K>() {
+      if (std::isfinite(inv)) with_z.template operator()<K, true>();
+      else with_z.template operator()<K, false>();
+    };
+    if (k == 1) with_inv.template operator()<1>();
+    else with_inv.template operator()<0>();
+  } else if (n > 0) {
+    // No predictors: every mean is alpha.
     for (int64_t i = 0; i < n; ++i) {
-      const double xi = rt::array_real(row(x, i), 0);
-      const double zi = standardise(rt::array_real(y, i) - (alpha + b * xi));  // the mean as sample() rounds it
-      s_z += zi;
-      s_zz += zi * zi;
-      s_zx += zi * xi;
-      if (z) z[i] = zi;
-    }
-    if (zx) zx[0] += s_zx;
-  } else {
-    for (int64_t i = 0; i < n; ++i) {
-      const Array* xi = row(x, i);
-      double m = alpha;
-      for (int64_t j = 0; j < k; ++j) m += rt::array_real(xi, j) * rt::array_real(beta, j);
-      const double zi = standardise(rt::array_real(y, i) - m);
-      s_z += zi;
-      s_zz += zi * zi;
-      if (zx)
-        for (int64_t j = 0; j < k; ++j) zx[j] += zi * rt::array_real(xi, j);
+      const double r = rt::array_real(y, i) - alpha;
+      const double zi = std::isfinite(inv) ? r * inv : r / sigma;
+      sums.z += zi;
+      sums.zz += zi * zi;
       if (z) z[i] = zi;
     }
   }
-  sum_z = s_z;
-  sum_zz = s_zz;
-  const double lp = -0.5 * s_zz - static_cast<double>(n) * (std::log(sigma) + kHalfLog2Pi);
-  // NaN only from a mean that overflowed (inf - inf): no finite y has
-  // positive density there.
+  sum_z = sums.z;
+  sum_zz = sums.zz;
+  const double lp = -0.5 * sum_zz - static_cast<double>(n) * (std::log(sigma) + kHalfLog2Pi);
+  // NaN from a mean that overflowed (inf - inf) or from a NaN y: no such y
+  // has positive density there.
   return std::isnan(lp) ? -kInf : lp;
 }
 
+// y of the right length (the rest of in_support, finiteness, the pass itself decides).
+bool right_length(const Dist& d, Word w) {
+  const auto* y = rt::to_ptr<const Array>(w);
+  return y != nullptr && y->len == length(x_of(d));
+}
+
 double log_density(const Dist& d, Word w) {
-  if (!in_support(d, w)) return -kInf;
+  if (!right_length(d, w)) return -kInf;
   double sr, srr;
   return log_density_sums(d, rt::to_ptr<const Array>(w), sr, srr, nullptr, nullptr);
 }
@@ -156,14 +281,19 @@ double log_density(const Dist& d, Word w) {
 // sigma, d/dsigma = (sum z^2 - n) / sigma, d/dy_i = -z_i / sigma, d/dx_ij =
 // z_i beta_j / sigma.
 double log_density_grad(const Dist& d, Word w, double* dp, double* dy, double* const* da) {
-  if (!in_support(d, w)) return -kInf;
+  if (!right_length(d, w)) return -kInf;
   const auto* y = rt::to_ptr<const Array>(w);
   const int64_t n = y->len, k = length(beta_of(d));
   const bool want_x = da && da[0];
   // z_i is needed per observation for d/dy and d/dx; beta's partials need
-  // sum z_i x_ij, accumulated in da[1] (zeroed first) when wanted.
-  double* zx = da && da[1] ? da[1] : nullptr;
-  if (zx) std::fill(zx, zx + k, 0.0);
+  // sum z_i x_ij, accumulated here and copied to da[1] only once the density
+  // is known finite (nothing is written outside the support).
+  thread_local std::vector<double> zx_store;
+  double* zx = nullptr;
+  if (da && da[1]) {
+    zx_store.assign(static_cast<size_t>(k), 0.0);
+    zx = zx_store.data();
+  }
   std::vector<double> z_store;
   double* z = nullptr;
   if (dy || want_x) {
@@ -177,7 +307,7 @@ double log_density_grad(const Dist& d, Word w, double* dp, double* dy, double* c
   dp[0] = sum_z / sigma;
   dp[1] = (sum_zz - static_cast<double>(n)) / sigma;
   if (zx)
-    for (int64_t j = 0; j < k; ++j) zx[j] /= sigma;
+    for (int64_t j = 0; j < k; ++j) da[1][j] = zx[j] / sigma;
   if (dy)
     for (int64_t i = 0; i < n; ++i) dy[i] = -z[i] / sigma;
   if (want_x) {

@@ -207,6 +207,54 @@ TEST_CASE("normal_glm: log-density") {
   CHECK(std::isnan(d.ops->mean(d)));
 }
 
+// The packed, paired pass (NormalGlm.cpp) against the sum of the n normal
+// log-densities and its partials, summed one by one: n = 4 m + r for every
+// tail r, one predictor (the paired path) and three. The same sums added
+// in another order: agreement to rounding (1e-12 relative, the sums being
+// of at most 11 terms of similar size). Each x is also evaluated twice
+// and after other x's, through the cache of packed predictors.
+TEST_CASE("normal_glm: the packed pass equals the sum of normal log-densities, with its partials") {
+  for (size_t k : {size_t{1}, size_t{3}})
+    for (size_t n : {size_t{1}, size_t{4}, size_t{5}, size_t{6}, size_t{7}, size_t{11}}) {
+      std::vector<std::vector<double>> x(n, std::vector<double>(k));
+      std::vector<double> y(n), beta(k);
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t j = 0; j < k; ++j) x[i][j] = std::sin(1.3 * static_cast<double>(i + 2 * j) + 0.2);
+        y[i] = std::cos(0.7 * static_cast<double>(i)) * 2;
+      }
+      for (size_t j = 0; j < k; ++j) beta[j] = 0.5 - 0.4 * static_cast<double>(j);
+      const double alpha = 0.3, sigma = 0.8;
+      double ref = 0, d_alpha = 0, d_sigma = 0;
+      std::vector<double> d_beta(k, 0.0), d_y(n);
+      for (size_t i = 0; i < n; ++i) {
+        double m = alpha;
+        for (size_t j = 0; j < k; ++j) m += x[i][j] * beta[j];
+        ref += std::log(pdf(boost::math::normal(m, sigma), y[i]));
+        const double z = (y[i] - m) / sigma;
+        d_alpha += z / sigma;
+        d_sigma += (z * z - 1) / sigma;
+        for (size_t j = 0; j < k; ++j) d_beta[j] += z * x[i][j] / sigma;
+        d_y[i] = -z / sigma;
+      }
+      INFO("n = " << n << ", k = " << k);
+      const auto d = make("normal_glm", {alpha, sigma}, {matrix(x), reals(beta)});
+      expect_valid(d);
+      const auto other = make("normal_glm", {alpha, sigma}, {matrix({{1.0}}), reals({1.0})});
+      for (int round = 0; round < 2; ++round) {
+        CHECK(close(d.ops->log_density(d, reals(y)), ref, 1e-12));
+        double dp[2] = {0, 0};
+        std::vector<double> dy(n), dbeta(k);
+        double* da[2] = {nullptr, dbeta.data()};
+        CHECK(close(d.ops->log_density_grad(d, reals(y), dp, dy.data(), da), ref, 1e-12));
+        CHECK(close(dp[0], d_alpha, 1e-12));
+        CHECK(close(dp[1], d_sigma, 1e-12));
+        for (size_t j = 0; j < k; ++j) CHECK(close(dbeta[j], d_beta[j], 1e-12));
+        for (size_t i = 0; i < n; ++i) CHECK(close(dy[i], d_y[i], 1e-12));
+        (void)other.ops->log_density(other, reals({0.5}));
+      }
+    }
+}
+
 TEST_CASE("normal_glm: invalid parameters") {
   expect_invalid("normal_glm",
                  {{{0, 0}, {matrix({{1}}), reals({1})}, "normal_glm: sigma is 0, but must be positive"},
