@@ -13,10 +13,12 @@
 // token, so SMC resamples between tokens. Random weights make the model's
 // logits spread by about 45 (embeddings of sd 1 over 2048 dimensions, the
 // output tied to them), so every particle would draw the same token; the
-// particles draw from the model at temperature 30 instead (the model as
-// written is that tempered model), and their contexts part at once, as
-// steered particles of a real model do. One run each: a separate run of 64
-// particles makes hundreds of forward calls.
+// particles draw from the model at temperature 100 instead (the model as
+// written is that tempered model) and are weighted mildly (0.6 against 0.4),
+// so that most of the 64 contexts stay distinct after each resampling, as
+// steered particles of a real model's broad next-token distributions do.
+// One run each: a separate run of 64 particles makes hundreds of forward
+// calls.
 //
 //   build/bench/llm/lm_steering_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
@@ -103,8 +105,8 @@ std::string shape_source() {
   return "fn model() {\n"
          "  let lm = llm(\"" + shape_model_path() + "\");\n"
          "  fold(range(" + std::to_string(kShapeTokens) + "), [1, 500, 70000, 3000], fn(c, i) {\n"
-         "    let t = sample(tempered(next_token(lm, c), 30.0));\n"
-         "    observe(bernoulli(if t % 2 == 0 { 0.9 } else { 0.1 }), true);\n"
+         "    let t = sample(tempered(next_token(lm, c), 100.0));\n"
+         "    observe(bernoulli(if t % 2 == 0 { 0.6 } else { 0.4 }), true);\n"
          "    c ++ [t]\n"
          "  })\n"
          "}\n";
