@@ -16,6 +16,7 @@
 
 #include "borel/Borel.h"
 #include "inference/Vi.h"
+#include "GradientMoments.h"
 
 using borel::Program;
 namespace inf = borel::inference;
@@ -37,41 +38,14 @@ Pair compile(const std::string& source) {
   return {std::move(p), std::move(g), std::move(m)};
 }
 
-struct Moments {
-  std::vector<double> mean, se;
-};
+using borel::test::check_unbiased;
+using borel::test::Moments;
 
 // Mean and standard error of N gradient estimates at the guide's initial parameters.
 Moments gradient_moments(const std::string& source, inf::ViSettings s, int n) {
   Pair c = compile(source);
   inf::ViProblem problem(*c.guide, *c.model, s);
-  std::vector<double> g, sum, sq;
-  for (int i = 0; i < n; ++i) {
-    problem.estimate(1000 + static_cast<uint64_t>(i), g);
-    sum.resize(g.size(), 0.0);
-    sq.resize(g.size(), 0.0);
-    for (size_t k = 0; k < g.size(); ++k) {
-      sum[k] += g[k];
-      sq[k] += g[k] * g[k];
-    }
-    problem.update_baselines();
-  }
-  Moments m;
-  for (size_t k = 0; k < sum.size(); ++k) {
-    const double mean = sum[k] / n;
-    m.mean.push_back(mean);
-    m.se.push_back(std::sqrt((sq[k] / n - mean * mean) / (n - 1)));
-  }
-  return m;
-}
-
-void check_unbiased(const Moments& m, const std::vector<double>& exact) {
-  REQUIRE(m.mean.size() == exact.size());
-  for (size_t k = 0; k < exact.size(); ++k) {
-    INFO("coordinate " << k << ": mean " << m.mean[k] << " +- " << m.se[k] << ", exact " << exact[k]);
-    CHECK(m.se[k] < 0.05);
-    CHECK(std::abs(m.mean[k] - exact[k]) < 4 * m.se[k]);
-  }
+  return borel::test::gradient_moments(problem, 1000, n);
 }
 
 // mu ~ normal(0, 1), y = 1.5 ~ normal(mu, 1); guide normal(m, s), s = exp(u).
