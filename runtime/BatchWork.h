@@ -52,18 +52,10 @@ class BatchWork {
 // The work that would make d ready, or null (d's family computes its
 // densities at once, or d is ready).
 inline BatchWork* pending_work(const Dist& d) { return d.ops->pending ? d.ops->pending(d) : nullptr; }
-// The work that would make log_density(d, x) ready, or null once it is.
-using PendingAt = BatchWork* (*)(const Dist& d, Word x);
-// Registers f for the family `ops` (which must have `pending`); call at
-// static initialisation. The lookup is lock-free once registration is over.
-void register_pending_at(const DistOps* ops, PendingAt f);
-PendingAt pending_at_of(const DistOps* ops);
-
-// The work that would make d's log-density at x ready, or null.
+// The work that would make log_density(d, x) ready, or null.
 inline BatchWork* pending_work(const Dist& d, Word x) {
   if (!d.ops->pending) return nullptr;
-  if (const PendingAt f = pending_at_of(d.ops)) return f(d, x);
-  return d.ops->pending(d);
+  return d.ops->pending_at ? d.ops->pending_at(d, x) : d.ops->pending(d);
 }
 
 }  // namespace borel::rt

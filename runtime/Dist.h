@@ -90,6 +90,11 @@ struct DistOps {
   // done for many particles at once, or null when d is ready
   // (runtime/BatchWork.h).
   BatchWork* (*pending)(const Dist& d) = nullptr;
+  // Null unless the work depends on the observed value too (a generated
+  // sequence's density: a forward pass over x): the work that would make
+  // log_density(d, x) ready, or null once it is. Only read when `pending` is
+  // set.
+  BatchWork* (*pending_at)(const Dist& d, Word x) = nullptr;
 };
 
 struct Dist {

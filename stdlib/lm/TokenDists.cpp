@@ -428,7 +428,7 @@ rt::Dist* make_tempered(const rt::Dist& in, double temperature, int64_t top_k, d
 
 const rt::DistOps generate_ops = {
     "generate", 0, {}, {}, rt::Kind::Any, "token sequences ending in EOS, or of max_tokens",
-    ok, g_sample, g_log_density, g_in_support, nan, nan, rt::Support::Discrete, nullptr, g_pending,
+    ok, g_sample, g_log_density, g_in_support, nan, nan, rt::Support::Discrete, nullptr, g_pending, g_pending_at,
 };
 
 rt::Dist* make_generate(LanguageModel* lm, const rt::Array* prompt, int64_t max_tokens) {
@@ -492,7 +492,7 @@ rt::Dist* make_judge(LanguageModel* lm, const std::string& prompt, const std::st
 
 const rt::DistOps generate_text_ops = {
     "generate_text", 0, {}, {}, rt::Kind::Any, "texts",
-    ok, gt_sample, gt_log_density, gt_in_support, nan, nan, rt::Support::Discrete, nullptr, gt_pending,
+    ok, gt_sample, gt_log_density, gt_in_support, nan, nan, rt::Support::Discrete, nullptr, gt_pending, gt_pending_at,
 };
 
 rt::Dist* make_generate_text(LanguageModel* lm, const std::string& prompt, int64_t max_tokens, const std::string& stop) {
@@ -506,16 +506,6 @@ rt::Dist* make_generate_text(LanguageModel* lm, const std::string& prompt, int64
   d.a[1] = rt::from_ptr(strings({&prompt, &stop}));
   return rt::dist_box(d);
 }
-
-namespace {
-// Observes of generated sequences and texts wait for their densities
-// (BatchWork.h), registered before main.
-const bool registered = [] {
-  rt::register_pending_at(&generate_ops, g_pending_at);
-  rt::register_pending_at(&generate_text_ops, gt_pending_at);
-  return true;
-}();
-}  // namespace
 
 double text_logprob(LanguageModel& lm, const std::string& prompt, const std::string& text) {
   const LanguageModel::TextPair pair{prompt, text};
