@@ -15,6 +15,7 @@
 
 #include "compiler/frontend/Lexer.h"
 #include "compiler/frontend/Token.h"
+#include "compiler/frontend/Types.h"
 
 namespace borel {
 namespace {
@@ -719,13 +720,13 @@ class Parser {
           expect(TK::RBracket, "after the Dist element type");
           return d;
         }
-        static const std::set<std::string> names = {"real", "int",       "bool",      "string", "unit",
-                                                    "LM",   "Regex",     "Grammar",   "Method",    "Objective",
-                                                    "Optimiser", "RewardServer"};
-        if (!names.count(t.text))
+        static const std::set<std::string> scalars = {"real", "int", "bool", "string", "unit"};
+        if (!scalars.count(t.text) && !is_opaque_type_name(t.text)) {
+          std::string opaque;
+          for (std::string_view o : kOpaqueTypeNames) opaque += (opaque.empty() ? "" : ", ") + std::string(o);
           report(t, "unknown type '" + t.text + "' (types are real, int, bool, string, unit, [T], (T, U), "
-                    "{f: T}, fn(T) -> U, Dist[T], 'a, and the opaque LM, Regex, Grammar, Method, Objective, Optimiser, "
-                    "RewardServer)");
+                    "{f: T}, fn(T) -> U, Dist[T], 'a, and the opaque " + opaque + ")");
+        }
         auto n = make_type(TypeExpr::Kind::Name, t.loc);
         n->name = t.text;
         return n;

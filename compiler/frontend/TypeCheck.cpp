@@ -191,9 +191,7 @@ class Checker {
         if (te->name == "bool") return a_.boolean();
         if (te->name == "string") return a_.string();
         if (te->name == "unit") return a_.unit();
-        if (te->name == "Method" || te->name == "LM" || te->name == "Regex" || te->name == "Grammar" ||
-            te->name == "Objective" || te->name == "Optimiser" || te->name == "RewardServer")
-          return a_.opaque(te->name);
+        if (is_opaque_type_name(te->name)) return a_.opaque(te->name);
         diags_.error(te->loc, "unknown type `" + te->name + "`");
         return a_.var(level_);
       case TypeExpr::Kind::Var: {

@@ -7,11 +7,23 @@
 // it may only be bound to int, real or another variable, and defaults to int.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <deque>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace borel {
+
+// The opaque types a program may name in an annotation (values only builtins
+// make): the parser accepts these names and the type checker maps each to
+// its opaque type.
+inline constexpr std::array<std::string_view, 7> kOpaqueTypeNames = {"LM",        "Regex",     "Grammar",     "Method",
+                                                                     "Objective", "Optimiser", "RewardServer"};
+inline bool is_opaque_type_name(std::string_view name) {
+  return std::find(kOpaqueTypeNames.begin(), kOpaqueTypeNames.end(), name) != kOpaqueTypeNames.end();
+}
 
 struct Type {
   enum class Tag { Var, Unit, Bool, Int, Real, String, Array, Tuple, Record, Func, Dist, Opaque };
