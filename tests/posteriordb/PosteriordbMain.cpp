@@ -91,7 +91,7 @@ const std::vector<Case>& cases() {
       {"mesquite-logmesquite", "logmesquite.brl"},
       {"eight_schools-eight_schools_noncentered", "eight_schools_noncentered.brl"},
       {"eight_schools-eight_schools_centered", "eight_schools_centered.brl", true},
-      {"diamonds-diamonds", "diamonds.brl"},
+      {"diamonds-diamonds", "diamonds.brl", false, true},
   };
   return v;
 }
