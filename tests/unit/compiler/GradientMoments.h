@@ -1,6 +1,7 @@
-// GradientMoments.h — what the vi tests share to check that a gradient
-// estimator is unbiased: the mean and standard error of many estimates from
-// one ViProblem, and the check of each coordinate against its exact value.
+// GradientMoments.h — what the vi tests share: to check that a gradient
+// estimator is unbiased, the mean and standard error of many estimates from
+// one ViProblem and the check of each coordinate against its exact value;
+// and the hierarchical guide both test files fit.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -50,5 +51,23 @@ inline void check_unbiased(const Moments& m, const std::vector<double>& exact) {
     CHECK(std::abs(m.mean[k] - exact[k]) < 4 * m.se[k]);
   }
 }
+
+// A hierarchical guide for a conjugate normal model (mu ~ normal(0, 2), five
+// observations of sd 1): u ~ normal(0, 1), mu ~ normal(m + a u, s), so
+// q(mu) = normal(m, sqrt(a^2 + s^2)); the reverse program's family
+// normal(c (mu - k), t) contains q(u | mu) (c = a / (a^2 + s^2), k = m,
+// t = s / sqrt(a^2 + s^2)) but starts elsewhere.
+inline const char* const kHierarchicalGuide = R"(
+fn guide() {
+  let u = sample(normal(0.0, 1.0), "u");
+  sample(normal(param("m", 1.2) + param("a", 0.3) * u, param_positive("s", 0.33)), "mu")
+}
+fn back() { sample(normal(param("c", 0.3) * (trace_real("mu") - param("k", 0.2)), param_positive("t", 1.0)), "u"); }
+fn model() {
+  let mu = sample(normal(0.0, 2.0), "mu");
+  for y in [1.2, 0.4, 2.2, 1.9, 0.7] { observe(normal(mu, 1.0), y); }
+  mu
+}
+)";
 
 }  // namespace borel::test

@@ -146,20 +146,8 @@ TEST_CASE("vi: a user-written IWELBO is the built-in iwelbo, estimate and gradie
 }
 
 TEST_CASE("vi: user-written objectives over a hierarchical guide are iwhvi and diwhvi") {
-  // ViTest.cpp's hierarchical guide: u ~ normal(0, 1), mu ~ normal(m + a u, s),
-  // the reverse program normal(c (mu - k), t); logq is log q-hat.
-  const char* hierarchical = R"(
-fn guide() {
-  let u = sample(normal(0.0, 1.0), "u");
-  sample(normal(param("m", 1.2) + param("a", 0.3) * u, param_positive("s", 0.33)), "mu")
-}
-fn back() { sample(normal(param("c", 0.3) * (trace_real("mu") - param("k", 0.2)), param_positive("t", 1.0)), "u"); }
-fn model() {
-  let mu = sample(normal(0.0, 2.0), "mu");
-  for y in [1.2, 0.4, 2.2, 1.9, 0.7] { observe(normal(mu, 1.0), y); }
-  mu
-}
-)";
+  // The hierarchical guide of GradientMoments.h; logq is log q-hat.
+  const char* hierarchical = borel::test::kHierarchicalGuide;
   check_same(hierarchical, inf::ViObjective::Hvi, "user_elbo", 2, 4);
   check_same(hierarchical, inf::ViObjective::Diwhvi, "user_iwelbo", 4, 3);
 }

@@ -122,22 +122,8 @@ fn model() {
 const double kConjugateLogZ = -2.5 * std::log(2 * std::numbers::pi) - 0.5 * std::log(21.0) -
                               0.5 * (10.54 - 4.0 * 6.4 * 6.4 / 21.0);
 
-// A hierarchical guide for the same model: u ~ normal(0, 1), mu ~ normal(m +
-// a u, s), so q(mu) = normal(m, sqrt(a^2 + s^2)); the reverse program's
-// family normal(c (mu - k), t) contains q(u | mu) (c = a / (a^2 + s^2),
-// k = m, t = s / sqrt(a^2 + s^2)) but starts elsewhere.
-const char* kHierarchical = R"(
-fn guide() {
-  let u = sample(normal(0.0, 1.0), "u");
-  sample(normal(param("m", 1.2) + param("a", 0.3) * u, param_positive("s", 0.33)), "mu")
-}
-fn back() { sample(normal(param("c", 0.3) * (trace_real("mu") - param("k", 0.2)), param_positive("t", 1.0)), "u"); }
-fn model() {
-  let mu = sample(normal(0.0, 2.0), "mu");
-  for y in [1.2, 0.4, 2.2, 1.9, 0.7] { observe(normal(mu, 1.0), y); }
-  mu
-}
-)";
+// The hierarchical guide for the same model (GradientMoments.h).
+const char* const kHierarchical = borel::test::kHierarchicalGuide;
 
 // The ELBO of the guide normal(m, sqrt(v)) on kConjugate's model, in closed form:
 // E_q[log p(mu) + sum log p(y_i | mu)] + H[q].
