@@ -72,9 +72,14 @@ struct AdviSettings {
   // Stan's last iterate: as close to the optimum in expectation, with a
   // fraction of the noise. Once converged, one more window of iterations
   // (max(0.1·max_iterations/eval_elbo, 2)·eval_elbo) is run at a tenth of
-  // the step size (a fresh optimiser) and averaged, so that no iterate from
-  // before the stopping rule fired enters it; a run that stops at
-  // max_iterations averages its last window.
+  // the step size (a fresh optimiser) with 10·grad_samples draws per
+  // gradient, and averaged, so that no iterate from before the stopping
+  // rule fired enters it (Advi.cpp, refine: why ten draws). If that average's
+  // ELBO beats the converged estimate by more than tol_rel_obj (relative),
+  // the step size was too large for the optimum (its noise floor stopped the
+  // rule far below it): the fit goes on from the average at a tenth of the
+  // step, and so on. A run that stops at max_iterations averages its last
+  // window.
   bool average_iterates = true;
 };
 
@@ -84,13 +89,15 @@ struct AdviResult {
   // factor L of q's covariance, n x n row-major, zeros above the diagonal.
   std::vector<double> scale;
   std::vector<double> elbo_trace;  // one ELBO estimate per eval_elbo iterations
-  int iterations = 0;              // optimisation iterations (adaptation excluded; the averaged window after convergence included)
+  double elbo = 0;                 // the ELBO estimate of the answer (after averaging)
+  int iterations = 0;              // optimisation iterations (adaptation excluded; the averaged windows after convergence included)
+  int restarts = 0;                // times the fit went on at a tenth of the step (see average_iterates)
   bool converged = false;          // false: stopped at max_iterations
   std::vector<double> draws;       // output_draws x n, row-major
   std::vector<double> log_weights; // log p(draw) - log q(draw), per draw
   double pareto_k = 0;             // PSIS k̂ of log_weights
   long gradient_evaluations = 0;   // calls of log_density_gradient, all phases
-  double step_size = 0;            // eta used (given or adapted)
+  double step_size = 0;            // eta of the last stage (given or adapted, / 10 per restart)
 };
 
 // progress(iteration, max_iterations) is called after every ELBO estimate of

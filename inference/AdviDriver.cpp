@@ -39,10 +39,10 @@ Population advi_run(rt::Model& model, const AdviRunSettings& s, uint64_t seed, D
   Diagnostics local;
   Diagnostics& d = start_diagnostics(diagnostics, local, "advi", n);
   d.steps = r.iterations;
-  const double elbo = r.elbo_trace.empty() ? std::nan("") : r.elbo_trace.back();
   d.notes = std::string(s.advi.family == AdviFamily::MeanField ? "mean-field" : "full-rank") + " Gaussian, ELBO " +
-            fmt("%.4g", elbo) + " after " + std::to_string(r.iterations) + " iterations (" +
-            (r.converged ? "converged" : "not converged") + "), step size " + fmt("%.3g", r.step_size) + ", " +
+            fmt("%.4g", r.elbo) + " after " + std::to_string(r.iterations) + " iterations (" +
+            (r.converged ? "converged" : "not converged") + "), step size " + fmt("%.3g", r.step_size) +
+            (r.restarts ? " (" + std::to_string(r.restarts) + (r.restarts == 1 ? " restart" : " restarts") + " at a tenth of the step)" : "") + ", " +
             std::to_string(r.gradient_evaluations) + " gradient evaluations; Pareto k " + fmt("%.2f", r.pareto_k) +
             "\n";
   if (!r.converged)

@@ -136,6 +136,51 @@ class ThrowingTarget : public GradientTarget {
   }
 };
 
+// The log of a scale alone, u = log sigma given n normal observations with
+// sum of squares ss about a known mean, a flat prior on u:
+//   log p(u) = -n u - (ss / 2) exp(-2u);
+// the Gaussian optimum: s*² = 1 / (2n), m* = log(ss / n) / 2 + s*².
+class LogScale : public GradientTarget {
+ public:
+  LogScale(double n, double ss) : n_(n), ss_(ss) {}
+  size_t dimension() const override { return 1; }
+  double log_density_gradient(const double* q, double* grad) override {
+    const double e = ss_ * std::exp(-2 * q[0]);
+    grad[0] = -n_ + e;
+    return -n_ * q[0] - 0.5 * e;
+  }
+  double optimal_sd() const { return 1 / std::sqrt(2 * n_); }
+  double optimal_mean() const { return 0.5 * std::log(ss_ / n_) + 1 / (2 * n_); }
+
+ private:
+  double n_, ss_;
+};
+
+// A normal mean and the log of its scale, (a, u = log sigma), given n
+// observations with mean ybar and sum of squares ss about it, flat priors:
+//   log p(a, u) = -n u - (ss + n (a - ybar)²) exp(-2u) / 2,
+// the shape of a regression's posterior in its intercept and log sigma. The
+// ELBO is not quadratic (terms in exp(-2u)), yet the mean-field Gaussian
+// optimum is closed form: E_q[d log p] = 0 and E_q[d² log p] = -1 / s² per
+// coordinate give m_a = ybar, s_a² = ss / (n (n - 1)), s_u² = 1 / (2n) and
+// m_u = log(ss / (n - 1)) / 2 + s_u².
+class MeanAndLogScale : public GradientTarget {
+ public:
+  MeanAndLogScale(double n, double ybar, double ss) : n_(n), ybar_(ybar), ss_(ss) {}
+  size_t dimension() const override { return 2; }
+  double log_density_gradient(const double* q, double* grad) override {
+    const double d = q[0] - ybar_, w = std::exp(-2 * q[1]), sq = ss_ + n_ * d * d;
+    grad[0] = -n_ * d * w;
+    grad[1] = -n_ + sq * w;
+    return -n_ * q[1] - 0.5 * sq * w;
+  }
+  double optimal_mean(size_t i) const { return i == 0 ? ybar_ : 0.5 * std::log(ss_ / (n_ - 1)) + 1 / (2 * n_); }
+  double optimal_sd(size_t i) const { return i == 0 ? std::sqrt(ss_ / (n_ * (n_ - 1))) : 1 / std::sqrt(2 * n_); }
+
+ private:
+  double n_, ybar_, ss_;
+};
+
 // Dimension 0.
 class EmptyTarget : public GradientTarget {
  public:

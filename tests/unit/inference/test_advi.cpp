@@ -87,9 +87,10 @@ TEST_CASE("advi: mean-field recovers a diagonal Gaussian in 5 dimensions") {
     for (size_t d = 0; d < 1000; ++d) sum += r.draws[d * 5 + i];
     CHECK(std::fabs(sum / 1000 - r.mean[i]) < 5 * r.scale[i] / std::sqrt(1000.0));
   }
+  // One more ELBO estimate: the answer's, after averaging.
   CHECK(r.gradient_evaluations ==
         long(r.iterations) * s.grad_samples +
-            long(r.elbo_trace.size()) * s.elbo_samples + s.output_draws);
+            long(r.elbo_trace.size() + 1) * s.elbo_samples + s.output_draws);
 }
 
 TEST_CASE("advi: an adapted step size is one of Stan's and fits as well") {
@@ -234,6 +235,67 @@ TEST_CASE("advi: Stan's convergence rule fires no earlier than a full buffer of 
   CHECK(r.converged);
   CHECK(r.elbo_trace.size() == 10);
   CHECK(r.iterations == 1000 + 1000);
+}
+
+// ---------------------------------------------------------------------------
+// (c') The answer's accuracy where the ELBO is not quadratic (a scale's
+// log), the issue's bar for ADVI's means (0.1 posterior sd) in every run,
+// and a step size whose noise floor stops the rule far from the optimum.
+
+TEST_CASE("advi: a mean and log scale are fitted without bias, within 0.1 sd in every run") {
+  // 1000 observations of mean 1 and sd 0.5 (ss = 250), the start at (0, 0).
+  test::MeanAndLogScale target(1000, 1.0, 250);
+  AdviSettings s;
+  s.output_draws = 0;
+  constexpr int kRuns = 30;
+  double sum[2] = {0, 0}, sum2[2] = {0, 0}, largest = 0;
+  for (int seed = 1; seed <= kRuns; ++seed) {
+    rt::Rng rng(seed);
+    const AdviResult r = advi(target, rng, std::vector<double>{0.0, 0.0}, s);
+    REQUIRE(r.converged);
+    for (size_t i = 0; i < 2; ++i) {
+      const double z = (r.mean[i] - target.optimal_mean(i)) / target.optimal_sd(i);
+      sum[i] += z;
+      sum2[i] += z * z;
+      largest = std::max(largest, std::fabs(z));
+      CHECK(std::fabs(std::log(r.scale[i] / target.optimal_sd(i))) < 0.1);
+    }
+  }
+  // No bias: each coordinate's mean error over the runs within 4 of its
+  // standard errors (from the runs' own spread). With one draw per gradient
+  // in the refining window (kRefineDraws = 1, Advi.cpp) the largest error is
+  // 0.115 sd and two scales miss by more than 10 %: the checks above fail.
+  for (size_t i = 0; i < 2; ++i) {
+    const double mean = sum[i] / kRuns;
+    const double se = std::sqrt((sum2[i] - kRuns * mean * mean) / (kRuns - 1) / kRuns);
+    INFO("coordinate " << i << ": mean error " << mean << " sd, standard error " << se);
+    CHECK(std::fabs(mean) < 4 * se);
+  }
+  INFO("largest error " << largest << " sd");
+  CHECK(largest < 0.1);  // the issue's bar for ADVI's means, in every run
+}
+
+TEST_CASE("advi: a step size too large for the optimum is cut tenfold until the fit stops improving") {
+  // eta = 10 given: its iterates jitter far beyond q's optimal sd (0.022) and
+  // the stopping rule finds the ELBO flat at that noise floor (seed 3: 4.3
+  // nats below the refined average, 2.3 % of the ELBO's 190); the fit goes
+  // on at 1 and stops there (0.2 nats, 0.1 %). eta = 10 converges slowly
+  // (9400 iterations) and each stage needs two windows at least: hence
+  // max_iterations = 20000. (On the 2-D target eta = 10 overflows exp(-2u).)
+  test::LogScale target(1000, 250);
+  AdviSettings s;
+  s.eta = 10;
+  s.max_iterations = 20000;
+  s.output_draws = 0;
+  rt::Rng rng(3);
+  const AdviResult r = advi(target, rng, std::vector<double>{0.0}, s);
+  INFO("iterations " << r.iterations << ", restarts " << r.restarts);
+  CHECK(r.converged);
+  CHECK(r.restarts == 1);
+  CHECK(r.step_size == 1.0);
+  const double sd = target.optimal_sd();
+  CHECK(std::fabs(r.mean[0] - target.optimal_mean()) < 0.1 * sd);
+  CHECK(std::fabs(std::log(r.scale[0] / sd)) < 0.1);
 }
 
 // ---------------------------------------------------------------------------
