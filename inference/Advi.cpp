@@ -6,6 +6,7 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <iterator>
 #include <string>
 
@@ -332,6 +333,9 @@ double median(std::vector<double> v) {
 struct Stage {
   bool converged = false;
   double elbo = -kInf;  // the latest estimate
+  // Why the stage broke down (its draws unusable, its parameters
+  // non-finite): the error to throw if no smaller step is tried.
+  std::optional<rt::RuntimeError> failure;
 };
 
 Stage converge(Family& q, Elbo& e, double eta, const AdviSettings& settings, int& it, AdviResult& r,
@@ -350,12 +354,17 @@ Stage converge(Family& q, Elbo& e, double eta, const AdviSettings& settings, int
   Stage stage;
   while (it < settings.max_iterations) {
     ++it;
-    if (!e.gradient(q, grad)) throw rejects_error(it);
+    if (!e.gradient(q, grad)) {
+      stage.failure = rejects_error(it);
+      return stage;
+    }
     opt.step(q.params(), grad);
-    if (!q.finite())
-      throw method_error(kMethod, "the variational parameters became non-finite at iteration " +
-                                      std::to_string(it) + " (step size " + std::to_string(eta) +
-                                      " too large?)");
+    if (!q.finite()) {
+      stage.failure = method_error(kMethod, "the variational parameters became non-finite at iteration " +
+                                                std::to_string(it) + " (step size " + std::to_string(eta) +
+                                                " too large?)");
+      return stage;
+    }
     if (settings.average_iterates) {
       if (summed == 0) std::fill(sum.begin(), sum.end(), 0.0);
       for (size_t k = 0; k < sum.size(); ++k) sum[k] += q.params()[k];
@@ -428,10 +437,13 @@ Stage converge(Family& q, Elbo& e, double eta, const AdviSettings& settings, int
 // within 0.041 sd in 100 seeds (docs/benchmarks.md).
 constexpr int kRefineDraws = 10;
 
-void refine(Family& q, Elbo& e, double eta, const AdviSettings& settings, int& it) {
+// (Not inlined: inlined into advi(), GCC 12 warns that a vector here is freed
+// at an offset, a false positive of -Wfree-nonheap-object.)
+[[gnu::noinline]] void refine(Family& q, Elbo& e, double eta, const AdviSettings& settings, int& it) {
   const int extra = static_cast<int>(convergence_window(settings)) * settings.eval_elbo;
   Optimiser fine(settings.optimiser, q.size(), eta / 10);
-  std::vector<double> grad(q.size()), sum(q.size(), 0.0);
+  std::vector<double> grad(q.size());
+  std::vector<double> sum(q.size(), 0.0);
   for (int k = 0; k < extra; ++k) {
     ++it;
     if (!e.gradient(q, grad, settings.grad_samples * kRefineDraws)) throw rejects_error(it);
@@ -458,6 +470,19 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
   int it = 0;
   for (;;) {
     const Stage stage = converge(q, e, r.step_size, settings, it, r, progress);
+    // Stan's first steps move each parameter by about eta whatever the
+    // gradient's scale (it divides by the gradient's RMS), so an adapted
+    // step that survived its trial can still throw q where no draw has a
+    // density (kidscore_momiq, eta = 1: every draw's sigma underflows at
+    // iteration 2). An adapted step is then tried again from the start at a
+    // tenth, down to the smallest trial step; a given one is the user's.
+    if (stage.failure) {
+      if (settings.eta > 0 || r.step_size <= kAdaptEtas[std::size(kAdaptEtas) - 1]) throw *stage.failure;
+      r.step_size /= 10;
+      ++r.restarts;
+      q.init(init_mean);
+      continue;
+    }
     r.converged = stage.converged;
     r.elbo = stage.elbo;
     if (!stage.converged || !settings.average_iterates) break;
