@@ -124,7 +124,8 @@ MethodSpec advi() {
               "posterior in unconstrained space by stochastic gradient ascent on the ELBO; `samples` draws of it";
   m.params = {{"family", s("meanfield")},  {"samples", i(1000)},     {"max_iterations", i(10000)},
               {"grad_samples", i(1)},      {"elbo_samples", i(100)}, {"eval_elbo", i(100)},
-              {"tol_rel_obj", r(0.01)},    {"eta", r(0.0)},          {"optimiser", s("adagrad")}};
+              {"tol_rel_obj", r(0.01)},    {"eta", r(0.0)},          {"optimiser", s("adagrad")},
+              {"precondition", s("auto")}};
   m.gradients = true;
   m.run = [](const MethodOptions& o, rt::Model& model, const rt::TypeDesc& type, uint64_t seed, int,
              bool progress) {
@@ -144,6 +145,8 @@ MethodSpec advi() {
     st.advi.eval_elbo = as_int("eval_elbo");
     st.advi.tol_rel_obj = o.get_real("tol_rel_obj");
     st.advi.eta = o.get_real("eta");
+    st.advi.precondition = choose<bool>("advi", "precondition", o.get_string("precondition"),
+                                        {{"auto", true}, {"none", false}});
     st.progress = progress;
     inference::Diagnostics diag;
     double log_z = 0;

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <string>
 
+#include "inference/AdviPreconditioner.h"
 #include "inference/Errors.h"
 #include "inference/ParetoK.h"
 
@@ -43,6 +44,7 @@ class Family {
 
   size_t size() const { return params_.size(); }
   std::vector<double>& params() { return params_; }
+  const std::vector<double>& params() const { return params_; }
 
   void init(std::span<const double> mean) {
     std::fill(params_.begin(), params_.end(), 0.0);  // log-scales 0: L = I
@@ -201,6 +203,33 @@ class Elbo {
   // The Monte Carlo standard error of the latest elbo().
   double standard_error() const { return standard_error_; }
 
+  // -∇² log p at q's mean by central differences of the gradient, the step
+  // in coordinate j q's sd there (the curvature over q's own scale, which is
+  // what the optimiser feels, rather than at a point); 2n gradients. false
+  // where a gradient is not finite.
+  bool hessian(const Family& q, Eigen::MatrixXd& h) {
+    const std::vector<double> scale = q.scale();
+    std::vector<double> mu(q.params().begin(), q.params().begin() + n_), plus(n_);
+    h.resize(static_cast<Eigen::Index>(n_), static_cast<Eigen::Index>(n_));
+    for (size_t j = 0; j < n_; ++j) {
+      double step = scale[j];  // MeanField: sd_j
+      if (scale.size() == n_ * n_) {  // FullRank: the sd of row j of L
+        step = 0;
+        for (size_t k = 0; k < n_; ++k) step += scale[j * n_ + k] * scale[j * n_ + k];
+        step = std::sqrt(step);
+      }
+      z_ = mu;
+      z_[j] = mu[j] + step;
+      if (!(log_p(true) > -kInf)) return false;
+      plus = g_;
+      z_[j] = mu[j] - step;
+      if (!(log_p(true) > -kInf)) return false;
+      for (size_t i = 0; i < n_; ++i)
+        h(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = -(plus[i] - g_[i]) / (2 * step);
+    }
+    return true;
+  }
+
   const std::vector<double>& eta() const { return eta_; }
   const std::vector<double>& z() const { return z_; }
 
@@ -325,23 +354,28 @@ double median(std::vector<double> v) {
 }
 
 // One stage of the optimisation at step size eta from q's parameters: until
-// the stopping rule judges the ELBO flat (converged) or `it` reaches
-// max_iterations. Appends its ELBO estimates to r.elbo_trace. With
-// average_iterates, a stage that stops at max_iterations leaves in q the
-// average of its last window of iterates (Polyak–Ruppert), and its ELBO in
-// Stage::elbo (estimated once more, not part of the trace).
+// the stopping rule judges the ELBO flat (converged), `it` reaches
+// max_iterations, or, at iteration look_at, look() builds a preconditioner
+// (whitened: the caller goes on in its coordinates; if it does not, the
+// stage goes on as if nothing happened). Appends its ELBO estimates to
+// r.elbo_trace. With average_iterates, a stage that stops at max_iterations
+// leaves in q the average of its last window of iterates (Polyak–Ruppert),
+// and its ELBO in Stage::elbo (estimated once more, not part of the trace).
 struct Stage {
   bool converged = false;
   double elbo = -kInf;  // the latest estimate
+  bool whitened = false;  // the look at look_at built a preconditioner: go on in its coordinates
   // Why the stage broke down (its draws unusable, its parameters
   // non-finite): the error to throw if no smaller step is tried.
   std::optional<rt::RuntimeError> failure;
 };
 
-Stage converge(Family& q, Elbo& e, double eta, const AdviSettings& settings, int& it, AdviResult& r,
+Stage converge(Family& q, Elbo& e, const AdviPreconditioner& pre, double eta, const AdviSettings& settings,
+               int look_at, const std::function<bool()>& look, int& it, AdviResult& r,
                const std::function<void(int, int)>& progress) {
   Optimiser opt(settings.optimiser, q.size(), eta);
-  std::vector<double> grad(q.size());
+  std::vector<double> grad(q.size()), theta;
+  pre.coordinates(q.params(), theta);
   const size_t window = convergence_window(settings);
   std::vector<double> changes;  // circular buffer of relative ELBO changes
   size_t next = 0;
@@ -358,7 +392,13 @@ Stage converge(Family& q, Elbo& e, double eta, const AdviSettings& settings, int
       stage.failure = rejects_error(it);
       return stage;
     }
-    opt.step(q.params(), grad);
+    pre.pull(grad);
+    opt.step(theta, grad);
+    pre.push(theta, q.params());
+    if (it == look_at && q.finite() && look()) {
+      stage.whitened = true;
+      return stage;
+    }
     if (!q.finite()) {
       stage.failure = method_error(kMethod, "the variational parameters became non-finite at iteration " +
                                                 std::to_string(it) + " (step size " + std::to_string(eta) +
@@ -379,7 +419,10 @@ Stage converge(Family& q, Elbo& e, double eta, const AdviSettings& settings, int
     }
     const double prev = elbo;
     elbo = e.elbo(q);
-    if (!(elbo > -kInf)) throw elbo_error(it);
+    if (!(elbo > -kInf)) {
+      stage.failure = elbo_error(it);
+      return stage;
+    }
     r.elbo_trace.push_back(elbo);
     stage.elbo = elbo;
     double change = std::fabs((prev - elbo) / elbo);
@@ -439,15 +482,19 @@ constexpr int kRefineDraws = 10;
 
 // (Not inlined: inlined into advi(), GCC 12 warns that a vector here is freed
 // at an offset, a false positive of -Wfree-nonheap-object.)
-[[gnu::noinline]] void refine(Family& q, Elbo& e, double eta, const AdviSettings& settings, int& it) {
+[[gnu::noinline]] void refine(Family& q, Elbo& e, const AdviPreconditioner& pre, double eta,
+                              const AdviSettings& settings, int& it) {
   const int extra = static_cast<int>(convergence_window(settings)) * settings.eval_elbo;
   Optimiser fine(settings.optimiser, q.size(), eta / 10);
-  std::vector<double> grad(q.size());
+  std::vector<double> grad(q.size()), theta;
   std::vector<double> sum(q.size(), 0.0);
+  pre.coordinates(q.params(), theta);
   for (int k = 0; k < extra; ++k) {
     ++it;
     if (!e.gradient(q, grad, settings.grad_samples * kRefineDraws)) throw rejects_error(it);
-    fine.step(q.params(), grad);
+    pre.pull(grad);
+    fine.step(theta, grad);
+    pre.push(theta, q.params());
     if (!q.finite())
       throw method_error(kMethod, "the variational parameters became non-finite at iteration " + std::to_string(it));
     for (size_t j = 0; j < sum.size(); ++j) sum[j] += q.params()[j];
@@ -468,25 +515,53 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
   r.step_size = settings.eta > 0 ? settings.eta : adapt_eta(q, e, init_mean, settings);
   q.init(init_mean);
   int it = 0;
+  // The identity until the curvature shows a ridge: a ridge is invisible to
+  // the ELBO (a few nats with the means sds off), so the curvature is looked
+  // at once, when the first stage converges or after a quarter of
+  // max_iterations (a ridge can keep the rule from firing: the ELBO creeps
+  // up along it), and where per-coordinate steps would crawl the fit goes
+  // on from there in whitened coordinates (AdviPreconditioner.h).
+  AdviPreconditioner pre;
+  bool ridge_checked = !settings.precondition;
+  std::vector<double> whitened_at;  // q's parameters where the whitened stages began
+  const std::function<bool()> whiten = [&] {
+    ridge_checked = true;
+    Eigen::MatrixXd h;
+    if (!e.hessian(q, h)) return false;
+    const bool built = pre.build(h, std::span<const double>(q.params().data(), n));
+    r.condition = pre.condition();
+    r.preconditioned = built;
+    whitened_at = q.params();
+    return built;
+  };
   for (;;) {
-    const Stage stage = converge(q, e, r.step_size, settings, it, r, progress);
+    const int look_at = ridge_checked ? -1 : it + settings.max_iterations / 4;
+    const Stage stage = converge(q, e, pre, r.step_size, settings, look_at, whiten, it, r, progress);
     // Stan's first steps move each parameter by about eta whatever the
     // gradient's scale (it divides by the gradient's RMS), so an adapted
     // step that survived its trial can still throw q where no draw has a
     // density (kidscore_momiq, eta = 1: every draw's sigma underflows at
     // iteration 2). An adapted step is then tried again from the start at a
-    // tenth, down to the smallest trial step; a given one is the user's.
+    // tenth, down to the smallest trial step; a given one is the user's. A
+    // whitened stage that breaks down (a step of eta is eta posterior sds
+    // there: diamonds seed 3, eta = 10) goes back to where it began.
     if (stage.failure) {
       if (settings.eta > 0 || r.step_size <= kAdaptEtas[std::size(kAdaptEtas) - 1]) throw *stage.failure;
       r.step_size /= 10;
       ++r.restarts;
-      q.init(init_mean);
+      if (pre.active()) {
+        q.params() = whitened_at;
+      } else {
+        q.init(init_mean);
+        ridge_checked = !settings.precondition;
+      }
       continue;
     }
+    if (stage.whitened) continue;
     r.converged = stage.converged;
     r.elbo = stage.elbo;
     if (!stage.converged || !settings.average_iterates) break;
-    refine(q, e, r.step_size, settings, it);
+    refine(q, e, pre, r.step_size, settings, it);
     r.elbo = e.elbo(q);
     if (!(r.elbo > -kInf)) throw elbo_error(it);
     // The rule finds the ELBO flat at the noise floor of the step size: with
@@ -497,9 +572,13 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
     // than the tolerance the rule allows, and the fit goes on from there at a
     // tenth of the step.
     const bool improved = r.elbo - stage.elbo > settings.tol_rel_obj * std::fabs(r.elbo);
-    if (!improved || it >= settings.max_iterations) break;
-    r.step_size /= 10;
-    ++r.restarts;
+    if (it >= settings.max_iterations) break;
+    if (improved) {
+      r.step_size /= 10;
+      ++r.restarts;
+      continue;
+    }
+    if (ridge_checked || !whiten()) break;
   }
   r.iterations = it;
   r.mean.assign(q.params().begin(), q.params().begin() + n);

@@ -81,6 +81,11 @@ struct AdviSettings {
   // step, and so on. A run that stops at max_iterations averages its last
   // window.
   bool average_iterates = true;
+  // Once converged, estimate the curvature at q's mean (2n gradients); where
+  // it has a ridge (AdviPreconditioner.h: condition number >= 10 on a unit
+  // diagonal) run one more stage, and its refinement, with the mean in
+  // whitened coordinates. The family and its optimum are the same.
+  bool precondition = true;
 };
 
 struct AdviResult {
@@ -92,6 +97,8 @@ struct AdviResult {
   double elbo = 0;                 // the ELBO estimate of the answer (after averaging)
   int iterations = 0;              // optimisation iterations (adaptation excluded; the averaged windows after convergence included)
   int restarts = 0;                // times the fit went on at a tenth of the step (see average_iterates)
+  double condition = 0;            // of the curvature at the first converged fit (0: not measured)
+  bool preconditioned = false;     // a whitened stage ran (see precondition)
   bool converged = false;          // false: stopped at max_iterations
   std::vector<double> draws;       // output_draws x n, row-major
   std::vector<double> log_weights; // log p(draw) - log q(draw), per draw

@@ -42,8 +42,12 @@ Population advi_run(rt::Model& model, const AdviRunSettings& s, uint64_t seed, D
   d.notes = std::string(s.advi.family == AdviFamily::MeanField ? "mean-field" : "full-rank") + " Gaussian, ELBO " +
             fmt("%.4g", r.elbo) + " after " + std::to_string(r.iterations) + " iterations (" +
             (r.converged ? "converged" : "not converged") + "), step size " + fmt("%.3g", r.step_size) +
-            (r.restarts ? " (" + std::to_string(r.restarts) + (r.restarts == 1 ? " restart" : " restarts") + " at a tenth of the step)" : "") + ", " +
-            std::to_string(r.gradient_evaluations) + " gradient evaluations; Pareto k " + fmt("%.2f", r.pareto_k) +
+            (r.restarts ? " (" + std::to_string(r.restarts) + (r.restarts == 1 ? " restart" : " restarts") +
+                              " at a tenth of the step)"
+                        : "") +
+            (r.preconditioned ? ", the mean whitened by the curvature (condition number " + fmt("%.3g", r.condition) + ")"
+                              : "") +
+            ", " + std::to_string(r.gradient_evaluations) + " gradient evaluations; Pareto k " + fmt("%.2f", r.pareto_k) +
             "\n";
   if (!r.converged)
     d.warnings += "warning: advi stopped at max_iterations = " + std::to_string(s.advi.max_iterations) +
