@@ -28,6 +28,7 @@
 
 #include "AdviTargets.h"
 #include "inference/Advi.h"
+#include "inference/AdviPreconditioner.h"
 #include "inference/Optimiser.h"
 #include "inference/ParetoK.h"
 
@@ -333,6 +334,55 @@ TEST_CASE("advi: a ridge (correlation -0.99) is fitted once the mean is whitened
   }
   CHECK(worst_whitened < 0.1);  // the issue's bar, every run
   CHECK(worst_plain > 0.25);    // per-coordinate steps stall on the ridge
+}
+
+TEST_CASE("advi preconditioner: whitened coordinates round-trip, pull is Lᵀ, and it declines easy curvature") {
+  // H of a 2-D Gaussian with sds (6, 0.06) and correlation -0.99.
+  const double s1 = 6, s2 = 0.06, rho = -0.99, det = s1 * s1 * s2 * s2 * (1 - rho * rho);
+  Eigen::MatrixXd h(2, 2);
+  h << s2 * s2 / det, -rho * s1 * s2 / det, -rho * s1 * s2 / det, s1 * s1 / det;
+  const std::vector<double> mu0{26.0, 0.6};
+  AdviPreconditioner pre;
+  // Identity before build(): parameters and gradients pass through.
+  std::vector<double> params{1.0, 2.0, 3.0, 4.0}, theta;
+  pre.coordinates(params, theta);
+  CHECK(theta == params);
+  REQUIRE(pre.build(h, mu0));
+  CHECK(pre.condition() == doctest::Approx(199).epsilon(1e-9));
+  // nu = 0 at mu0; mu0 + L nu back again for any point, the rest untouched.
+  std::vector<double> at_mu0{26.0, 0.6, -1.0, -2.0};
+  pre.coordinates(at_mu0, theta);
+  CHECK(theta[0] == doctest::Approx(0).scale(1));
+  CHECK(theta[1] == doctest::Approx(0).scale(1));
+  pre.coordinates(params, theta);
+  std::vector<double> back(4);
+  pre.push(theta, back);
+  for (size_t i = 0; i < 4; ++i) CHECK(back[i] == doctest::Approx(params[i]).epsilon(1e-12));
+  // In nu the curvature is the identity: Lᵀ H L = I, so pulling the
+  // gradient of -(mu - mu0)ᵀ H (mu - mu0) / 2 at mu = mu0 + L e_k gives -e_k.
+  for (int k = 0; k < 2; ++k) {
+    std::vector<double> nu{k == 0 ? 1.0 : 0.0, k == 1 ? 1.0 : 0.0, 0.0, 0.0}, mu(4);
+    pre.push(nu, mu);
+    const Eigen::Vector2d d(mu[0] - mu0[0], mu[1] - mu0[1]);
+    const Eigen::Vector2d g = -(h * d);
+    std::vector<double> grad{g[0], g[1], 5.0, 6.0};
+    pre.pull(grad);
+    CHECK(grad[0] == doctest::Approx(k == 0 ? -1.0 : 0.0).scale(1).epsilon(1e-9));
+    CHECK(grad[1] == doctest::Approx(k == 1 ? -1.0 : 0.0).scale(1).epsilon(1e-9));
+    CHECK(grad[2] == 5.0);
+    CHECK(grad[3] == 6.0);
+  }
+  // Declined: a correlation of 0.5 (condition 3), a non-finite H, one dimension.
+  AdviPreconditioner easy;
+  Eigen::MatrixXd mild(2, 2);
+  mild << 1.0, 0.5, 0.5, 1.0;
+  CHECK_FALSE(easy.build(mild, mu0));
+  CHECK(easy.condition() == doctest::Approx(3.0));
+  CHECK_FALSE(easy.active());
+  Eigen::MatrixXd bad = h;
+  bad(0, 1) = NAN;
+  CHECK_FALSE(AdviPreconditioner().build(bad, mu0));
+  CHECK_FALSE(AdviPreconditioner().build(Eigen::MatrixXd::Identity(1, 1), std::vector<double>{0.0}));
 }
 
 // ---------------------------------------------------------------------------
