@@ -34,7 +34,11 @@
 //
 // Zero densities: a draw where p is 0 (log density -inf), or whose log
 // density or gradient is not finite, is replaced by a fresh draw; 100 such
-// draws in a row in one gradient estimate throw rt::RuntimeError. The ELBO
+// draws in a row in one gradient estimate (or non-finite parameters, or an
+// ELBO estimate with no usable draw) break the run down: with an adapted
+// step size it starts again at a tenth (down to 0.01), from init_mean (or
+// from where a whitened stage began: see precondition); with a given one,
+// or below 0.01, it throws rt::RuntimeError. The ELBO
 // estimate drops such draws as Stan does, and throws once elbo_samples have
 // been dropped. Settings and init_mean are checked (rt::RuntimeError naming
 // the setting). Errors the target throws propagate.
