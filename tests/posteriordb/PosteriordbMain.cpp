@@ -156,19 +156,24 @@ std::string stan_name(const std::string& borel) {
   return m[1].str() + "[" + std::to_string(std::stoll(m[2].str()) + 1) + "]";
 }
 
+// The column names of a `borel run --output` CSV's first line.
+std::vector<std::string> csv_header(std::ifstream& f, const fs::path& csv) {
+  std::string line;
+  if (!std::getline(f, line)) throw std::runtime_error("no draws written to " + csv.string());
+  std::vector<std::string> cols;
+  std::stringstream ss(line);
+  std::string c;
+  while (std::getline(ss, c, ',')) cols.push_back(c);
+  return cols;
+}
+
 // The draws of a `borel run --output X.csv` of an MCMC result: per column,
 // per chain, the draws in order (the sampler's own columns, named `...__`
 // as in Stan, left out).
 std::map<std::string, std::vector<std::vector<double>>> read_draws(const fs::path& csv) {
   std::ifstream f(csv);
+  const std::vector<std::string> cols = csv_header(f, csv);
   std::string line;
-  if (!std::getline(f, line)) throw std::runtime_error("no draws written to " + csv.string());
-  std::vector<std::string> cols;
-  {
-    std::stringstream ss(line);
-    std::string c;
-    while (std::getline(ss, c, ',')) cols.push_back(c);
-  }
   if (cols.size() < 3 || cols[0] != "chain__" || cols[1] != "draw__")
     throw std::runtime_error(csv.string() + ": not MCMC draws (no chain__, draw__ columns)");
   std::map<std::string, std::vector<std::vector<double>>> out;
@@ -199,14 +204,8 @@ struct WeightedDraws {
 
 WeightedDraws read_weighted_draws(const fs::path& csv) {
   std::ifstream f(csv);
+  const std::vector<std::string> cols = csv_header(f, csv);
   std::string line;
-  if (!std::getline(f, line)) throw std::runtime_error("no draws written to " + csv.string());
-  std::vector<std::string> cols;
-  {
-    std::stringstream ss(line);
-    std::string c;
-    while (std::getline(ss, c, ',')) cols.push_back(c);
-  }
   if (cols.size() < 2 || cols.back() != "weight")
     throw std::runtime_error(csv.string() + ": not weighted draws (no weight column)");
   WeightedDraws out;
