@@ -51,6 +51,17 @@ class Family {
     std::copy(mean.begin(), mean.end(), params_.begin());
   }
 
+  // FullRank: q = N(mean, L Lᵀ), L lower triangular with a positive diagonal.
+  void set_full_rank(const Eigen::VectorXd& mean, const Eigen::MatrixXd& l) {
+    for (size_t i = 0; i < n_; ++i) {
+      params_[i] = mean[static_cast<Eigen::Index>(i)];
+      double* row = params_.data() + n_ + i * (i + 1) / 2;
+      for (size_t j = 0; j < i; ++j) row[j] = l(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+      row[i] = std::log(l(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(i)));
+    }
+  }
+  AdviFamily kind() const { return kind_; }
+
   // z = mu + L eta.
   void transform(const double* eta, double* z) const {
     const double* mu = params_.data();
@@ -139,7 +150,10 @@ class Family {
 class Elbo {
  public:
   Elbo(GradientTarget& target, rt::Rng& rng, const AdviSettings& s, size_t n)
-      : target_(target), rng_(rng), s_(s), n_(n), eta_(n), z_(n), g_(n) {}
+      : target_(&target), rng_(rng), s_(s), n_(n), eta_(n), z_(n), g_(n) {}
+
+  // The density the draws are scored by from now on (a whitened one).
+  void set_target(GradientTarget& target) { target_ = &target; }
 
   long evaluations() const { return evaluations_; }
 
@@ -147,7 +161,7 @@ class Elbo {
   // non-finite value or gradient (treated alike: such a draw is unusable).
   double log_p(bool need_gradient) {
     ++evaluations_;
-    const double lp = target_.log_density_gradient(z_.data(), g_.data());
+    const double lp = target_->log_density_gradient(z_.data(), g_.data());
     if (!std::isfinite(lp)) return -kInf;
     if (need_gradient)
       for (double v : g_)
@@ -234,7 +248,7 @@ class Elbo {
   const std::vector<double>& z() const { return z_; }
 
  private:
-  GradientTarget& target_;
+  GradientTarget* target_;
   rt::Rng& rng_;
   const AdviSettings& s_;
   size_t n_;
@@ -522,21 +536,41 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
   // up along it), and where per-coordinate steps would crawl the fit goes
   // on from there in whitened coordinates (AdviPreconditioner.h).
   AdviPreconditioner pre;
+  const AdviPreconditioner identity;
+  const bool full_rank = settings.family == AdviFamily::FullRank;
+  std::optional<WhitenedTarget> whitened;  // FullRank, once whitened: the target in w
   bool ridge_checked = !settings.precondition;
   std::vector<double> whitened_at;  // q's parameters where the whitened stages began
   const std::function<bool()> whiten = [&] {
     ridge_checked = true;
     Eigen::MatrixXd h;
     if (!e.hessian(q, h)) return false;
-    const bool built = pre.build(h, std::span<const double>(q.params().data(), n));
-    r.condition = pre.condition();
-    r.preconditioned = built;
+    AdviPreconditioner candidate;
+    const bool built = candidate.build(h, std::span<const double>(q.params().data(), n));
+    r.condition = candidate.condition();
+    if (!built) return false;
+    if (full_rank) {  // q carried into w: mean 0, factor chol(L⁻¹ Σ L⁻ᵀ)
+      const std::vector<double> l = q.scale();
+      const Eigen::MatrixXd lq = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+          l.data(), static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(n));
+      const Eigen::MatrixXd a = candidate.matrix().partialPivLu().solve(lq);
+      const Eigen::LLT<Eigen::MatrixXd> llt(a * a.transpose());
+      if (llt.info() != Eigen::Success) return false;
+      pre = candidate;
+      q.set_full_rank(Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n)), llt.matrixL());
+      whitened.emplace(target, pre);
+      e.set_target(*whitened);
+    } else {
+      pre = candidate;
+    }
+    r.preconditioned = true;
     whitened_at = q.params();
-    return built;
+    return true;
   };
   for (;;) {
     const int look_at = ridge_checked ? -1 : it + settings.max_iterations / 4;
-    const Stage stage = converge(q, e, pre, r.step_size, settings, look_at, whiten, it, r, progress);
+    const Stage stage =
+        converge(q, e, full_rank ? identity : pre, r.step_size, settings, look_at, whiten, it, r, progress);
     // Stan's first steps move each parameter by about eta whatever the
     // gradient's scale (it divides by the gradient's RMS), so an adapted
     // step that survived its trial can still throw q where no draw has a
@@ -561,7 +595,7 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
     r.converged = stage.converged;
     r.elbo = stage.elbo;
     if (!stage.converged || !settings.average_iterates) break;
-    refine(q, e, pre, r.step_size, settings, it);
+    refine(q, e, full_rank ? identity : pre, r.step_size, settings, it);
     r.elbo = e.elbo(q);
     if (!(r.elbo > -kInf)) throw elbo_error(it);
     // The rule finds the ELBO flat at the noise floor of the step size: with
@@ -583,13 +617,25 @@ AdviResult advi(GradientTarget& target, rt::Rng& rng, std::span<const double> in
   r.iterations = it;
   r.mean.assign(q.params().begin(), q.params().begin() + n);
   r.scale = q.scale();
+  if (whitened) {  // back from w: mean mu0 + L m, factor chol(L Σ_w Lᵀ)
+    const auto nn = static_cast<Eigen::Index>(n);
+    using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    whitened->to_target(q.params().data(), r.mean.data());
+    const Eigen::MatrixXd a = pre.matrix() * Eigen::Map<const RowMajor>(r.scale.data(), nn, nn);
+    const Eigen::LLT<Eigen::MatrixXd> llt(a * a.transpose());
+    Eigen::Map<RowMajor>(r.scale.data(), nn, nn) = RowMajor(llt.matrixL());
+  }
 
   const size_t draws = static_cast<size_t>(settings.output_draws);
   r.draws.resize(draws * n);
   r.log_weights.resize(draws);
   for (size_t d = 0; d < draws; ++d) {
     e.draw(q);
-    std::copy(e.z().begin(), e.z().end(), r.draws.begin() + d * n);
+    // log p̃(w) - log q_w(w) = log p(z) - log q(z): the weights need no change.
+    if (whitened)
+      whitened->to_target(e.z().data(), r.draws.data() + d * n);
+    else
+      std::copy(e.z().begin(), e.z().end(), r.draws.begin() + d * n);
     r.log_weights[d] = e.log_p(false) - q.log_q(e.eta().data());
   }
   r.pareto_k = pareto_k(r.log_weights);

@@ -28,6 +28,7 @@ bool AdviPreconditioner::build(const Eigen::MatrixXd& hessian, std::span<const d
   if (!(largest > 0)) return false;
   lambda = lambda.cwiseMax(1e-8 * largest);
   l_ = es.eigenvectors() * lambda.cwiseSqrt().cwiseInverse().asDiagonal();
+  log_abs_det_ = -0.5 * lambda.array().log().sum();
   mu0_ = Eigen::Map<const Eigen::VectorXd>(mu0.data(), n);
   active_ = true;
   return true;
@@ -55,6 +56,22 @@ void AdviPreconditioner::pull(std::span<double> gradient) const {
   Eigen::Map<Eigen::VectorXd> g(gradient.data(), n);
   const Eigen::VectorXd pulled = l_.transpose() * g;
   g = pulled;
+}
+
+WhitenedTarget::WhitenedTarget(GradientTarget& target, const AdviPreconditioner& pre)
+    : target_(target), pre_(pre), z_(target.dimension()), g_(target.dimension()) {}
+
+void WhitenedTarget::to_target(const double* w, double* z) const {
+  const Eigen::Index n = pre_.origin().size();
+  Eigen::Map<Eigen::VectorXd>(z, n) = pre_.origin() + pre_.matrix() * Eigen::Map<const Eigen::VectorXd>(w, n);
+}
+
+double WhitenedTarget::log_density_gradient(const double* w, double* grad) {
+  const Eigen::Index n = pre_.origin().size();
+  to_target(w, z_.data());
+  const double lp = target_.log_density_gradient(z_.data(), g_.data());
+  Eigen::Map<Eigen::VectorXd>(grad, n) = pre_.matrix().transpose() * Eigen::Map<const Eigen::VectorXd>(g_.data(), n);
+  return lp + pre_.log_abs_det();
 }
 
 }  // namespace borel::inference

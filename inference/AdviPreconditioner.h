@@ -22,6 +22,12 @@
 // (saddle-free Newton, Dauphin et al. 2014); eigenvalues are floored at
 // 1e-8 of the largest.
 //
+// That is for the mean-field family, which whitening the target would
+// change. The full-rank family is closed under z = mu0 + L w, so there the
+// target itself is whitened (WhitenedTarget: p(mu0 + L w) |det L|, its
+// gradient Lᵀ ∇p) and q's mean and factor are carried over exactly; ELBOs
+// and importance weights are the same in either space.
+//
 // Guarantees: identity (nu = mu - mu0 = 0 at the start, gradients and
 // parameters passed through) until build() accepts an H; push(pull-space
 // point) and the parameters agree exactly in the non-mean entries.
@@ -31,6 +37,8 @@
 #include <cstddef>
 #include <span>
 #include <vector>
+
+#include "inference/GradientTarget.h"
 
 namespace borel::inference {
 
@@ -49,6 +57,10 @@ class AdviPreconditioner {
   bool active() const { return active_; }
   // The condition number build() measured (0 before).
   double condition() const { return condition_; }
+  // L and mu0 (once built).
+  const Eigen::MatrixXd& matrix() const { return l_; }
+  const Eigen::VectorXd& origin() const { return mu0_; }
+  double log_abs_det() const { return log_abs_det_; }  // log |det L|
 
   // The optimiser's coordinates of q's parameters (nu, then the rest).
   void coordinates(std::span<const double> params, std::vector<double>& theta) const;
@@ -61,8 +73,25 @@ class AdviPreconditioner {
  private:
   bool active_ = false;
   double condition_ = 0;
+  double log_abs_det_ = 0;
   Eigen::MatrixXd l_;
   Eigen::VectorXd mu0_;
+};
+
+// p in the coordinates w of z = mu0 + L w (a built preconditioner's):
+// log p(mu0 + L w) + log |det L|, gradient Lᵀ ∇p.
+class WhitenedTarget : public GradientTarget {
+ public:
+  WhitenedTarget(GradientTarget& target, const AdviPreconditioner& pre);
+  size_t dimension() const override { return target_.dimension(); }
+  double log_density_gradient(const double* w, double* grad) override;
+  // z = mu0 + L w.
+  void to_target(const double* w, double* z) const;
+
+ private:
+  GradientTarget& target_;
+  const AdviPreconditioner& pre_;
+  std::vector<double> z_, g_;
 };
 
 }  // namespace borel::inference

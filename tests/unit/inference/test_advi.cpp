@@ -336,6 +336,38 @@ TEST_CASE("advi: a ridge (correlation -0.99) is fitted once the mean is whitened
   CHECK(worst_plain > 0.25);    // per-coordinate steps stall on the ridge
 }
 
+TEST_CASE("advi: full-rank on the ridge, through the whitened target, recovers the covariance") {
+  // Full-rank contains the target: q = p exactly at the optimum. Whitening
+  // carries q into w = L⁻¹ (z - mu0) and back (AdviPreconditioner.h).
+  // With precondition = false both means miss by more than 0.1 sd in all
+  // five seeds (and this fails).
+  const double m1 = 26, m2 = 0.6, s1 = 6, s2 = 0.06, rho = -0.99;
+  test::Gaussian2 target(m1, m2, s1, s2, rho);
+  for (int seed = 1; seed <= 5; ++seed) {
+    AdviSettings s;
+    s.family = AdviFamily::FullRank;
+    s.grad_samples = 10;
+    rt::Rng rng(seed);
+    const AdviResult r = advi(target, rng, std::vector<double>{0.0, 0.0}, s);
+    INFO("seed " << seed << ", condition " << r.condition << ", iterations " << r.iterations);
+    CHECK(r.preconditioned);
+    CHECK(std::fabs(r.mean[0] - m1) < 0.1 * s1);
+    CHECK(std::fabs(r.mean[1] - m2) < 0.1 * s2);
+    // Σ = L Lᵀ from the returned factor (row-major, lower triangular).
+    REQUIRE(r.scale.size() == 4);
+    CHECK(r.scale[1] == 0.0);
+    const double v1 = r.scale[0] * r.scale[0], c = r.scale[2] * r.scale[0],
+                 v2 = r.scale[2] * r.scale[2] + r.scale[3] * r.scale[3];
+    CHECK(std::fabs(std::sqrt(v1) / s1 - 1) < 0.1);
+    CHECK(std::fabs(std::sqrt(v2) / s2 - 1) < 0.1);
+    CHECK(std::fabs(c / std::sqrt(v1 * v2) - rho) < 0.005);
+    // The draws are in z: their mean is the returned mean within 5 MC errors.
+    double sum = 0;
+    for (size_t d = 0; d < 1000; ++d) sum += r.draws[d * 2 + 1];
+    CHECK(std::fabs(sum / 1000 - r.mean[1]) < 5 * s2 / std::sqrt(1000.0));
+  }
+}
+
 TEST_CASE("advi preconditioner: whitened coordinates round-trip, pull is Lᵀ, and it declines easy curvature") {
   // H of a 2-D Gaussian with sds (6, 0.06) and correlation -0.99.
   const double s1 = 6, s2 = 0.06, rho = -0.99, det = s1 * s1 * s2 * s2 * (1 - rho * rho);
