@@ -89,16 +89,25 @@ class Finder {
   }
 
   void fuse(const IrBody& b, size_t k) {
-    const Operand& mean = b.insts[k].args[0];
+    Operand mean = b.insts[k].args[0];
     if (!single(mean)) return;
     // The mean's operands must keep their values until the observe; the
     // skipped instruction is then "moved" to it. The observe's own other
     // operands are read there in either case.
-    const long j = def_before(b, k, mean.var, {});
+    long j = def_before(b, k, mean.var, {});
     if (j < 0) return;
+    // `let m = a + b * c; observe(normal(m, s), y)`: m a copy of the temporary.
+    const Inst* copy = nullptr;
+    if (b.insts[static_cast<size_t>(j)].op == Inst::Op::Assign && single(b.insts[static_cast<size_t>(j)].args[0])) {
+      copy = &b.insts[static_cast<size_t>(j)];
+      mean = copy->args[0];
+      j = def_before(b, static_cast<size_t>(j), mean.var, {});
+      if (j < 0) return;
+    }
     const Inst& m = b.insts[static_cast<size_t>(j)];
     if (!is_prim(m, Prim::FAdd) && !is_prim(m, Prim::FMul)) return;
     if (def_before(b, k, mean.var, m.args) != j) return;
+    if (copy) out_.skipped.insert(copy);
     if (is_prim(m, Prim::FMul)) {
       out_.observes[&b.insts[k]] = AffineMean{Operand::real(-0.0), m.args[0], m.args[1]};
       out_.skipped.insert(&m);
