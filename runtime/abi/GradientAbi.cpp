@@ -175,15 +175,17 @@ Word rt_ad_observe_normal(Ctx* ctx, int64_t site, Word mu, Word sigma, Word x) {
 // program's, a + (b * c). Anything unusual records the two nodes and takes
 // rt_ad_observe_normal's path, as the unfused twin would.
 Word rt_ad_observe_normal_affine(Ctx* ctx, int64_t site, Word a, Word b, Word c, Word sigma, Word x) {
-  const double va = ad::value(a), vb = ad::value(b), vc = ad::value(c);
+  ad::Tape* const t = ad::current_tape();  // (read once: a variable implies a tape)
+  const auto value = [t](Word w) { return ad::is_var(w) ? t->value(w) : rt::to_real(w); };
+  const double va = value(a), vb = value(b), vc = value(c);
   if (ctx->handler->inline_effects & rt::kInlineObserve) {
-    const double m = va + vb * vc, s = ad::value(sigma), xv = ad::value(x);
+    const double m = va + vb * vc, s = value(sigma), xv = value(x);
     if (std::isfinite(m) && s > 0 && std::isfinite(s) && std::isfinite(xv)) {
       const double z = (xv - m) / s;
       const double lw = -0.5 * z * z - borel::dist::normal_log_sigma.log(s) - borel::dist::kHalfLog2Pi;
       if (std::isfinite(lw)) {
         ctx->log_weight += lw;
-        if (ad::Tape* t = ad::current_tape()) {
+        if (t) {
           const double dm = z / s;
           t->add_term(t->record(lw, {{sigma, (z * z - 1) / s}, {x, -z / s}, {a, dm}, {b, dm * vc}, {c, dm * vb}}));
         }
