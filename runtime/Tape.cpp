@@ -74,15 +74,15 @@ Word Tape::sum_terms(double total) {
   return record(total, terms_.data(), ones_.data(), terms_.size());
 }
 
-Word Tape::leaf(double v) { return push(v, static_cast<uint32_t>(edges_.size())); }
+Word Tape::leaf(double v) { return push(v, edges_.size()); }
 
 
 void Tape::backward_terms() {
   if (swept_)
-    for (Node& n : nodes_) n.adjoint = 0.0;
+    for (uint32_t i = 0; i < nodes_.size(); ++i) nodes_[i].adjoint = 0.0;
   swept_ = true;
   for (Word t : terms_) nodes_[index_of(t)].adjoint += 1.0;
-  for (size_t i = nodes_.size(); i-- > 0;) {
+  for (uint32_t i = nodes_.size(); i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.adjoint == 0.0) continue;
     for (uint32_t e = n.edges_begin; e < n.edges_end; ++e) nodes_[edges_[e].operand].adjoint += n.adjoint * edges_[e].partial;
@@ -92,11 +92,11 @@ void Tape::backward_terms() {
 void Tape::backward(Word out) {
   // Nodes are born with adjoint 0: only a second sweep must clear them.
   if (swept_)
-    for (Node& n : nodes_) n.adjoint = 0.0;
+    for (uint32_t i = 0; i < nodes_.size(); ++i) nodes_[i].adjoint = 0.0;
   swept_ = true;
   if (!is_var(out)) return;
   nodes_[index_of(out)].adjoint = 1.0;
-  for (size_t i = index_of(out) + 1; i-- > 0;) {
+  for (uint32_t i = index_of(out) + 1; i-- > 0;) {
     const Node& n = nodes_[i];
     if (n.adjoint == 0.0) continue;
     for (uint32_t e = n.edges_begin; e < n.edges_end; ++e) nodes_[edges_[e].operand].adjoint += n.adjoint * edges_[e].partial;

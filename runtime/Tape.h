@@ -20,8 +20,10 @@
 // belongs to one thread (set_current_tape) and to one evaluation.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <vector>
 
 #include "runtime/Value.h"
@@ -35,6 +37,35 @@ inline bool is_var(Word w) { return (static_cast<uint64_t>(w) & kTagMask) == kTa
 inline uint32_t index_of(Word w) { return static_cast<uint32_t>(w); }
 inline Word var_word(uint32_t i) { return static_cast<Word>(kTag | i); }
 
+// A growable array of plain records for the tape: an operation makes room
+// for its records once and counts the ones it wrote (std::vector checks its
+// capacity at every push_back, and its size is a division of two pointers).
+template <class T>
+class TapeArray {
+ public:
+  uint32_t size() const { return n_; }
+  void clear() { n_ = 0; }
+  T& operator[](uint32_t i) { return p_[i]; }
+  const T& operator[](uint32_t i) const { return p_[i]; }
+  // Where the next k records go (written, then counted by commit).
+  T* room(uint32_t k) {
+    if (k > cap_ - n_) grow(k);
+    return p_.get() + n_;
+  }
+  void commit(uint32_t k) { n_ += k; }
+
+ private:
+  void grow(uint32_t k) {
+    const uint32_t cap = std::max({n_ + k, 2 * cap_, 256u});
+    auto p = std::make_unique_for_overwrite<T[]>(cap);
+    std::copy(p_.get(), p_.get() + n_, p.get());
+    p_ = std::move(p);
+    cap_ = cap;
+  }
+  std::unique_ptr<T[]> p_;
+  uint32_t n_ = 0, cap_ = 0;
+};
+
 class Tape {
  public:
   // Forgets every node (keeps the memory).
@@ -46,18 +77,22 @@ class Tape {
   // the result is the plain double v.
   // (Inline: every operation of a twin on a variable comes here.)
   Word record(double v, std::initializer_list<std::pair<Word, double>> operands) {
-    const auto begin = static_cast<uint32_t>(edges_.size());
-    for (const auto& [w, p] : operands)
-      if (is_var(w)) edges_.push_back(Edge{index_of(w), p});
-    if (edges_.size() == begin) return from_real(v);
-    return push(v, begin);
+    Edge* e = edges_.room(static_cast<uint32_t>(operands.size()));
+    uint32_t k = 0;
+    for (const auto& [w, p] : operands) {  // written always, kept for a variable: no branch
+      e[k] = Edge{index_of(w), p};
+      k += is_var(w);
+    }
+    return finish(v, k);
   }
   Word record(double v, const Word* operands, const double* partials, size_t n) {
-    const auto begin = static_cast<uint32_t>(edges_.size());
-    for (size_t k = 0; k < n; ++k)
-      if (is_var(operands[k])) edges_.push_back(Edge{index_of(operands[k]), partials[k]});
-    if (edges_.size() == begin) return from_real(v);
-    return push(v, begin);
+    Edge* e = edges_.room(static_cast<uint32_t>(n));
+    uint32_t k = 0;
+    for (size_t i = 0; i < n; ++i) {
+      e[k] = Edge{index_of(operands[i]), partials[i]};
+      k += is_var(operands[i]);
+    }
+    return finish(v, k);
   }
   double value(Word w) const {
     return is_var(w) ? nodes_[index_of(w)].value : to_real(w);
@@ -95,13 +130,21 @@ class Tape {
     uint32_t operand;
     double partial;
   };
+  // The node of the k edges just written after the committed ones (none: a plain v).
+  Word finish(double v, uint32_t k) {
+    if (k == 0) return from_real(v);
+    const uint32_t begin = edges_.size();
+    edges_.commit(k);
+    return push(v, begin);
+  }
   Word push(double v, uint32_t edges_begin) {
-    const auto i = static_cast<uint32_t>(nodes_.size());
-    nodes_.push_back(Node{v, 0.0, edges_begin, static_cast<uint32_t>(edges_.size())});
+    const uint32_t i = nodes_.size();
+    *nodes_.room(1) = Node{v, 0.0, edges_begin, edges_.size()};
+    nodes_.commit(1);
     return var_word(i);
   }
-  std::vector<Node> nodes_;
-  std::vector<Edge> edges_;
+  TapeArray<Node> nodes_;
+  TapeArray<Edge> edges_;
   std::vector<Word> terms_;
   std::vector<double> ones_;
   bool swept_ = false;  // backward ran since clear: adjoints need zeroing

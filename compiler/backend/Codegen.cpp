@@ -16,6 +16,7 @@
 
 #include "compiler/frontend/Diagnostics.h"
 #include "compiler/Methods.h"
+#include "compiler/passes/AffineObserves.h"
 #include "runtime/abi/RuntimeAbi.h"
 #include "runtime/Dist.h"
 #include "runtime/Sites.h"
@@ -108,6 +109,7 @@ class Gen {
   // the tape when an operand is a tape variable.
   bool twins_ = false;
   bool ad_ = false;  // emitting a twin
+  AffineObserves affine_;  // the twin's fused normal observes (AffineObserves.h)
   std::map<const IrFunction*, Function*> ad_fns_;
   std::map<const IrFunction*, llvm::GlobalVariable*> static_closures_;
 
@@ -462,6 +464,7 @@ class Gen {
   void define(const IrFunction* f, bool ad) {
     ad_ = ad;
     fn_ = f;
+    affine_ = ad ? find_affine_observes(*f) : AffineObserves{};
     llfn_ = ad ? ad_fns_.at(f) : fns_.at(f);
     next_site_ = 0;
     stack_probe_ = nullptr;
@@ -529,6 +532,7 @@ class Gen {
   }
 
   void inst(const Inst& in) {
+    if (ad_ && affine_.skipped.count(&in)) return;  // folded into its observe
     switch (in.op) {
       case Inst::Op::Assign: store(in.dest, load(in.args[0])); return;
       case Inst::Op::Prim: store(in.dest, prim(in)); return;
@@ -629,7 +633,11 @@ class Gen {
       }
       case Inst::Op::Observe: {
         Value* v;
-        if (ad_ && in.dist == &dist::normal_ops && in.args.size() == 3) {
+        if (auto fused = ad_ ? affine_.observes.find(&in) : affine_.observes.end(); fused != affine_.observes.end()) {
+          const AffineMean& m = fused->second;
+          v = b_.CreateCall(rt("rt_ad_observe_normal_affine", W, {P, W, W, W, W, W, W}),
+                            {ctx_, word_const(in.site), load(m.a), load(m.b), load(m.c), load(in.args[1]), load(in.args[2])});
+        } else if (ad_ && in.dist == &dist::normal_ops && in.args.size() == 3) {
           v = b_.CreateCall(rt("rt_ad_observe_normal", W, {P, W, W, W, W}),
                             {ctx_, word_const(in.site), load(in.args[0]), load(in.args[1]), load(in.args[2])});
         } else if (ad_) {

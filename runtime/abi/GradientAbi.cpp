@@ -165,6 +165,40 @@ Word rt_ad_observe_normal(Ctx* ctx, int64_t site, Word mu, Word sigma, Word x) {
   return rt_ad_observe_unboxed(ctx, &borel::dist::normal_ops, site, mu, sigma, 0, 0, 0, 0, x);
 }
 
+// observe(normal(a + b * c, sigma), x) where the mean's temporaries serve
+// this observe alone (compiler/passes/AffineObserves.h): one tape node, its
+// partials with respect to a, b and c the chain rule's products formed as
+// the sweep would form them through the nodes b·c and a + · (so the
+// adjoints are the same bits when this node's adjoint is 1, and agree to
+// rounding otherwise), its edges in the order the sweep would reach them
+// (sigma, x, then a, then b and c). The mean's value is the plain
+// program's, a + (b * c). Anything unusual records the two nodes and takes
+// rt_ad_observe_normal's path, as the unfused twin would.
+Word rt_ad_observe_normal_affine(Ctx* ctx, int64_t site, Word a, Word b, Word c, Word sigma, Word x) {
+  ad::Tape* const t = ad::current_tape();  // (read once: a variable implies a tape)
+  const auto value = [t](Word w) { return ad::is_var(w) ? t->value(w) : rt::to_real(w); };
+  const double va = value(a), vb = value(b), vc = value(c);
+  if (ctx->handler->inline_effects & rt::kInlineObserve) {
+    const double m = va + vb * vc, s = value(sigma), xv = value(x);
+    if (std::isfinite(m) && s > 0 && std::isfinite(s) && std::isfinite(xv)) {
+      const double z = (xv - m) / s;
+      const double lw = -0.5 * z * z - borel::dist::normal_log_sigma.log(s) - borel::dist::kHalfLog2Pi;
+      if (std::isfinite(lw)) {
+        ctx->log_weight += lw;
+        if (t) {
+          const double dm = z / s;
+          t->add_term(t->record(lw, {{sigma, (z * z - 1) / s}, {x, -z / s}, {a, dm}, {b, dm * vc}, {c, dm * vb}}));
+        }
+        return 0;
+      }
+    }
+  }
+  // The unfused twin's nodes: b * c (none for the identity c = 1), then a + · (none for a = -0).
+  const Word bc = c == rt::from_real(1.0) ? b : ad::mul(b, c);
+  const Word mean = a == rt::from_real(-0.0) ? bc : ad::add(a, bc);
+  return rt_ad_observe_normal(ctx, site, mean, sigma, x);
+}
+
 Word rt_ad_observe(Ctx* ctx, Word dist, Word value, int64_t site) {
   return observe(ctx, dist_of(dist, site), value, site);
 }
@@ -255,7 +289,7 @@ const std::map<std::string, void*>& gradient_symbols() {
       SYM(rt_ad_atan),    SYM(rt_ad_tanh),     SYM(rt_ad_lgamma),       SYM(rt_ad_digamma),
       SYM(rt_ad_sigmoid), SYM(rt_ad_logit),    SYM(rt_ad_atan2),        SYM(rt_ad_abs),
       SYM(rt_ad_min),     SYM(rt_ad_max),      SYM(rt_ad_twin),         SYM(rt_ad_sample_unboxed),
-      SYM(rt_ad_observe_unboxed), SYM(rt_ad_observe_normal), SYM(rt_ad_sample), SYM(rt_ad_observe), SYM(rt_ad_factor),
+      SYM(rt_ad_observe_unboxed), SYM(rt_ad_observe_normal), SYM(rt_ad_observe_normal_affine), SYM(rt_ad_sample), SYM(rt_ad_observe), SYM(rt_ad_factor),
       SYM(rt_ad_dist_new), SYM(rt_ad_sum_real), SYM(rt_ad_logsumexp), SYM(rt_ad_softmax),
       SYM(rt_ad_real_to_int), SYM(rt_ad_print), SYM(rt_ad_to_string), SYM(rt_ad_format_real),
       SYM(rt_ad_log_density), SYM(rt_ad_infer),

@@ -22,6 +22,7 @@
 
 #include "CompiledModel.h"
 #include "borel/Borel.h"
+#include "compiler/Pipeline.h"
 #include "inference/ModelGradient.h"
 #include "runtime/Value.h"
 
@@ -269,6 +270,64 @@ fn model() -> real {
   observe(normal(sum(xs) / s + max(xs[0], xs[3]) - abs(xs[1]), 1.0), 0.0);
   total
 })", 5);
+}
+
+// A normal observe whose mean is an affine expression a + b * c of tape
+// values and constants is one tape node in the twin (compiler/passes/
+// AffineObserves.h): its gradient must match finite differences and, bit for
+// bit, the twin's three nodes, which it gets when the mean passes through a
+// function (id), a value the fusion cannot see through.
+TEST_CASE("model gradient: normal observes with affine means, fused into one node") {
+  const auto source = [](const std::string& mean, const std::string& y, bool let, bool fused) {
+    const std::string m = fused ? mean : "id(" + mean + ")";
+    const std::string obs = let ? "let m = " + m + "; observe(normal(m, s), " + y + ");"
+                                : "observe(normal(" + m + ", s), " + y + ");";
+    return R"(
+fn id(x: real) -> real { x }
+fn model() -> real {
+  let a = sample(normal(0.0, 2.0));
+  let b = sample(normal(0.0, 2.0));
+  let c = sample(normal(0.5, 1.0));
+  let s = sample(gamma(3.0, 2.0));
+  let xs = [0.3, -1.2, 2.0, 0.7];
+  let ys = [1.0, -0.5, 2.5, 0.2];
+  for i in 0..4 { )" + obs + R"( }
+  a
+})";
+  };
+  struct Case {
+    std::string mean, y;
+    bool let;
+  };
+  const std::vector<Case> cases = {
+      {"a + b * xs[i]", "ys[i]", false}, {"b * xs[i] + a", "ys[i]", false}, {"a + b * c", "ys[i]", false},
+      {"xs[i] * b", "ys[i]", false},     {"a + b", "ys[i]", false},         {"a + a * b", "ys[i]", false},
+      {"b * b + c", "ys[i]", false},     {"a + b * xs[i]", "c", false},     {"a + b * xs[i]", "ys[i]", true},
+      {"2.0 + xs[i] * 3.0", "c", false},
+  };
+  for (const Case& k : cases) {
+    INFO("mean " << k.mean << ", observed " << k.y << (k.let ? ", through a let" : ""));
+    const std::string fused = source(k.mean, k.y, k.let, true), unfused = source(k.mean, k.y, k.let, false);
+    // The fused twin calls rt_ad_observe_normal_affine, the other does not.
+    const auto calls_affine = [](const std::string& src) {
+      const borel::CompileResult r = borel::compile("model.brl", src, borel::Emit::Llvm, {"model"});
+      REQUIRE(r.ok);
+      return r.emitted.find("call i64 @rt_ad_observe_normal_affine(") != std::string::npos;
+    };
+    CHECK(calls_affine(fused));
+    CHECK(!calls_affine(unfused));
+    check_gradient(fused, 4);
+    Compiled cf = compile(fused), cu = compile(unfused);
+    ModelGradient gf(*cf.model, "test"), gu(*cu.model, "test");
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> u(-1.5, 1.5);
+    for (int p = 0; p < 6; ++p) {
+      std::vector<double> q(4), df(4), du(4);
+      for (double& x : q) x = u(rng);
+      CHECK(gf.log_density_gradient(q.data(), df.data()) == gu.log_density_gradient(q.data(), du.data()));
+      for (size_t i = 0; i < 4; ++i) CHECK(df[i] == du[i]);
+    }
+  }
 }
 
 TEST_CASE("model gradient: a discrete choice is refused at its site") {
