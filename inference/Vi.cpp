@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -55,6 +56,40 @@ class Occurrences {
 
  private:
   std::unordered_map<rt::SiteId, int64_t> counts_;
+};
+
+// The guide's choices of one run by key, in the order they were made. The
+// model takes them mostly in that order, so a lookup tries the position
+// after the last one found before searching; a hash table is built only
+// when that guess fails (a model that takes them in another order). Keys
+// are unique in a run (a key names its occurrence). No allocation once the
+// vectors have grown: an unordered_map allocated and freed a node per choice.
+class ChoiceIndex {
+ public:
+  static constexpr size_t npos = static_cast<size_t>(-1);
+  void clear() {
+    keys_.clear();
+    table_.clear();
+    tabled_ = 0;
+    next_ = 0;
+  }
+  void add(ChoiceKey k) { keys_.push_back(k); }
+  size_t find(ChoiceKey k) const {
+    if (next_ < keys_.size() && keys_[next_] == k) return next_++;
+    for (; tabled_ < keys_.size(); ++tabled_) table_.emplace(keys_[tabled_], tabled_);
+    auto it = table_.find(k);
+    if (it == table_.end()) return npos;
+    next_ = it->second + 1;
+    return it->second;
+  }
+  // The keys in the order of the choices (key i's value is a run's values[i]).
+  const std::vector<ChoiceKey>& keys() const { return keys_; }
+
+ private:
+  std::vector<ChoiceKey> keys_;
+  mutable std::unordered_map<ChoiceKey, size_t> table_;  // keys_[0, tabled_) by key
+  mutable size_t tabled_ = 0;
+  mutable size_t next_ = 0;
 };
 
 // Each choice draws from its own stream, keyed by its name and occurrence
@@ -156,7 +191,7 @@ struct ViProblem::Impl {
     std::vector<rt::Kind> kinds;  // parallel to values
     std::vector<GuideChoice> choices;
     // Values by name, in collector-scanned memory (arrays may be values).
-    std::unordered_map<rt::SiteId, size_t> index;
+    ChoiceIndex index;
     std::vector<Word, traceable_allocator<Word>> values;
     TermSum log_q, log_p;
     // As a fresh Run, keeping the containers' memory.
@@ -271,7 +306,7 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
     const Word lq = ad::log_density(d, x);
     r.log_q.add(lq, 1.0);
     if (r.record_choices && name != r.forced_name && !r.forced_all) describe(c, d, lq);
-    r.index.emplace(name, r.values.size());
+    r.index.add(name);
     r.values.push_back(x);
     r.kinds.push_back(c.kind);
     if (r.record_choices) r.choices.push_back(std::move(c));
@@ -334,14 +369,14 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
       throw error("the model's choice is not named: vi gives the model's choices the values of the guide's "
                   "choices of the same names, sample(d, \"name\")");
     const ChoiceKey name = occurrences_.next(ctx.address);
-    auto it = r.index.find(name);
-    if (it == r.index.end()) throw error("the guide makes no choice named " + choice_label(name));
+    const size_t at = r.index.find(name);
+    if (at == ChoiceIndex::npos) throw error("the guide makes no choice named " + choice_label(name));
     seen_.push_back(name);
-    const rt::Kind want = rt::unwrap_estimator(d).ops->value_kind, have = r.kinds[it->second];
+    const rt::Kind want = rt::unwrap_estimator(d).ops->value_kind, have = r.kinds[at];
     if (want != have && want != rt::Kind::Any && have != rt::Kind::Any)
       throw error("the guide's choice " + choice_label(name) + " is " + kind_name(have) + " but the model's is " +
                   kind_name(want));
-    const Word x = r.values[it->second];
+    const Word x = r.values[at];
     const Word lp = ad::log_density(d, x);
     if (!(ad::value(lp) > kNegInf))
       throw error("the guide's value for " + choice_label(name) +
@@ -420,20 +455,21 @@ namespace {
 // The guide's model choices, for trace_real in a reverse program.
 class GuideValues final : public NamedValues {
  public:
-  GuideValues(const std::unordered_map<rt::SiteId, size_t>& index, const std::vector<Word, traceable_allocator<Word>>& values,
+  GuideValues(const ChoiceIndex& index, const std::vector<Word, traceable_allocator<Word>>& values,
               const std::vector<rt::Kind>& kinds, const std::set<rt::SiteId>& visible)
       : index_(index), values_(values), kinds_(kinds), visible_(visible) {}
   bool find(rt::SiteId name, Word& v, rt::Kind& kind) const override {
     // trace_real("mu") reads the first "mu".
-    auto it = index_.find(choice_key(name, 0));
-    if (it == index_.end() || !visible_.count(it->first)) return false;
-    v = values_[it->second];
-    kind = kinds_[it->second];
+    const ChoiceKey key = choice_key(name, 0);
+    const size_t at = index_.find(key);
+    if (at == ChoiceIndex::npos || !visible_.count(key)) return false;
+    v = values_[at];
+    kind = kinds_[at];
     return true;
   }
 
  private:
-  const std::unordered_map<rt::SiteId, size_t>& index_;
+  const ChoiceIndex& index_;
   const std::vector<Word, traceable_allocator<Word>>& values_;
   const std::vector<rt::Kind>& kinds_;
   const std::set<rt::SiteId>& visible_;
@@ -453,7 +489,8 @@ Word log_mean_exp_word(const std::vector<Word>& ws) {
 }  // namespace
 
 Word ViProblem::Impl::run_twin(rt::Model& m, rt::Handler& h) {
-  rt::Rng unused;  // every draw is the handlers'
+  static const rt::Rng fresh;  // (seeded once: a copy is cheaper than seeding)
+  rt::Rng unused = fresh;      // every draw is the handlers'
   rt::Ctx& c = ctx[0];
   c.handler = &h;
   c.rng = &unused;
@@ -473,7 +510,8 @@ Word ViProblem::Impl::run_twin(rt::Model& m, rt::Handler& h) {
 Word ViProblem::Impl::log_marginal_q(Run& r, const std::set<rt::SiteId>& model_names) {
   std::set<rt::SiteId> aux;
   std::unordered_map<rt::SiteId, Word> u0, z;
-  for (const auto& [name, i] : r.index) {
+  for (size_t i = 0; i < r.index.keys().size(); ++i) {
+    const ChoiceKey name = r.index.keys()[i];
     if (model_names.count(name)) z.emplace(name, r.values[i]);
     else {
       aux.insert(name);
@@ -549,9 +587,8 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value, Word* log_p, Word* log
     return f.word();
   }
   if (mh.seen_count() != r.values.size())
-    for (const auto& [name, i] : r.index)
+    for (ChoiceKey name : r.index.keys())
       if (!mh.seen().count(name)) {
-        (void)i;
         throw error("the guide's choice " + choice_label(name) +
                     " is not a choice of the model: every choice of the guide must be one of the model's (or use "
                     "hvi, iwhvi, diwhvi or hierarchical_objective with a reverse program for auxiliary choices)");
@@ -577,6 +614,8 @@ double ViProblem::Impl::objective_value(const std::vector<double>& fs) const {
 
 Word ViProblem::Impl::objective_word(const std::vector<Word>& fs) const {
   if (importance_weighted()) return log_mean_exp_word(fs);
+  // One particle: O = f / 1 = f, and a node of partial 1 would pass f's adjoint on unchanged.
+  if (fs.size() == 1) return fs[0];
   const double k = static_cast<double>(fs.size());
   thread_local std::vector<double> values, partials;  // (scratch: this runs at every step)
   values.clear();
@@ -711,7 +750,7 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
   p.signals.clear();
   const double two_pi_sqrt = std::sqrt(2 * std::numbers::pi);
   for (size_t k = 0; k < K; ++k) {
-    rt::Rng aux(runs[k].seed, 0);  // the measure-valued couplings' noise
+    std::optional<rt::Rng> aux;  // the measure-valued couplings' noise (seeded at the first such choice)
     for (const GuideChoice& c : runs[k].choices) {
       switch (c.estimator) {
         case GradientEstimator::Default:
@@ -732,11 +771,12 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
           }
           break;
         case GradientEstimator::MeasureValued:
+          if (!aux) aux.emplace(runs[k].seed, 0);
           if (c.mvd_normal) {
             const double mu = ad::value(c.mvd_a), sigma = ad::value(c.mvd_b);
-            const double r = std::sqrt(-2 * std::log(aux.uniform()));  // Rayleigh(1)
-            const double g1 = aux.normal(), g2 = aux.normal(), g3 = aux.normal();
-            const double m = std::sqrt(g1 * g1 + g2 * g2 + g3 * g3) * (aux.uniform() < 0.5 ? -1 : 1);  // Maxwell
+            const double r = std::sqrt(-2 * std::log(aux->uniform()));  // Rayleigh(1)
+            const double g1 = aux->normal(), g2 = aux->normal(), g3 = aux->normal();
+            const double m = std::sqrt(g1 * g1 + g2 * g2 + g3 * g3) * (aux->uniform() < 0.5 ? -1 : 1);  // Maxwell
             const double up = p.forced(runs[k].seed, c.name, rt::from_real(mu + sigma * r), fs, k);
             const double down = p.forced(runs[k].seed, c.name, rt::from_real(mu - sigma * r), fs, k);
             const double maxwell = p.forced(runs[k].seed, c.name, rt::from_real(mu + sigma * m), fs, k);
@@ -749,8 +789,9 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
       }
     }
   }
-  // The surrogate's value is never read: only its gradient.
-  p.tape.backward(p.tape.record(ov, words.data(), partials.data(), words.size()));
+  // The surrogate's value is never read: only its gradient. (O alone: the
+  // sweep from O itself, the same adjoints as through a node of partial 1.)
+  p.tape.backward(words.size() == 1 ? o : p.tape.record(ov, words.data(), partials.data(), words.size()));
   store_.gradient(grad);
   return ov;
 }
