@@ -47,15 +47,28 @@ int64_t key_occurrence(ChoiceKey k) { return k & 0xFFFFFFFF; }
 
 class Occurrences {
  public:
-  ChoiceKey next(rt::SiteId name) { return choice_key(name, counts_[name]++); }
+  ChoiceKey next(rt::SiteId name) {
+    // The first few names in a vector (a search of a few words is cheaper
+    // than hashing), the rest in a table.
+    for (auto& [n, count] : few_)
+      if (n == name) return choice_key(name, count++);
+    if (few_.size() < kFew && !many_.count(name)) {
+      few_.emplace_back(name, 1);
+      return choice_key(name, 0);
+    }
+    return choice_key(name, many_[name]++);
+  }
   // Every count back to 0, keeping the table (no allocation in the next run
   // of the same program: a handler's table is reused, ViProblem::Impl).
   void reset() {
-    for (auto& [name, count] : counts_) count = 0;
+    for (auto& [name, count] : few_) count = 0;
+    for (auto& [name, count] : many_) count = 0;
   }
 
  private:
-  std::unordered_map<rt::SiteId, int64_t> counts_;
+  static constexpr size_t kFew = 8;
+  std::vector<std::pair<rt::SiteId, int64_t>> few_;
+  std::unordered_map<rt::SiteId, int64_t> many_;
 };
 
 // The guide's choices of one run by key, in the order they were made. The
@@ -280,13 +293,13 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
     c.name = name;
     c.kind = d.ops->value_kind;
     c.estimator = rt::estimator_of(marked);
-    const bool discrete = ad::support_of(d) == rt::Support::Discrete;
     if (c.estimator == GradientEstimator::Default)
       c.estimator = has_reparam_sampler(d) ? GradientEstimator::Reparam : GradientEstimator::Reinforce;
     if (c.estimator == GradientEstimator::Reparam && !has_reparam_sampler(d))
       throw error(std::string("estimator \"reparam\": ") + d.ops->name +
                   " has no reparameterised sampler (normal, lognormal, uniform, exponential, cauchy, laplace, "
-                  "half_normal, half_cauchy have one); use \"reinforce\"" + (discrete ? " or \"enumerate\"" : ""));
+                  "half_normal, half_cauchy have one); use \"reinforce\"" +
+                  (ad::support_of(d) == rt::Support::Discrete ? " or \"enumerate\"" : ""));
     rt::Rng rng(r.seed, name_stream(name));
     Word x = 0;
     if (r.forced_all) {
