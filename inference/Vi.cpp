@@ -82,7 +82,7 @@ class ChoiceIndex {
   static constexpr size_t npos = static_cast<size_t>(-1);
   void clear() {
     keys_.clear();
-    table_.clear();
+    if (!table_.empty()) table_.clear();  // (clear() zeroes the buckets even when empty)
     tabled_ = 0;
     next_ = 0;
   }
@@ -110,15 +110,35 @@ class ChoiceIndex {
 // the same noise.
 uint64_t name_stream(ChoiceKey k) {
   // The name's hash, per thread (a site's name never changes; looking it up
-  // takes the sites' lock and copies the string, at every draw otherwise).
-  thread_local std::unordered_map<rt::SiteId, uint64_t> name_hash;
-  auto it = name_hash.find(key_name(k));
-  if (it == name_hash.end()) {
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char ch : rt::site_name(key_name(k))) h = (h ^ ch) * 1099511628211ULL;
-    it = name_hash.emplace(key_name(k), h).first;
+  // takes the sites' lock and copies the string, at every draw otherwise):
+  // the last few names in a ring searched in place, all in a table.
+  constexpr int kRecent = 8;
+  struct Hashes {
+    rt::SiteId name[kRecent] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    uint64_t hash[kRecent] = {};
+    int next = 0;
+    std::unordered_map<rt::SiteId, uint64_t> all;
+  };
+  thread_local Hashes hashes;
+  const rt::SiteId name = key_name(k);
+  uint64_t h = 0;
+  int i = 0;
+  while (i < kRecent && hashes.name[i] != name) ++i;
+  if (i < kRecent) {
+    h = hashes.hash[i];
+  } else {
+    auto it = hashes.all.find(name);
+    if (it == hashes.all.end()) {
+      h = 1469598103934665603ULL;
+      for (unsigned char ch : rt::site_name(name)) h = (h ^ ch) * 1099511628211ULL;
+      hashes.all.emplace(name, h);
+    } else {
+      h = it->second;
+    }
+    hashes.name[hashes.next] = name;
+    hashes.hash[hashes.next] = h;
+    hashes.next = (hashes.next + 1) % kRecent;
   }
-  const uint64_t h = it->second;
   return (h ^ static_cast<uint64_t>(key_occurrence(k))) * 1099511628211ULL;
 }
 
