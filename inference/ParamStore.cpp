@@ -32,10 +32,22 @@ rt::Word ParamStore::param(const std::string& name, double init, rt::ParamConstr
   return read(slot(name, init, c), c);
 }
 
+namespace {
+
+// (A name is a few characters: compared in place, not by a call to memcmp.)
+bool same(const std::string& a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < b.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+}  // namespace
+
 rt::Word ParamStore::param_at(int64_t site, std::string_view name, double init, rt::ParamConstraint c) {
   if (site >= 0 && site < static_cast<int64_t>(site_slots_.size())) {
     const uint32_t s = site_slots_[static_cast<size_t>(site)];
-    if (s && params_[s - 1].name == name) return read(s - 1, c);
+    if (s && same(params_[s - 1].name, name)) return read(s - 1, c);
   }
   const size_t i = slot(std::string(name), init, c);
   if (site >= 0 && site < kSiteSlots) {

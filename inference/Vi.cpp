@@ -313,9 +313,10 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
     c.name = name;
     c.kind = d.ops->value_kind;
     c.estimator = rt::estimator_of(marked);
+    const bool reparam = has_reparam_sampler(d);
     if (c.estimator == GradientEstimator::Default)
-      c.estimator = has_reparam_sampler(d) ? GradientEstimator::Reparam : GradientEstimator::Reinforce;
-    if (c.estimator == GradientEstimator::Reparam && !has_reparam_sampler(d))
+      c.estimator = reparam ? GradientEstimator::Reparam : GradientEstimator::Reinforce;
+    if (c.estimator == GradientEstimator::Reparam && !reparam)
       throw error(std::string("estimator \"reparam\": ") + d.ops->name +
                   " has no reparameterised sampler (normal, lognormal, uniform, exponential, cauchy, laplace, "
                   "half_normal, half_cauchy have one); use \"reinforce\"" +
