@@ -31,6 +31,9 @@ class ParamStore final : public rt::ParamSource {
   };
 
   rt::Word param(const std::string& name, double init, rt::ParamConstraint c) override;
+  // By the site's last parameter when the name is the same (no hashing of
+  // the name at each read), by name otherwise.
+  rt::Word param_at(int64_t site, std::string_view name, double init, rt::ParamConstraint c) override;
 
   void begin_evaluation(rt::ad::Tape* tape);
   // Leaves on the tape stay readable while plain reads are made (the engine's
@@ -44,7 +47,16 @@ class ParamStore final : public rt::ParamSource {
   const Param* find(const std::string& name) const;
 
  private:
+  // The parameter a name denotes, created from `init` if it is new.
+  size_t slot(const std::string& name, double init, rt::ParamConstraint c);
+  // Parameter i's value in this evaluation, read as constraint c.
+  rt::Word read(size_t i, rt::ParamConstraint c);
+
   std::vector<Param> params_;
+  // Per program site (those below kSiteSlots): 1 + the index of the
+  // parameter it named last, 0 for none yet.
+  static constexpr int64_t kSiteSlots = 1 << 16;
+  std::vector<uint32_t> site_slots_;
   std::unordered_map<std::string, size_t> index_;
   std::vector<rt::Word> leaves_;  // per parameter; 0: not read in this evaluation
   rt::ad::Tape* tape_ = nullptr;

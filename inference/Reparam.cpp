@@ -17,14 +17,34 @@ namespace {
 
 enum class Family { None, Normal, Lognormal, Uniform, Exponential, Cauchy, Laplace, HalfNormal, HalfCauchy };
 
-Family family(const rt::Dist& d) {
+Family family_by_name(const rt::DistOps* ops) {
   static constexpr std::pair<const char*, Family> names[] = {
       {"normal", Family::Normal},   {"lognormal", Family::Lognormal},     {"uniform", Family::Uniform},
       {"exponential", Family::Exponential}, {"cauchy", Family::Cauchy}, {"laplace", Family::Laplace},
       {"half_normal", Family::HalfNormal}, {"half_cauchy", Family::HalfCauchy}};
   for (const auto& [n, f] : names)
-    if (std::strcmp(d.ops->name, n) == 0) return f;
+    if (std::strcmp(ops->name, n) == 0) return f;
   return Family::None;
+}
+
+// A family's DistOps is a static object that lives as long as the program:
+// the last few looked up are remembered per thread by address (a guide asks
+// at every draw, three times).
+Family family(const rt::Dist& d) {
+  constexpr int kSlots = 4;
+  struct Seen {
+    const rt::DistOps* ops[kSlots] = {};
+    Family family[kSlots] = {};
+    int next = 0;
+  };
+  thread_local Seen seen;
+  for (int i = 0; i < kSlots; ++i)
+    if (seen.ops[i] == d.ops) return seen.family[i];
+  const Family f = family_by_name(d.ops);
+  seen.ops[seen.next] = d.ops;
+  seen.family[seen.next] = f;
+  seen.next = (seen.next + 1) % kSlots;
+  return f;
 }
 
 Word param(const rt::Dist& d, int k) { return rt::from_real(d.p[k]); }

@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -46,15 +47,62 @@ int64_t key_occurrence(ChoiceKey k) { return k & 0xFFFFFFFF; }
 
 class Occurrences {
  public:
-  ChoiceKey next(rt::SiteId name) { return choice_key(name, counts_[name]++); }
+  ChoiceKey next(rt::SiteId name) {
+    // The first few names in a vector (a search of a few words is cheaper
+    // than hashing), the rest in a table.
+    for (auto& [n, count] : few_)
+      if (n == name) return choice_key(name, count++);
+    if (few_.size() < kFew && !many_.count(name)) {
+      few_.emplace_back(name, 1);
+      return choice_key(name, 0);
+    }
+    return choice_key(name, many_[name]++);
+  }
   // Every count back to 0, keeping the table (no allocation in the next run
   // of the same program: a handler's table is reused, ViProblem::Impl).
   void reset() {
-    for (auto& [name, count] : counts_) count = 0;
+    for (auto& [name, count] : few_) count = 0;
+    for (auto& [name, count] : many_) count = 0;
   }
 
  private:
-  std::unordered_map<rt::SiteId, int64_t> counts_;
+  static constexpr size_t kFew = 8;
+  std::vector<std::pair<rt::SiteId, int64_t>> few_;
+  std::unordered_map<rt::SiteId, int64_t> many_;
+};
+
+// The guide's choices of one run by key, in the order they were made. The
+// model takes them mostly in that order, so a lookup tries the position
+// after the last one found before searching; a hash table is built only
+// when that guess fails (a model that takes them in another order). Keys
+// are unique in a run (a key names its occurrence). No allocation once the
+// vectors have grown: an unordered_map allocated and freed a node per choice.
+class ChoiceIndex {
+ public:
+  static constexpr size_t npos = static_cast<size_t>(-1);
+  void clear() {
+    keys_.clear();
+    if (!table_.empty()) table_.clear();  // (clear() zeroes the buckets even when empty)
+    tabled_ = 0;
+    next_ = 0;
+  }
+  void add(ChoiceKey k) { keys_.push_back(k); }
+  size_t find(ChoiceKey k) const {
+    if (next_ < keys_.size() && keys_[next_] == k) return next_++;
+    for (; tabled_ < keys_.size(); ++tabled_) table_.emplace(keys_[tabled_], tabled_);
+    auto it = table_.find(k);
+    if (it == table_.end()) return npos;
+    next_ = it->second + 1;
+    return it->second;
+  }
+  // The keys in the order of the choices (key i's value is a run's values[i]).
+  const std::vector<ChoiceKey>& keys() const { return keys_; }
+
+ private:
+  std::vector<ChoiceKey> keys_;
+  mutable std::unordered_map<ChoiceKey, size_t> table_;  // keys_[0, tabled_) by key
+  mutable size_t tabled_ = 0;
+  mutable size_t next_ = 0;
 };
 
 // Each choice draws from its own stream, keyed by its name and occurrence
@@ -62,15 +110,35 @@ class Occurrences {
 // the same noise.
 uint64_t name_stream(ChoiceKey k) {
   // The name's hash, per thread (a site's name never changes; looking it up
-  // takes the sites' lock and copies the string, at every draw otherwise).
-  thread_local std::unordered_map<rt::SiteId, uint64_t> name_hash;
-  auto it = name_hash.find(key_name(k));
-  if (it == name_hash.end()) {
-    uint64_t h = 1469598103934665603ULL;
-    for (unsigned char ch : rt::site_name(key_name(k))) h = (h ^ ch) * 1099511628211ULL;
-    it = name_hash.emplace(key_name(k), h).first;
+  // takes the sites' lock and copies the string, at every draw otherwise):
+  // the last few names in a ring searched in place, all in a table.
+  constexpr int kRecent = 8;
+  struct Hashes {
+    rt::SiteId name[kRecent] = {-1, -1, -1, -1, -1, -1, -1, -1};
+    uint64_t hash[kRecent] = {};
+    int next = 0;
+    std::unordered_map<rt::SiteId, uint64_t> all;
+  };
+  thread_local Hashes hashes;
+  const rt::SiteId name = key_name(k);
+  uint64_t h = 0;
+  int i = 0;
+  while (i < kRecent && hashes.name[i] != name) ++i;
+  if (i < kRecent) {
+    h = hashes.hash[i];
+  } else {
+    auto it = hashes.all.find(name);
+    if (it == hashes.all.end()) {
+      h = 1469598103934665603ULL;
+      for (unsigned char ch : rt::site_name(name)) h = (h ^ ch) * 1099511628211ULL;
+      hashes.all.emplace(name, h);
+    } else {
+      h = it->second;
+    }
+    hashes.name[hashes.next] = name;
+    hashes.hash[hashes.next] = h;
+    hashes.next = (hashes.next + 1) % kRecent;
   }
-  const uint64_t h = it->second;
   return (h ^ static_cast<uint64_t>(key_occurrence(k))) * 1099511628211ULL;
 }
 
@@ -156,7 +224,7 @@ struct ViProblem::Impl {
     std::vector<rt::Kind> kinds;  // parallel to values
     std::vector<GuideChoice> choices;
     // Values by name, in collector-scanned memory (arrays may be values).
-    std::unordered_map<rt::SiteId, size_t> index;
+    ChoiceIndex index;
     std::vector<Word, traceable_allocator<Word>> values;
     TermSum log_q, log_p;
     // As a fresh Run, keeping the containers' memory.
@@ -245,13 +313,14 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
     c.name = name;
     c.kind = d.ops->value_kind;
     c.estimator = rt::estimator_of(marked);
-    const bool discrete = ad::support_of(d) == rt::Support::Discrete;
+    const bool reparam = has_reparam_sampler(d);
     if (c.estimator == GradientEstimator::Default)
-      c.estimator = has_reparam_sampler(d) ? GradientEstimator::Reparam : GradientEstimator::Reinforce;
-    if (c.estimator == GradientEstimator::Reparam && !has_reparam_sampler(d))
+      c.estimator = reparam ? GradientEstimator::Reparam : GradientEstimator::Reinforce;
+    if (c.estimator == GradientEstimator::Reparam && !reparam)
       throw error(std::string("estimator \"reparam\": ") + d.ops->name +
                   " has no reparameterised sampler (normal, lognormal, uniform, exponential, cauchy, laplace, "
-                  "half_normal, half_cauchy have one); use \"reinforce\"" + (discrete ? " or \"enumerate\"" : ""));
+                  "half_normal, half_cauchy have one); use \"reinforce\"" +
+                  (ad::support_of(d) == rt::Support::Discrete ? " or \"enumerate\"" : ""));
     rt::Rng rng(r.seed, name_stream(name));
     Word x = 0;
     if (r.forced_all) {
@@ -271,7 +340,7 @@ class ViProblem::Impl::GuideHandler final : public rt::Handler {
     const Word lq = ad::log_density(d, x);
     r.log_q.add(lq, 1.0);
     if (r.record_choices && name != r.forced_name && !r.forced_all) describe(c, d, lq);
-    r.index.emplace(name, r.values.size());
+    r.index.add(name);
     r.values.push_back(x);
     r.kinds.push_back(c.kind);
     if (r.record_choices) r.choices.push_back(std::move(c));
@@ -334,14 +403,14 @@ class ViProblem::Impl::ModelHandler final : public rt::Handler {
       throw error("the model's choice is not named: vi gives the model's choices the values of the guide's "
                   "choices of the same names, sample(d, \"name\")");
     const ChoiceKey name = occurrences_.next(ctx.address);
-    auto it = r.index.find(name);
-    if (it == r.index.end()) throw error("the guide makes no choice named " + choice_label(name));
+    const size_t at = r.index.find(name);
+    if (at == ChoiceIndex::npos) throw error("the guide makes no choice named " + choice_label(name));
     seen_.push_back(name);
-    const rt::Kind want = rt::unwrap_estimator(d).ops->value_kind, have = r.kinds[it->second];
+    const rt::Kind want = rt::unwrap_estimator(d).ops->value_kind, have = r.kinds[at];
     if (want != have && want != rt::Kind::Any && have != rt::Kind::Any)
       throw error("the guide's choice " + choice_label(name) + " is " + kind_name(have) + " but the model's is " +
                   kind_name(want));
-    const Word x = r.values[it->second];
+    const Word x = r.values[at];
     const Word lp = ad::log_density(d, x);
     if (!(ad::value(lp) > kNegInf))
       throw error("the guide's value for " + choice_label(name) +
@@ -420,20 +489,21 @@ namespace {
 // The guide's model choices, for trace_real in a reverse program.
 class GuideValues final : public NamedValues {
  public:
-  GuideValues(const std::unordered_map<rt::SiteId, size_t>& index, const std::vector<Word, traceable_allocator<Word>>& values,
+  GuideValues(const ChoiceIndex& index, const std::vector<Word, traceable_allocator<Word>>& values,
               const std::vector<rt::Kind>& kinds, const std::set<rt::SiteId>& visible)
       : index_(index), values_(values), kinds_(kinds), visible_(visible) {}
   bool find(rt::SiteId name, Word& v, rt::Kind& kind) const override {
     // trace_real("mu") reads the first "mu".
-    auto it = index_.find(choice_key(name, 0));
-    if (it == index_.end() || !visible_.count(it->first)) return false;
-    v = values_[it->second];
-    kind = kinds_[it->second];
+    const ChoiceKey key = choice_key(name, 0);
+    const size_t at = index_.find(key);
+    if (at == ChoiceIndex::npos || !visible_.count(key)) return false;
+    v = values_[at];
+    kind = kinds_[at];
     return true;
   }
 
  private:
-  const std::unordered_map<rt::SiteId, size_t>& index_;
+  const ChoiceIndex& index_;
   const std::vector<Word, traceable_allocator<Word>>& values_;
   const std::vector<rt::Kind>& kinds_;
   const std::set<rt::SiteId>& visible_;
@@ -453,7 +523,8 @@ Word log_mean_exp_word(const std::vector<Word>& ws) {
 }  // namespace
 
 Word ViProblem::Impl::run_twin(rt::Model& m, rt::Handler& h) {
-  rt::Rng unused;  // every draw is the handlers'
+  static const rt::Rng fresh;  // (seeded once: a copy is cheaper than seeding)
+  rt::Rng unused = fresh;      // every draw is the handlers'
   rt::Ctx& c = ctx[0];
   c.handler = &h;
   c.rng = &unused;
@@ -473,7 +544,8 @@ Word ViProblem::Impl::run_twin(rt::Model& m, rt::Handler& h) {
 Word ViProblem::Impl::log_marginal_q(Run& r, const std::set<rt::SiteId>& model_names) {
   std::set<rt::SiteId> aux;
   std::unordered_map<rt::SiteId, Word> u0, z;
-  for (const auto& [name, i] : r.index) {
+  for (size_t i = 0; i < r.index.keys().size(); ++i) {
+    const ChoiceKey name = r.index.keys()[i];
     if (model_names.count(name)) z.emplace(name, r.values[i]);
     else {
       aux.insert(name);
@@ -549,9 +621,8 @@ Word ViProblem::Impl::particle(Run& r, Word* guide_value, Word* log_p, Word* log
     return f.word();
   }
   if (mh.seen_count() != r.values.size())
-    for (const auto& [name, i] : r.index)
+    for (ChoiceKey name : r.index.keys())
       if (!mh.seen().count(name)) {
-        (void)i;
         throw error("the guide's choice " + choice_label(name) +
                     " is not a choice of the model: every choice of the guide must be one of the model's (or use "
                     "hvi, iwhvi, diwhvi or hierarchical_objective with a reverse program for auxiliary choices)");
@@ -577,6 +648,8 @@ double ViProblem::Impl::objective_value(const std::vector<double>& fs) const {
 
 Word ViProblem::Impl::objective_word(const std::vector<Word>& fs) const {
   if (importance_weighted()) return log_mean_exp_word(fs);
+  // One particle: O = f / 1 = f, and a node of partial 1 would pass f's adjoint on unchanged.
+  if (fs.size() == 1) return fs[0];
   const double k = static_cast<double>(fs.size());
   thread_local std::vector<double> values, partials;  // (scratch: this runs at every step)
   values.clear();
@@ -711,7 +784,7 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
   p.signals.clear();
   const double two_pi_sqrt = std::sqrt(2 * std::numbers::pi);
   for (size_t k = 0; k < K; ++k) {
-    rt::Rng aux(runs[k].seed, 0);  // the measure-valued couplings' noise
+    std::optional<rt::Rng> aux;  // the measure-valued couplings' noise (seeded at the first such choice)
     for (const GuideChoice& c : runs[k].choices) {
       switch (c.estimator) {
         case GradientEstimator::Default:
@@ -732,11 +805,12 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
           }
           break;
         case GradientEstimator::MeasureValued:
+          if (!aux) aux.emplace(runs[k].seed, 0);
           if (c.mvd_normal) {
             const double mu = ad::value(c.mvd_a), sigma = ad::value(c.mvd_b);
-            const double r = std::sqrt(-2 * std::log(aux.uniform()));  // Rayleigh(1)
-            const double g1 = aux.normal(), g2 = aux.normal(), g3 = aux.normal();
-            const double m = std::sqrt(g1 * g1 + g2 * g2 + g3 * g3) * (aux.uniform() < 0.5 ? -1 : 1);  // Maxwell
+            const double r = std::sqrt(-2 * std::log(aux->uniform()));  // Rayleigh(1)
+            const double g1 = aux->normal(), g2 = aux->normal(), g3 = aux->normal();
+            const double m = std::sqrt(g1 * g1 + g2 * g2 + g3 * g3) * (aux->uniform() < 0.5 ? -1 : 1);  // Maxwell
             const double up = p.forced(runs[k].seed, c.name, rt::from_real(mu + sigma * r), fs, k);
             const double down = p.forced(runs[k].seed, c.name, rt::from_real(mu - sigma * r), fs, k);
             const double maxwell = p.forced(runs[k].seed, c.name, rt::from_real(mu + sigma * m), fs, k);
@@ -749,8 +823,9 @@ double ViProblem::estimate(uint64_t seed, std::vector<double>& grad) {
       }
     }
   }
-  // The surrogate's value is never read: only its gradient.
-  p.tape.backward(p.tape.record(ov, words.data(), partials.data(), words.size()));
+  // The surrogate's value is never read: only its gradient. (O alone: the
+  // sweep from O itself, the same adjoints as through a node of partial 1.)
+  p.tape.backward(words.size() == 1 ? o : p.tape.record(ov, words.data(), partials.data(), words.size()));
   store_.gradient(grad);
   return ov;
 }

@@ -190,17 +190,39 @@ bool has_vars(const Dist& d) {
   return any;
 }
 
+namespace {
+
+// d with its first n scalar parameters made plain, written field by field
+// into the result: `d` was usually just built by 8-byte stores (a twin's
+// rt_ad_* call), and a struct copy's 16-byte loads of it, then of the copy,
+// each waited for those stores to retire (a store-forwarding stall, most of
+// plain's time in a profile of vi's step).
+Dist plain_scalars(const Dist& d, int n) {
+  Dist r;
+  r.ops = d.ops;
+  for (int k = 0; k < 4; ++k) r.p[k] = k < n ? value(param_word(d, k)) : d.p[k];
+  // (Two 8-byte loads: the compiler merges them into one 16-byte load, and
+  // stalls, unless told the first word is used on its own.)
+  Word a0 = d.a[0];
+  __asm__("" : "+r"(a0));
+  r.a[0] = a0;
+  r.a[1] = d.a[1];
+  return r;
+}
+
+}  // namespace
+
 Dist plain(const Dist& d) {
   // An estimator mark matters only to a guide being fitted (Estimator.h).
   if (d.ops == &estimator_ops) return plain(unwrap_estimator(d));
-  if (scalar_params(d.ops)) {
-    Dist r = d;
-    for (int k = 0; k < d.ops->nparams; ++k) r.p[k] = value(param_word(d, k));
-    return r;
-  }
-  if (!has_vars(d)) return d;
-  Dist r = d;
-  for (int k = 0; k < 4; ++k) r.p[k] = value(param_word(d, k));
+  if (scalar_params(d.ops)) return plain_scalars(d, d.ops->nparams);
+  // Arrays and matrices without variables come back as they are (the same
+  // words), so d without variables comes back as d without asking first,
+  // unless it has a distribution parameter (copied whatever it holds).
+  bool boxes = false;
+  for_each_array_param(d, [&](int, Kind kind) { boxes = boxes || kind == Kind::RealDist || kind == Kind::DistArray; });
+  if (boxes && !has_vars(d)) return d;
+  Dist r = plain_scalars(d, 4);
   for_each_array_param(d, [&](int j, Kind kind) {
     const Array* a = array_at(d, j);
     if (kind == Kind::RealArray) r.a[j] = from_ptr(plain_array(a));
@@ -265,7 +287,11 @@ Word log_density(const Dist& d, Word x) {
   const Dist pd = plain(d);
   const Word px = plain_sample_value(d, x);
   const bool x_vars = px != x;
-  if (!x_vars && !has_vars(d)) return from_real(d.ops->log_density(pd, px));
+  // plain(d) is d, word for word, exactly when d holds no variables (a
+  // variable's value is a real, never a variable's word; an array with
+  // variables is copied): no second scan of d's arrays.
+  const bool d_vars = std::memcmp(&pd, &d, sizeof(Dist)) != 0;
+  if (!x_vars && !d_vars) return from_real(d.ops->log_density(pd, px));
   if (!d.ops->log_density_grad)
     throw RuntimeError{"", std::string(d.ops->name) + " has no gradient: it cannot depend on a differentiated choice"};
   // Partials of every real the density reads, then one tape node.
@@ -281,14 +307,16 @@ Word log_density(const Dist& d, Word x) {
   thread_local std::vector<double> dx;
   dx.assign(has_dx ? xlen : 1, 0.0);
   // Likewise an array parameter's partials only when it holds variables
-  // (a GLM's predictors are data: n k partials nobody reads).
+  // (a GLM's predictors are data: n k partials nobody reads), i.e. when
+  // plain(d) copied it.
   thread_local std::vector<double> da_store[2];
   double* da[2] = {nullptr, nullptr};
   for_each_array_param(d, [&](int j, Kind kind) {
     const Array* a = array_at(d, j);
+    const bool copied = pd.a[j] != d.a[j];
     int64_t n = 0;
-    if (kind == Kind::RealArray && a && array_has_vars(a)) n = a->len;
-    else if (kind == Kind::RealMatrix && a && matrix_has_vars(a))
+    if (kind == Kind::RealArray && a && copied) n = a->len;
+    else if (kind == Kind::RealMatrix && a && copied)
       for (int64_t i = 0; i < a->len; ++i) n += to_ptr<const Array>(a->data[i])->len;
     else if (kind == Kind::RealDist && dist_param(d, j)) n = dist_param(d, j)->ops->nparams;
     da_store[j].assign(static_cast<size_t>(n), 0.0);

@@ -17,7 +17,9 @@
 // for unit) with a message naming the parameter; a source is per thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "runtime/Value.h"
 
@@ -42,6 +44,14 @@ class ParamSource {
   // it is new. May be a tape variable. Throws rt::RuntimeError (no
   // location) when `name` was declared before with another constraint.
   virtual Word param(const std::string& name, double init, ParamConstraint c) = 0;
+  // The same, asked by the `param` call at program site `site`: a source may
+  // remember which parameter a site named last (a guide reads the same
+  // parameters at every run), but the name decides, so a site whose name
+  // varies (a name built in a loop) reads the right one.
+  virtual Word param_at(int64_t site, std::string_view name, double init, ParamConstraint c) {
+    (void)site;
+    return param(std::string(name), init, c);
+  }
 };
 
 ParamSource* current_param_source();

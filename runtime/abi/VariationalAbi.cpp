@@ -37,10 +37,10 @@ std::string str(Word w) { return std::string(rt::view(rt::to_ptr<rt::String>(w))
 
 Word param(int64_t site, Word name, Word init, rt::ParamConstraint c) {
   return abi::located(site, [&] {
-    const std::string n = str(name);
+    const std::string_view n = rt::view(rt::to_ptr<rt::String>(name));
     const double x = rt::ad::value(init);
-    if (rt::ParamSource* s = rt::current_param_source()) return s->param(n, x, c);
-    rt::check_init(n, x, c);
+    if (rt::ParamSource* s = rt::current_param_source()) return s->param_at(site, n, x, c);
+    rt::check_init(std::string(n), x, c);
     return rt::from_real(x);
   });
 }

@@ -9,6 +9,9 @@ bool check_real_elements(std::string& why, std::string_view family, std::string_
                          bool positive, bool nonnegative) {
   for (int64_t i = 0; i < length(a); ++i) {
     const double x = rt::array_real(a, i);
+    // Named only on failure (this runs at every evaluation of a density with
+    // an array parameter; formatting the name cost more than the check).
+    if (std::isfinite(x) && (!positive || x > 0) && (!nonnegative || x >= 0)) continue;
     const std::string what = element_name(name, i);
     if (positive && !check_positive(why, family, what, x)) return false;
     if (nonnegative && !check_nonnegative(why, family, what, x)) return false;
