@@ -61,10 +61,24 @@ bool matrix_has_vars(const Array* m) {
   remember_constant(m);
   return false;
 }
+// The last array copied by plain_array, with its copy: a twin's effect
+// makes the same distribution plain twice (the family's parameter check,
+// then the density), and a short array of variables (a regression's beta)
+// would be scanned and allocated again. Arrays are immutable and the block
+// keeps both alive, so the same address on the same tape epoch (the same
+// values for its variables) is the same copy.
+struct LastPlainArray {
+  Word in, out;
+  uint64_t epoch;
+};
 const Array* plain_array(const Array* a) {
   if (!array_has_vars(a)) return a;
+  LastPlainArray& last = thread_block<LastPlainArray>();
+  const uint64_t epoch = current_tape()->epoch();  // (a variable implies a tape)
+  if (last.in == from_ptr(a) && last.epoch == epoch) return to_ptr<const Array>(last.out);
   Array* r = array_new_atomic(a->len);
   for (int64_t i = 0; i < a->len; ++i) r->data[i] = from_real(value(a->data[i]));
+  last = LastPlainArray{from_ptr(a), from_ptr(r), epoch};
   return r;
 }
 const Array* plain_matrix(const Array* m) {
@@ -119,16 +133,30 @@ void for_each_value_real(Kind kind, Word& x, F f) {
   }
 }
 
+// d with its first n scalar parameters made plain, written field by field
+// into the result: `d` was usually just built by 8-byte stores (a twin's
+// rt_ad_* call), and a struct copy's 16-byte loads of it, then of the copy,
+// each waited for those stores to retire (a store-forwarding stall, most of
+// plain's time in a profile of vi's step).
+Dist plain_scalars(const Dist& d, int n) {
+  Dist r;
+  r.ops = d.ops;
+  for (int k = 0; k < 4; ++k) r.p[k] = k < n ? value(param_word(d, k)) : d.p[k];
+  // (Two 8-byte loads: the compiler merges them into one 16-byte load, and
+  // stalls, unless told the first word is used on its own.)
+  Word a0 = d.a[0];
+  __asm__("" : "+r"(a0));
+  r.a[0] = a0;
+  r.a[1] = d.a[1];
+  return r;
+}
+
 // log d(x) for a family of scalar parameters and a scalar value: one tape
 // node whose operands are the variable parameters and x.
 Word scalar_log_density(const Dist& d, Word x) {
-  Dist pd = d;
+  const Dist pd = plain_scalars(d, d.ops->nparams);  // (not a struct copy: see plain_scalars)
   bool vars = false;
-  for (int k = 0; k < d.ops->nparams; ++k)
-    if (is_var(param_word(d, k))) {
-      vars = true;
-      pd.p[k] = value(param_word(d, k));
-    }
+  for (int k = 0; k < d.ops->nparams; ++k) vars = vars || is_var(param_word(d, k));
   const bool real_value = d.ops->value_kind == Kind::Real;
   const bool x_var = real_value && is_var(x);
   const Word px = x_var ? from_real(value(x)) : x;
@@ -190,27 +218,6 @@ bool has_vars(const Dist& d) {
   return any;
 }
 
-namespace {
-
-// d with its first n scalar parameters made plain, written field by field
-// into the result: `d` was usually just built by 8-byte stores (a twin's
-// rt_ad_* call), and a struct copy's 16-byte loads of it, then of the copy,
-// each waited for those stores to retire (a store-forwarding stall, most of
-// plain's time in a profile of vi's step).
-Dist plain_scalars(const Dist& d, int n) {
-  Dist r;
-  r.ops = d.ops;
-  for (int k = 0; k < 4; ++k) r.p[k] = k < n ? value(param_word(d, k)) : d.p[k];
-  // (Two 8-byte loads: the compiler merges them into one 16-byte load, and
-  // stalls, unless told the first word is used on its own.)
-  Word a0 = d.a[0];
-  __asm__("" : "+r"(a0));
-  r.a[0] = a0;
-  r.a[1] = d.a[1];
-  return r;
-}
-
-}  // namespace
 
 Dist plain(const Dist& d) {
   // An estimator mark matters only to a guide being fitted (Estimator.h).
@@ -294,23 +301,25 @@ Word log_density(const Dist& d, Word x) {
   if (!x_vars && !d_vars) return from_real(d.ops->log_density(pd, px));
   if (!d.ops->log_density_grad)
     throw RuntimeError{"", std::string(d.ops->name) + " has no gradient: it cannot depend on a differentiated choice"};
-  // Partials of every real the density reads, then one tape node.
-  thread_local std::vector<Word> operands;
-  thread_local std::vector<double> partials;
-  operands.clear();
+  // Partials of every real the density reads, then one tape node. (One
+  // thread-local block: each thread_local object is a call to reach.)
+  struct Scratch {
+    std::vector<Word> operands;
+    std::vector<double> partials, dx, da[2];
+  };
+  thread_local Scratch scratch;
   double dp[4] = {0, 0, 0, 0};
   // The value's reals (none for a discrete value): their partials are dx,
   // wanted only when the value holds variables (observed data does not).
   const bool has_dx = x_vars && (value_kind == Kind::Real || (array_value && to_ptr<const Array>(x)));
   size_t xlen = 0;
   if (has_dx) for_each_value_real(value_kind, x, [&](Word&) { ++xlen; });  // (a pass over observed data otherwise)
-  thread_local std::vector<double> dx;
-  dx.assign(has_dx ? xlen : 1, 0.0);
+  if (has_dx) scratch.dx.assign(xlen, 0.0);
   // Likewise an array parameter's partials only when it holds variables
   // (a GLM's predictors are data: n k partials nobody reads), i.e. when
   // plain(d) copied it.
-  thread_local std::vector<double> da_store[2];
   double* da[2] = {nullptr, nullptr};
+  size_t nda = 0;
   for_each_array_param(d, [&](int j, Kind kind) {
     const Array* a = array_at(d, j);
     const bool copied = pd.a[j] != d.a[j];
@@ -319,53 +328,50 @@ Word log_density(const Dist& d, Word x) {
     else if (kind == Kind::RealMatrix && a && copied)
       for (int64_t i = 0; i < a->len; ++i) n += to_ptr<const Array>(a->data[i])->len;
     else if (kind == Kind::RealDist && dist_param(d, j)) n = dist_param(d, j)->ops->nparams;
-    da_store[j].assign(static_cast<size_t>(n), 0.0);
-    if (n) da[j] = da_store[j].data();
+    if (n) {
+      scratch.da[j].assign(static_cast<size_t>(n), 0.0);
+      da[j] = scratch.da[j].data();
+      nda += static_cast<size_t>(n);
+    }
   });
-  const double v = d.ops->log_density_grad(pd, px, dp, has_dx ? dx.data() : nullptr, da);
-  partials.clear();
+  const double v = d.ops->log_density_grad(pd, px, dp, has_dx ? scratch.dx.data() : nullptr, da);
+  if (!std::isfinite(v)) return from_real(v);
+  // Operands in order: the real parameters, the value's reals, the arrays'.
+  scratch.operands.resize(4 + xlen + nda);
+  scratch.partials.resize(4 + xlen + nda);
+  Word* operands = scratch.operands.data();
+  double* partials = scratch.partials.data();
+  size_t n = 0;
+  auto push = [&](Word w, double partial) {
+    operands[n] = w;
+    partials[n++] = partial;
+  };
   int np = 0;
   for (int k = 0; k < d.ops->nparams; ++k) {
     const Kind kind = d.ops->param_kinds[k];
     if (!scalar_kind(kind)) continue;
-    if (kind == Kind::Real) {
-      operands.push_back(param_word(d, np));
-      partials.push_back(dp[np]);
-    }
+    if (kind == Kind::Real) push(param_word(d, np), dp[np]);
     ++np;
   }
   if (has_dx) {
     size_t i = 0;
-    for_each_value_real(value_kind, x, [&](Word& w) {
-      operands.push_back(w);
-      partials.push_back(dx[i++]);
-    });
+    for_each_value_real(value_kind, x, [&](Word& w) { push(w, scratch.dx[i++]); });
   }
   for_each_array_param(d, [&](int j, Kind kind) {
     const Array* a = array_at(d, j);
     if (!a || !da[j]) return;
     size_t q = 0;
     if (kind == Kind::RealArray)
-      for (int64_t i = 0; i < a->len; ++i) {
-        operands.push_back(a->data[i]);
-        partials.push_back(da[j][q++]);
-      }
+      for (int64_t i = 0; i < a->len; ++i) push(a->data[i], da[j][q++]);
     else if (kind == Kind::RealMatrix)
       for (int64_t i = 0; i < a->len; ++i) {
         const auto* row = to_ptr<const Array>(a->data[i]);
-        for (int64_t c = 0; c < row->len; ++c) {
-          operands.push_back(row->data[c]);
-          partials.push_back(da[j][q++]);
-        }
+        for (int64_t c = 0; c < row->len; ++c) push(row->data[c], da[j][q++]);
       }
     else if (kind == Kind::RealDist)  // (its Int/Bool parameters: partial 0, plain words)
-      for (int k = 0; k < dist_param(d, j)->ops->nparams; ++k) {
-        operands.push_back(param_word(*dist_param(d, j), k));
-        partials.push_back(da[j][q++]);
-      }
+      for (int k = 0; k < dist_param(d, j)->ops->nparams; ++k) push(param_word(*dist_param(d, j), k), da[j][q++]);
   });
-  if (!std::isfinite(v)) return from_real(v);
-  return current_tape()->record(v, operands.data(), partials.data(), operands.size());
+  return current_tape()->record(v, operands, partials, n);
 }
 
 Support support_of(const Dist& d) {

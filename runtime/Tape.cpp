@@ -4,6 +4,8 @@
 // equals the plain program's bit for bit where no rounding order differs.
 #include "runtime/Tape.h"
 
+#include <atomic>
+
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/trigamma.hpp>
 #include <cmath>
@@ -62,7 +64,15 @@ inline Word binary(Word a, Word b, double v, double pa, double pb) {
 }  // namespace
 
 
+namespace {
+// Each tape's epochs start at a multiple of 2^32 of its own.
+std::atomic<uint64_t> next_tape{1};
+}  // namespace
+
+Tape::Tape() : epoch_(next_tape.fetch_add(1, std::memory_order_relaxed) << 32) {}
+
 void Tape::clear() {
+  ++epoch_;
   nodes_.clear();
   edges_.clear();
   terms_.clear();

@@ -68,8 +68,12 @@ class TapeArray {
 
 class Tape {
  public:
+  Tape();
   // Forgets every node (keeps the memory).
   void clear();
+  // Changes at every clear and differs between tapes: while it stays the
+  // same, a variable's word stands for the same value.
+  uint64_t epoch() const { return epoch_; }
   // A new independent variable with value v.
   Word leaf(double v);
   // The result of an operation: value v with the given partial derivatives
@@ -148,6 +152,7 @@ class Tape {
   std::vector<Word> terms_;
   std::vector<double> ones_;
   bool swept_ = false;  // backward ran since clear: adjoints need zeroing
+  uint64_t epoch_;
 };
 
 // The tape the running thread's differentiated code records on (null when

@@ -14,6 +14,7 @@
 // Guarantees: the density equals the sum of the n normal log-densities (to
 // rounding; tests/unit/distributions), and its partials their sums.
 #include "stdlib/distributions/Family.h"
+#include "stdlib/distributions/NormalGlmPass.h"
 
 #include <fmt/format.h>
 
@@ -138,39 +139,18 @@ struct GlmSums {
   double z = 0, zz = 0;
 };
 
-// Two doubles as one SSE2 register (GCC/Clang vector extension): lane l of
-// an accumulator is a chain of its own.
-typedef double V2 __attribute__((vector_size(16)));
-inline V2 load2(const double* p) {
-  V2 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+// One predictor (simple regression, the common case): the arithmetic is
+// defined as eight chains (observation i < 8 floor(n/8) in chain i mod 8),
+// combined as ((c0 + c4) + (c1 + c5)) + ((c2 + c6) + (c3 + c7)), then the
+// last n mod 8 observations added one by one. Two implementations compute
+// exactly that, so the same bits: the portable one (four pairs of lanes)
+// and, on CPUs with AVX2, one of two quadruples (NormalGlmPass.h).
+inline double combine8(const double c[8]) {
+  return ((c[0] + c[4]) + (c[1] + c[5])) + ((c[2] + c[6]) + (c[3] + c[7]));
 }
-
-// One predictor (simple regression, the common case): four chains, as two
-// pairs of lanes (observations 4t, 4t+1 | 4t+2, 4t+3).
 template <bool ByInv, bool StoreZ, bool WantZX>
-GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, double b, double sigma, double inv,
-                   double* zx, double* z) {
-  const V2 va = {alpha, alpha}, vb = {b, b}, vinv = {inv, inv}, vsigma = {sigma, sigma};
-  V2 sz0 = {0, 0}, sz1 = {0, 0}, szz0 = {0, 0}, szz1 = {0, 0}, szx0 = {0, 0}, szx1 = {0, 0};
-  auto pair = [&](int64_t i, V2& sz, V2& szz, V2& szx) {
-    const V2 xi = load2(x + i);
-    const V2 r = load2(y + i) - (va + xi * vb);
-    const V2 zi = ByInv ? r * vinv : r / vsigma;
-    sz += zi;
-    szz += zi * zi;
-    if constexpr (WantZX) szx += zi * xi;
-    if constexpr (StoreZ) std::memcpy(z + i, &zi, sizeof zi);
-  };
-  int64_t i = 0;
-  for (; i + 3 < n; i += 4) {
-    pair(i, sz0, szz0, szx0);
-    pair(i + 2, sz1, szz1, szx1);
-  }
-  const V2 tz = sz0 + sz1, tzz = szz0 + szz1, tzx = szx0 + szx1;
-  GlmSums s{tz[0] + tz[1], tzz[0] + tzz[1]};
-  double s_zx = tzx[0] + tzx[1];
+inline GlmSums glm_tail(GlmSums s, double& s_zx, const double* x, const double* y, int64_t i, int64_t n, double alpha,
+                        double b, double sigma, double inv, double* z) {
   for (; i < n; ++i) {
     const double r = y[i] - (alpha + x[i] * b);
     const double zi = ByInv ? r * inv : r / sigma;
@@ -179,9 +159,78 @@ GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, do
     if constexpr (WantZX) s_zx += zi * x[i];
     if constexpr (StoreZ) z[i] = zi;
   }
+  return s;
+}
+
+// Two doubles as one SSE2 register (GCC/Clang vector extension; scalar
+// code elsewhere): lane l of an accumulator is a chain of its own.
+typedef double V2 __attribute__((vector_size(16)));
+
+template <bool ByInv, bool StoreZ, bool WantZX>
+GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, double b, double sigma, double inv,
+                   double* zx, double* z) {
+  const V2 va = {alpha, alpha}, vb = {b, b}, vinv = {inv, inv}, vsigma = {sigma, sigma};
+  V2 sz[4] = {}, szz[4] = {}, szx[4] = {};  // chains 2q and 2q + 1 in sz[q]
+  int64_t i = 0;
+  for (; i + 7 < n; i += 8)
+    for (int q = 0; q < 4; ++q) {
+      V2 xi, yi;
+      std::memcpy(&xi, x + i + 2 * q, sizeof xi);
+      std::memcpy(&yi, y + i + 2 * q, sizeof yi);
+      const V2 r = yi - (va + xi * vb);
+      const V2 zi = ByInv ? r * vinv : r / vsigma;
+      sz[q] += zi;
+      szz[q] += zi * zi;
+      if constexpr (WantZX) szx[q] += zi * xi;
+      if constexpr (StoreZ) std::memcpy(z + i + 2 * q, &zi, sizeof zi);
+    }
+  double c[8], czz[8], czx[8];
+  std::memcpy(c, sz, sizeof c);
+  std::memcpy(czz, szz, sizeof czz);
+  std::memcpy(czx, szx, sizeof czx);
+  double s_zx = combine8(czx);
+  const GlmSums s = glm_tail<ByInv, StoreZ, WantZX>(GlmSums{combine8(c), combine8(czz)}, s_zx, x, y, i, n, alpha, b,
+                                                    sigma, inv, z);
   if constexpr (WantZX) zx[0] += s_zx;
   return s;
 }
+
+// The same with four lanes per register, compiled for AVX2 and chosen at
+// run time (the binary runs on any x86-64). FMA is not enabled, so nothing
+// is fused: each z_i and each addition is the portable pass's.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define BOREL_GLM_AVX2 1
+typedef double V4 __attribute__((vector_size(32)));
+template <bool ByInv, bool StoreZ, bool WantZX>
+__attribute__((target("avx2"))) GlmSums glm_pass_1_avx2(const double* x, const double* y, int64_t n, double alpha,
+                                                         double b, double sigma, double inv, double* zx, double* z) {
+  const V4 va = {alpha, alpha, alpha, alpha}, vb = {b, b, b, b}, vinv = {inv, inv, inv, inv},
+           vsigma = {sigma, sigma, sigma, sigma};
+  V4 sz[2] = {}, szz[2] = {}, szx[2] = {};  // chains 0..3 in [0], 4..7 in [1]
+  int64_t i = 0;
+  for (; i + 7 < n; i += 8)
+    for (int q = 0; q < 2; ++q) {
+      V4 xi, yi;
+      std::memcpy(&xi, x + i + 4 * q, sizeof xi);
+      std::memcpy(&yi, y + i + 4 * q, sizeof yi);
+      const V4 r = yi - (va + xi * vb);
+      const V4 zi = ByInv ? r * vinv : r / vsigma;
+      sz[q] += zi;
+      szz[q] += zi * zi;
+      if constexpr (WantZX) szx[q] += zi * xi;
+      if constexpr (StoreZ) std::memcpy(z + i + 4 * q, &zi, sizeof zi);
+    }
+  double c[8], czz[8], czx[8];
+  std::memcpy(c, sz, sizeof c);
+  std::memcpy(czz, szz, sizeof czz);
+  std::memcpy(czx, szx, sizeof czx);
+  double s_zx = combine8(czx);
+  const GlmSums s = glm_tail<ByInv, StoreZ, WantZX>(GlmSums{combine8(c), combine8(czz)}, s_zx, x, y, i, n, alpha, b,
+                                                    sigma, inv, z);
+  if constexpr (WantZX) zx[0] += s_zx;
+  return s;
+}
+#endif
 
 // k predictors (row-major): two chains (even and odd observations).
 template <bool ByInv, bool StoreZ, bool WantZX>
@@ -228,9 +277,15 @@ double log_density_sums(const Dist& d, const Array* y, double& sum_z, double& su
     const double* yd = reinterpret_cast<const double*>(y->data);
     // The flags as template arguments: each combination its own tight loop.
     auto pass = [&]<int64_t K, bool ByInv, bool StoreZ, bool WantZX>() {
-      if constexpr (K == 1)
+      if constexpr (K == 1) {
+#ifdef BOREL_GLM_AVX2
+        if (best_glm_isa() == GlmIsa::Avx2) {
+          sums = glm_pass_1_avx2<ByInv, StoreZ, WantZX>(x, yd, n, alpha, rt::array_real(beta, 0), sigma, inv, zx, z);
+          return;
+        }
+#endif
         sums = glm_pass_1<ByInv, StoreZ, WantZX>(x, yd, n, alpha, rt::array_real(beta, 0), sigma, inv, zx, z);
-      else
+      } else
         sums = glm_pass_k<ByInv, StoreZ, WantZX>(x, yd, n, k, alpha, beta, sigma, inv, zx, z);
     };
     auto with_zx = [&]<int64_t K, bool ByInv, bool StoreZ>() {
@@ -323,6 +378,48 @@ double mean(const Dist&) { return kNaN; }
 double variance(const Dist&) { return kNaN; }
 
 }  // namespace
+
+bool glm_isa_supported(GlmIsa isa) {
+  switch (isa) {
+    case GlmIsa::Portable: return true;
+    case GlmIsa::Avx2:
+#ifdef BOREL_GLM_AVX2
+      __builtin_cpu_init();  // (needed if called before the constructors have run)
+      return __builtin_cpu_supports("avx2") != 0;
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+GlmIsa best_glm_isa() {
+  static const GlmIsa best = glm_isa_supported(GlmIsa::Avx2) ? GlmIsa::Avx2 : GlmIsa::Portable;
+  return best;
+}
+
+GlmPassSums normal_glm_pass_1(GlmIsa isa, const double* x, const double* y, int64_t n, double alpha, double b,
+                              double sigma, double* z) {
+  (void)isa;  // (one implementation only, off x86-64)
+  const double inv = 1 / sigma;
+  GlmPassSums out;
+  auto run = [&]<bool ByInv, bool StoreZ>() {
+    GlmSums s;
+#ifdef BOREL_GLM_AVX2
+    if (isa == GlmIsa::Avx2) s = glm_pass_1_avx2<ByInv, StoreZ, true>(x, y, n, alpha, b, sigma, inv, &out.zx, z);
+    else
+#endif
+      s = glm_pass_1<ByInv, StoreZ, true>(x, y, n, alpha, b, sigma, inv, &out.zx, z);
+    out.z = s.z;
+    out.zz = s.zz;
+  };
+  const bool by_inv = std::isfinite(inv);
+  if (by_inv && z) run.template operator()<true, true>();
+  else if (by_inv) run.template operator()<true, false>();
+  else if (z) run.template operator()<false, true>();
+  else run.template operator()<false, false>();
+  return out;
+}
 
 extern const DistOps normal_glm_ops = {
     kName, 4, {"x", "alpha", "beta", "sigma"}, {Kind::RealMatrix, Kind::Real, Kind::RealArray, Kind::Real},

@@ -9,6 +9,10 @@
 #include <Eigen/Dense>
 #include <gc/gc.h>
 
+#include <cmath>
+#include <cstring>
+
+#include "stdlib/distributions/NormalGlmPass.h"
 #include "tests/unit/distributions/Rig.h"
 
 using namespace borel::test;
@@ -207,15 +211,15 @@ TEST_CASE("normal_glm: log-density") {
   CHECK(std::isnan(d.ops->mean(d)));
 }
 
-// The packed, paired pass (NormalGlm.cpp) against the sum of the n normal
-// log-densities and its partials, summed one by one: n = 4 m + r for every
-// tail r, one predictor (the paired path) and three. The same sums added
+// The packed pass (NormalGlm.cpp) against the sum of the n normal
+// log-densities and its partials, summed one by one: n = 8 m + r for every
+// tail r, one predictor (the chained path) and three. The same sums added
 // in another order: agreement to rounding (1e-12 relative, the sums being
 // of at most 11 terms of similar size). Each x is also evaluated twice
 // and after other x's, through the cache of packed predictors.
 TEST_CASE("normal_glm: the packed pass equals the sum of normal log-densities, with its partials") {
   for (size_t k : {size_t{1}, size_t{3}})
-    for (size_t n : {size_t{1}, size_t{4}, size_t{5}, size_t{6}, size_t{7}, size_t{11}}) {
+    for (size_t n : {1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 19, 27}) {
       std::vector<std::vector<double>> x(n, std::vector<double>(k));
       std::vector<double> y(n), beta(k);
       for (size_t i = 0; i < n; ++i) {
@@ -253,6 +257,41 @@ TEST_CASE("normal_glm: the packed pass equals the sum of normal log-densities, w
         (void)other.ops->log_density(other, reals({0.5}));
       }
     }
+}
+
+// Every pass the CPU supports computes the portable one's arithmetic: the
+// same bits for the sums and each z_i, for every length (every tail of the
+// eight chains), with 1/sigma finite and not (sigma subnormal), so that a
+// seeded run gives the same numbers on any x86-64.
+TEST_CASE("normal_glm: every instruction set's pass gives the portable pass's bits") {
+  using borel::dist::GlmIsa;
+  CHECK(borel::dist::glm_isa_supported(borel::dist::best_glm_isa()));
+  for (GlmIsa isa : {GlmIsa::Portable, GlmIsa::Avx2}) {
+    if (!borel::dist::glm_isa_supported(isa)) {
+      MESSAGE("this CPU has no AVX2: only the portable pass is checked");
+      continue;
+    }
+    for (double sigma : {0.8, 1e-310})
+      for (int64_t n = 0; n <= 41; ++n) {
+        std::vector<double> x(static_cast<size_t>(n)), y(static_cast<size_t>(n));
+        for (int64_t i = 0; i < n; ++i) {
+          x[static_cast<size_t>(i)] = std::sin(1.7 * static_cast<double>(i) + 0.3);
+          y[static_cast<size_t>(i)] = std::cos(0.9 * static_cast<double>(i)) * 2 * sigma;
+        }
+        std::vector<double> z0(static_cast<size_t>(n)), z1(static_cast<size_t>(n));
+        const auto a = borel::dist::normal_glm_pass_1(GlmIsa::Portable, x.data(), y.data(), n, 0.3 * sigma,
+                                                      0.7 * sigma, sigma, z0.data());
+        const auto b = borel::dist::normal_glm_pass_1(isa, x.data(), y.data(), n, 0.3 * sigma, 0.7 * sigma, sigma,
+                                                      z1.data());
+        const auto c = borel::dist::normal_glm_pass_1(isa, x.data(), y.data(), n, 0.3 * sigma, 0.7 * sigma, sigma,
+                                                      nullptr);
+        INFO("isa " << static_cast<int>(isa) << ", sigma " << sigma << ", n " << n);
+        CHECK(std::memcmp(&a, &b, sizeof a) == 0);
+        CHECK(std::memcmp(&a, &c, sizeof a) == 0);
+        CHECK(std::memcmp(z0.data(), z1.data(), z0.size() * sizeof(double)) == 0);
+        CHECK(std::isfinite(a.zz));
+      }
+  }
 }
 
 TEST_CASE("normal_glm: invalid parameters") {
