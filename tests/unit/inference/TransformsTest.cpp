@@ -590,3 +590,31 @@ TEST_CASE("transforms: ordered over a base bounded above, or in a mixture, has n
   const Dist mix{&dist::mixture_ops, {}, {reals({0.5, 0.5}), borel::rt::from_ptr(comps)}};
   CHECK(ad::support_of(mix) == Support::Dependent);
 }
+
+// ad::plain reuses its last copy of an array of variables while the tape's
+// epoch lasts (a twin's effect checks a family's parameters, then takes
+// its density, each on plain(d)): the copy must hold the variables' values
+// of the epoch it is read in. After clear() the same array's variable
+// words (the same node indices) stand for new values, and another tape's
+// for its own.
+TEST_CASE("ad::plain of an array of variables reads the values of the tape's current epoch") {
+  CurrentTape ct;
+  const uint64_t e0 = ct.tape.epoch();
+  const Word v = ct.tape.leaf(1.5);
+  auto* beta = borel::rt::array_new(1);  // (scanned memory: the test keeps it reachable)
+  beta->data[0] = v;
+  const Dist d{&dist::dirichlet_ops, {}, {borel::rt::from_ptr(beta)}};
+  auto first = [](const Dist& p) { return to_real(borel::rt::to_ptr<const borel::rt::Array>(p.a[0])->data[0]); };
+  CHECK(first(ad::plain(d)) == 1.5);
+  CHECK(first(ad::plain(d)) == 1.5);  // the reused copy
+  ct.tape.clear();
+  CHECK(ct.tape.epoch() != e0);
+  CHECK(ct.tape.leaf(2.5) == v);  // the same node index, another value
+  CHECK(first(ad::plain(d)) == 2.5);
+  ad::Tape other;
+  CHECK(other.epoch() != ct.tape.epoch());
+  ad::set_current_tape(&other);
+  CHECK(other.leaf(-4.0) == v);
+  CHECK(first(ad::plain(d)) == -4.0);
+  ad::set_current_tape(&ct.tape);
+}
