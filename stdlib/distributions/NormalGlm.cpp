@@ -162,27 +162,28 @@ inline GlmSums glm_tail(GlmSums s, double& s_zx, const double* x, const double* 
   return s;
 }
 
-// Two doubles as one SSE2 register (GCC/Clang vector extension; scalar
-// code elsewhere): lane l of an accumulator is a chain of its own.
-typedef double V2 __attribute__((vector_size(16)));
-
-template <bool ByInv, bool StoreZ, bool WantZX>
-GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, double b, double sigma, double inv,
-                   double* zx, double* z) {
-  const V2 va = {alpha, alpha}, vb = {b, b}, vinv = {inv, inv}, vsigma = {sigma, sigma};
-  V2 sz[4] = {}, szz[4] = {}, szx[4] = {};  // chains 2q and 2q + 1 in sz[q]
+// The chained pass with V, a vector of doubles (GCC/Clang vector extension:
+// SSE2's or AVX2's registers, scalar code where there are none), as the
+// accumulators: lane l of accumulator q holds chain q L + l. Always inlined,
+// so that each caller's instruction set compiles it.
+template <class V, bool ByInv, bool StoreZ, bool WantZX>
+__attribute__((always_inline)) inline GlmSums glm_chains(const double* x, const double* y, int64_t n, double alpha,
+                                                         double b, double sigma, double inv, double* zx, double* z) {
+  constexpr int L = sizeof(V) / sizeof(double), Q = 8 / L;
+  const V zero = {}, va = zero + alpha, vb = zero + b, vinv = zero + inv, vsigma = zero + sigma;
+  V sz[Q] = {}, szz[Q] = {}, szx[Q] = {};
   int64_t i = 0;
   for (; i + 7 < n; i += 8)
-    for (int q = 0; q < 4; ++q) {
-      V2 xi, yi;
-      std::memcpy(&xi, x + i + 2 * q, sizeof xi);
-      std::memcpy(&yi, y + i + 2 * q, sizeof yi);
-      const V2 r = yi - (va + xi * vb);
-      const V2 zi = ByInv ? r * vinv : r / vsigma;
+    for (int q = 0; q < Q; ++q) {
+      V xi, yi;
+      std::memcpy(&xi, x + i + L * q, sizeof xi);
+      std::memcpy(&yi, y + i + L * q, sizeof yi);
+      const V r = yi - (va + xi * vb);
+      const V zi = ByInv ? r * vinv : r / vsigma;
       sz[q] += zi;
       szz[q] += zi * zi;
       if constexpr (WantZX) szx[q] += zi * xi;
-      if constexpr (StoreZ) std::memcpy(z + i + 2 * q, &zi, sizeof zi);
+      if constexpr (StoreZ) std::memcpy(z + i + L * q, &zi, sizeof zi);
     }
   double c[8], czz[8], czx[8];
   std::memcpy(c, sz, sizeof c);
@@ -195,6 +196,13 @@ GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, do
   return s;
 }
 
+typedef double V2 __attribute__((vector_size(16)));
+template <bool ByInv, bool StoreZ, bool WantZX>
+GlmSums glm_pass_1(const double* x, const double* y, int64_t n, double alpha, double b, double sigma, double inv,
+                   double* zx, double* z) {
+  return glm_chains<V2, ByInv, StoreZ, WantZX>(x, y, n, alpha, b, sigma, inv, zx, z);
+}
+
 // The same with four lanes per register, compiled for AVX2 and chosen at
 // run time (the binary runs on any x86-64). FMA is not enabled, so nothing
 // is fused: each z_i and each addition is the portable pass's.
@@ -204,31 +212,7 @@ typedef double V4 __attribute__((vector_size(32)));
 template <bool ByInv, bool StoreZ, bool WantZX>
 __attribute__((target("avx2"))) GlmSums glm_pass_1_avx2(const double* x, const double* y, int64_t n, double alpha,
                                                          double b, double sigma, double inv, double* zx, double* z) {
-  const V4 va = {alpha, alpha, alpha, alpha}, vb = {b, b, b, b}, vinv = {inv, inv, inv, inv},
-           vsigma = {sigma, sigma, sigma, sigma};
-  V4 sz[2] = {}, szz[2] = {}, szx[2] = {};  // chains 0..3 in [0], 4..7 in [1]
-  int64_t i = 0;
-  for (; i + 7 < n; i += 8)
-    for (int q = 0; q < 2; ++q) {
-      V4 xi, yi;
-      std::memcpy(&xi, x + i + 4 * q, sizeof xi);
-      std::memcpy(&yi, y + i + 4 * q, sizeof yi);
-      const V4 r = yi - (va + xi * vb);
-      const V4 zi = ByInv ? r * vinv : r / vsigma;
-      sz[q] += zi;
-      szz[q] += zi * zi;
-      if constexpr (WantZX) szx[q] += zi * xi;
-      if constexpr (StoreZ) std::memcpy(z + i + 4 * q, &zi, sizeof zi);
-    }
-  double c[8], czz[8], czx[8];
-  std::memcpy(c, sz, sizeof c);
-  std::memcpy(czz, szz, sizeof czz);
-  std::memcpy(czx, szx, sizeof czx);
-  double s_zx = combine8(czx);
-  const GlmSums s = glm_tail<ByInv, StoreZ, WantZX>(GlmSums{combine8(c), combine8(czz)}, s_zx, x, y, i, n, alpha, b,
-                                                    sigma, inv, z);
-  if constexpr (WantZX) zx[0] += s_zx;
-  return s;
+  return glm_chains<V4, ByInv, StoreZ, WantZX>(x, y, n, alpha, b, sigma, inv, zx, z);
 }
 #endif
 
