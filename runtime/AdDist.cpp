@@ -218,7 +218,6 @@ bool has_vars(const Dist& d) {
   return any;
 }
 
-
 Dist plain(const Dist& d) {
   // An estimator mark matters only to a guide being fitted (Estimator.h).
   if (d.ops == &estimator_ops) return plain(unwrap_estimator(d));
