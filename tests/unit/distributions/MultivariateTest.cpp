@@ -288,7 +288,7 @@ TEST_CASE("normal_glm: every instruction set's pass gives the portable pass's bi
         INFO("isa " << static_cast<int>(isa) << ", sigma " << sigma << ", n " << n);
         CHECK(std::memcmp(&a, &b, sizeof a) == 0);
         CHECK(std::memcmp(&a, &c, sizeof a) == 0);
-        CHECK(std::memcmp(z0.data(), z1.data(), z0.size() * sizeof(double)) == 0);
+        CHECK((n == 0 || std::memcmp(z0.data(), z1.data(), z0.size() * sizeof(double)) == 0));
         CHECK(std::isfinite(a.zz));
       }
   }
