@@ -63,7 +63,6 @@ inline Word binary(Word a, Word b, double v, double pa, double pb) {
 }
 }  // namespace
 
-
 namespace {
 // Each tape's epochs start at a multiple of 2^32 of its own.
 std::atomic<uint64_t> next_tape{1};

@@ -216,6 +216,17 @@ __attribute__((target("avx2"))) GlmSums glm_pass_1_avx2(const double* x, const d
 }
 #endif
 
+// The one-predictor pass by the instruction set given (supported).
+template <bool ByInv, bool StoreZ, bool WantZX>
+GlmSums glm_pass_1_on(GlmIsa isa, const double* x, const double* y, int64_t n, double alpha, double b, double sigma,
+                      double inv, double* zx, double* z) {
+#ifdef BOREL_GLM_AVX2
+  if (isa == GlmIsa::Avx2) return glm_pass_1_avx2<ByInv, StoreZ, WantZX>(x, y, n, alpha, b, sigma, inv, zx, z);
+#endif
+  (void)isa;  // (one implementation only, off x86-64)
+  return glm_pass_1<ByInv, StoreZ, WantZX>(x, y, n, alpha, b, sigma, inv, zx, z);
+}
+
 // k predictors (row-major): two chains (even and odd observations).
 template <bool ByInv, bool StoreZ, bool WantZX>
 GlmSums glm_pass_k(const double* x, const double* y, int64_t n, int64_t k, double alpha, const Array* beta,
@@ -261,15 +272,10 @@ double log_density_sums(const Dist& d, const Array* y, double& sum_z, double& su
     const double* yd = reinterpret_cast<const double*>(y->data);
     // The flags as template arguments: each combination its own tight loop.
     auto pass = [&]<int64_t K, bool ByInv, bool StoreZ, bool WantZX>() {
-      if constexpr (K == 1) {
-#ifdef BOREL_GLM_AVX2
-        if (best_glm_isa() == GlmIsa::Avx2) {
-          sums = glm_pass_1_avx2<ByInv, StoreZ, WantZX>(x, yd, n, alpha, rt::array_real(beta, 0), sigma, inv, zx, z);
-          return;
-        }
-#endif
-        sums = glm_pass_1<ByInv, StoreZ, WantZX>(x, yd, n, alpha, rt::array_real(beta, 0), sigma, inv, zx, z);
-      } else
+      if constexpr (K == 1)
+        sums = glm_pass_1_on<ByInv, StoreZ, WantZX>(best_glm_isa(), x, yd, n, alpha, rt::array_real(beta, 0), sigma,
+                                                    inv, zx, z);
+      else
         sums = glm_pass_k<ByInv, StoreZ, WantZX>(x, yd, n, k, alpha, beta, sigma, inv, zx, z);
     };
     auto with_zx = [&]<int64_t K, bool ByInv, bool StoreZ>() {
@@ -384,16 +390,10 @@ GlmIsa best_glm_isa() {
 
 GlmPassSums normal_glm_pass_1(GlmIsa isa, const double* x, const double* y, int64_t n, double alpha, double b,
                               double sigma, double* z) {
-  (void)isa;  // (one implementation only, off x86-64)
   const double inv = 1 / sigma;
   GlmPassSums out;
   auto run = [&]<bool ByInv, bool StoreZ>() {
-    GlmSums s;
-#ifdef BOREL_GLM_AVX2
-    if (isa == GlmIsa::Avx2) s = glm_pass_1_avx2<ByInv, StoreZ, true>(x, y, n, alpha, b, sigma, inv, &out.zx, z);
-    else
-#endif
-      s = glm_pass_1<ByInv, StoreZ, true>(x, y, n, alpha, b, sigma, inv, &out.zx, z);
+    const GlmSums s = glm_pass_1_on<ByInv, StoreZ, true>(isa, x, y, n, alpha, b, sigma, inv, &out.zx, z);
     out.z = s.z;
     out.zz = s.zz;
   };

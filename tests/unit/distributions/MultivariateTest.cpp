@@ -214,8 +214,9 @@ TEST_CASE("normal_glm: log-density") {
 // The packed pass (NormalGlm.cpp) against the sum of the n normal
 // log-densities and its partials, summed one by one: n = 8 m + r for every
 // tail r, one predictor (the chained path) and three. The same sums added
-// in another order: agreement to rounding (1e-12 relative, the sums being
-// of at most 11 terms of similar size). Each x is also evaluated twice
+// in another order: agreement to rounding (1e-12 relative: the sums have
+// at most 27 terms of similar size, so they differ by a few times 27
+// epsilon, about 1e-14). Each x is also evaluated twice
 // and after other x's, through the cache of packed predictors.
 TEST_CASE("normal_glm: the packed pass equals the sum of normal log-densities, with its partials") {
   for (size_t k : {size_t{1}, size_t{3}})
